@@ -1,0 +1,107 @@
+/**
+ * The resolved cluster configuration. It is pure data with the same keys as the cluster file
+ * (snake_case), after defaults are applied and every group's provider is resolved: durations are
+ * integer milliseconds and sizes integer bytes, so the resolved form is itself a valid cluster file.
+ */
+
+/** A `provider:` block. `type` is the canonical provider type (aliases already resolved). */
+export interface ProviderConfig {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+export type AcceleratorType = 'cpu' | 'gpu' | 'tpu';
+
+/** Per-VM resources of a scale group. */
+export interface ScaleGroupResources {
+  readonly cpu: number;
+  /** Bytes. */
+  readonly ram: number;
+  /** Bytes. */
+  readonly disk: number;
+  readonly gpu_count: number;
+  readonly tpu_count: number;
+}
+
+export interface ScaleGroupConfig {
+  /** The map key under `scale_groups`. */
+  readonly name: string;
+  readonly provider: ProviderConfig;
+  readonly accelerator_type: AcceleratorType;
+  readonly accelerator_variant: string;
+  /** VMs per slice; a slice is created and destroyed as one unit. */
+  readonly slice_size: number;
+  readonly resources: ScaleGroupResources;
+  readonly preemptible: boolean;
+  readonly min_slices: number;
+  readonly max_slices: number;
+  /** Lower routes first. */
+  readonly priority: number;
+  /** Extra worker attributes every worker of the group advertises. */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export interface TimeoutsConfig {
+  readonly boot: number;
+  readonly init: number;
+  readonly ssh_poll_interval: number;
+}
+
+export interface SshDefaultsConfig {
+  readonly user: string;
+  readonly port: number;
+  readonly key_file?: string;
+  readonly connect_timeout: number;
+}
+
+export interface AutoscalerConfig {
+  readonly evaluation_interval: number;
+  readonly requesting_timeout: number;
+  readonly scale_up_delay: number;
+  readonly scale_down_delay: number;
+  readonly startup_grace: number;
+  readonly heartbeat_grace: number;
+  /** Exponential backoff after a failed create: first delay and ceiling. */
+  readonly backoff_initial: number;
+  readonly backoff_max: number;
+  /** How long a group is skipped after a quota error. */
+  readonly quota_timeout: number;
+  /** Token bucket of create calls per group: burst and refill per minute. */
+  readonly create_rate_per_minute: number;
+  readonly create_burst: number;
+  /** Creates in flight at once across the cluster. */
+  readonly max_parallel_creates: number;
+}
+
+export interface BootstrapConfig {
+  readonly worker_port: number;
+  readonly cache_dir: string;
+  readonly controller_address?: string;
+  readonly docker_image?: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface DefaultsConfig {
+  readonly timeouts: TimeoutsConfig;
+  readonly ssh: SshDefaultsConfig;
+  readonly autoscaler: AutoscalerConfig;
+  readonly bootstrap: BootstrapConfig;
+}
+
+export interface ControllerConfig {
+  readonly provider: ProviderConfig;
+  readonly state_dir: string;
+  readonly worker_timeout: number;
+  readonly image?: string;
+}
+
+export interface ClusterConfig {
+  /** Cluster name; labels every VM the cluster creates. */
+  readonly name: string;
+  readonly plugins: readonly string[];
+  /** The cluster-wide default provider, when the file sets one. */
+  readonly provider?: ProviderConfig;
+  readonly defaults: DefaultsConfig;
+  readonly controller: ControllerConfig;
+  readonly scale_groups: Readonly<Record<string, ScaleGroupConfig>>;
+}

@@ -1,0 +1,39 @@
+export { IrisError, hasErrorCode, ProviderError, isProviderError, providerErrorKind, PROVIDER_ERROR_KINDS, PROVIDER_ERROR_CODE } from './errors.js';
+export type { ProviderErrorKind, ProviderErrorOptions } from './errors.js';
+export { SystemClock, FakeClock } from './clock.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { VM_STATES, isVmState, isTerminalVmState, aggregateSliceState } from './vm.js';
+export type { VmState, VmInfo, SliceInfo, ContainerSpec, VmBootstrapSpec } from './vm.js';
+export { LABEL_CLUSTER, LABEL_GROUP, LABEL_SLICE, LABEL_ROLE, LABEL_REQUEST, sanitizeLabelValue, clusterLabels, matchesLabels } from './labels.js';
+export type {
+  CreateSliceRequest,
+  VmManager,
+  ListVmsQuery,
+  StartVmsRequest,
+  Tunnel,
+  ControllerStatus,
+  ControllerHost,
+  InstanceTypeOffering,
+  Platform,
+  PlatformDeps,
+  PlatformFactory,
+} from './platform.js';
+export { TOKENS } from './tokens.js';
+export { silentLogger } from './logger.js';
+export type { Logger } from './logger.js';
+export { defineProvider, isProviderPlugin, PROVIDER_PLUGIN_BRAND, PROVIDER_API_VERSION, CORE_INSTANCE } from './plugin.js';
+export type { ProviderPlugin, ProviderDefinition, JsonSchema } from './plugin.js';
+export { CORE_VERSION } from './version.js';
+export type {
+  ProviderConfig,
+  AcceleratorType,
+  ScaleGroupResources,
+  ScaleGroupConfig,
+  TimeoutsConfig,
+  SshDefaultsConfig,
+  AutoscalerConfig,
+  BootstrapConfig,
+  DefaultsConfig,
+  ControllerConfig,
+  ClusterConfig,
+} from './config/types.js';

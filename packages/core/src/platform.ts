@@ -1,0 +1,113 @@
+import type { Clock } from './clock.js';
+import type {
+  BootstrapConfig,
+  ControllerConfig,
+  ProviderConfig,
+  ScaleGroupConfig,
+  SshDefaultsConfig,
+  TimeoutsConfig,
+} from './config/types.js';
+import type { Logger } from './logger.js';
+import type { SliceInfo, VmBootstrapSpec, VmInfo } from './vm.js';
+
+export interface CreateSliceRequest {
+  /** Idempotency key: creating twice with one request id yields one slice. */
+  requestId: string;
+  /** Labels to put on every VM of the slice, on top of the cluster and group labels. */
+  labels: Readonly<Record<string, string>>;
+  bootstrap: VmBootstrapSpec;
+  /** Zone to create in; the manager picks the group's first zone when absent. */
+  zone?: string;
+}
+
+/** One per scale group: owns the group's slices. */
+export interface VmManager {
+  readonly group: string;
+  /** Creates one slice of `slice_size` VMs. Idempotent by `requestId`. */
+  createSlice(request: CreateSliceRequest): Promise<SliceInfo>;
+  /** Every slice of this group that the provider holds, found by labels (so a restart adopts). */
+  listSlices(): Promise<SliceInfo[]>;
+  /** Destroys (or releases) a slice. Terminating a slice that is already gone succeeds. */
+  terminateSlice(sliceId: string): Promise<void>;
+}
+
+export interface ListVmsQuery {
+  /** Zone-scoped: never an implicit sweep of every zone. Omit only where the provider has no zones. */
+  zone?: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+export interface StartVmsRequest {
+  zone?: string;
+  count: number;
+  labels: Readonly<Record<string, string>>;
+  bootstrap: VmBootstrapSpec;
+}
+
+export interface Tunnel {
+  /** A URL or host:port reachable from this process that forwards to the remote address. */
+  readonly localAddress: string;
+  close(): Promise<void>;
+}
+
+export interface ControllerStatus {
+  running: boolean;
+  /** The controller's URL when running. */
+  address?: string;
+  /** Provider-side identity (process id, VM name, host). */
+  location?: string;
+  detail?: string;
+}
+
+/** Start, stop and find the controller on a provider. */
+export interface ControllerHost {
+  start(): Promise<ControllerStatus>;
+  stop(): Promise<void>;
+  status(): Promise<ControllerStatus>;
+  address(): Promise<string | undefined>;
+}
+
+export interface InstanceTypeOffering {
+  name: string;
+  accelerator: string;
+  zones: string[];
+  pricePerHour?: number;
+  preemptiblePricePerHour?: number;
+  available: boolean;
+  preemptible: boolean;
+}
+
+/** One per distinct provider config. */
+export interface Platform {
+  readonly type: string;
+  vmManager(group: ScaleGroupConfig): VmManager;
+  listVms(query: ListVmsQuery): Promise<VmInfo[]>;
+  startVms(request: StartVmsRequest): Promise<VmInfo[]>;
+  stopVms(vmIds: readonly string[], zone?: string): Promise<void>;
+  tunnel(address: string): Promise<Tunnel>;
+  controllerHost(controller: ControllerConfig): ControllerHost;
+  /** Optional capability: what can be created, with prices. */
+  listInstanceTypes?(): Promise<InstanceTypeOffering[]>;
+  /** Optional capability: the cost of running `group` for `hours`, in USD. */
+  estimateCost?(group: ScaleGroupConfig, hours: number): number | undefined;
+  /** Releases clients and connections. */
+  close?(): Promise<void>;
+}
+
+/** What a platform factory receives besides its own provider block. */
+export interface PlatformDeps {
+  clusterName: string;
+  bootstrap: BootstrapConfig;
+  timeouts: TimeoutsConfig;
+  ssh: SshDefaultsConfig;
+  clock: Clock;
+  logger: Logger;
+  /** A folder the provider may keep local files in (the controller's state_dir). */
+  stateDir: string;
+}
+
+/** Registered by a provider plugin under `TOKENS.platformFactory`. */
+export interface PlatformFactory {
+  readonly type: string;
+  create(config: ProviderConfig, deps: PlatformDeps): Platform | Promise<Platform>;
+}
