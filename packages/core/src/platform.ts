@@ -104,6 +104,13 @@ export interface PlatformDeps {
   logger: Logger;
   /** A folder the provider may keep local files in (the controller's state_dir). */
   stateDir: string;
+  /**
+   * The argv prefix that runs the `iris` command on this machine (e.g. `[node, /…/iris.js]`), so a
+   * provider can start `iris worker` or `iris controller serve` without importing those packages.
+   */
+  irisCommand?: readonly string[];
+  /** The cluster file the configuration was loaded from, for a controller host to run with. */
+  clusterFile?: string;
 }
 
 /** Registered by a provider plugin under `TOKENS.platformFactory`. */

@@ -1,0 +1,189 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  LABEL_CLUSTER,
+  SystemClock,
+  isProviderError,
+  silentLogger,
+  type PlatformDeps,
+  type ScaleGroupConfig,
+  type VmBootstrapSpec,
+} from '@iris/core';
+import { LocalPlatform } from '../src/platform/local-platform.js';
+import { isOurProcessAlive } from '../src/platform/process-control.js';
+import { LOCAL_STATE_MAP, mapLocalState } from '../src/platform/local-state-map.js';
+
+const fakeIris = fileURLToPath(new URL('./fixtures/fake-iris.mjs', import.meta.url));
+
+function group(name: string, sliceSize: number): ScaleGroupConfig {
+  return {
+    name,
+    provider: { type: 'local' },
+    accelerator_type: 'cpu',
+    accelerator_variant: 'cpu',
+    slice_size: sliceSize,
+    resources: { cpu: 2, ram: 4e9, disk: 10e9, gpu_count: 0, tpu_count: 0 },
+    preemptible: false,
+    min_slices: 0,
+    max_slices: 4,
+    priority: 100,
+    attributes: { rack: 'a' },
+  };
+}
+
+const bootstrap: VmBootstrapSpec = {
+  role: 'worker',
+  labels: {},
+  providerOverrides: {},
+  container: { image: '', entrypoint: [], ports: {}, env: { IRIS_CONTROLLER: 'http://127.0.0.1:1', IRIS_TOKEN: 's3cret' } },
+};
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('LocalPlatform', () => {
+  let stateDir: string;
+  let deps: PlatformDeps;
+
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'iris-local-'));
+    deps = {
+      clusterName: 'Test Cluster',
+      bootstrap: { worker_port: 0, cache_dir: stateDir, env: {} },
+      timeouts: { boot: 300_000, init: 600_000, ssh_poll_interval: 5_000 },
+      ssh: { user: 'root', port: 22, connect_timeout: 30_000 },
+      clock: new SystemClock(),
+      logger: silentLogger,
+      stateDir,
+      irisCommand: [process.execPath, fakeIris],
+    };
+  });
+
+  afterEach(async () => {
+    // Leave no worker process behind, whatever a test did.
+    const p = new LocalPlatform({ type: 'local' }, deps);
+    for (const g of ['cpu', 'gang']) {
+      const m = p.vmManager(group(g, 1));
+      for (const s of await m.listSlices()) await m.terminateSlice(s.sliceId);
+    }
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  function platform(): LocalPlatform {
+    return new LocalPlatform({ type: 'local' }, deps);
+  }
+
+  it('creates a slice of slice_size worker processes, each in its own directory', async () => {
+    const manager = platform().vmManager(group('gang', 3));
+    const slice = await manager.createSlice({ requestId: 'r-1', labels: { extra: 'x' }, bootstrap });
+    expect(slice.vms).toHaveLength(3);
+    expect(slice.group).toBe('gang');
+    expect(slice.labels[LABEL_CLUSTER]).toBe('test-cluster');
+    expect(slice.labels.extra).toBe('x');
+    const dirs = new Set<string>();
+    for (const vm of slice.vms) {
+      const dir = join(stateDir, 'local-workers', slice.sliceId, `vm-${vm.vmId.split('-').pop()}`);
+      dirs.add(dir);
+      await until(() => existsSync(join(dir, 'argv.json')), `worker ${vm.vmId} to start`);
+      const seen = JSON.parse(readFileSync(join(dir, 'argv.json'), 'utf8')) as { args: string[]; token: string };
+      expect(seen.args).toEqual(expect.arrayContaining(['worker', '--worker-id', vm.vmId, '--attribute', 'rack=a']));
+      expect(seen.args).toContain(`iris-slice=${slice.sliceId}`);
+      // The token reaches the worker through its environment, not its argv.
+      expect(seen.token).toBe('s3cret');
+      expect(seen.args.join(' ')).not.toContain('s3cret');
+    }
+    expect(dirs.size).toBe(3);
+    const listed = await manager.listSlices();
+    expect(listed.map((s) => s.state)).toEqual(['ready']);
+  });
+
+  it('is idempotent by request id and adopts slices after a restart', async () => {
+    const first = platform().vmManager(group('cpu', 1));
+    const a = await first.createSlice({ requestId: 'same', labels: {}, bootstrap });
+    const b = await first.createSlice({ requestId: 'same', labels: {}, bootstrap });
+    expect(b.sliceId).toBe(a.sliceId);
+    expect(b.vms.map((v) => v.vmId)).toEqual(a.vms.map((v) => v.vmId));
+    // A new platform instance (a restarted controller) finds the same slice from disk.
+    const adopted = await platform().vmManager(group('cpu', 1)).listSlices();
+    expect(adopted.map((s) => s.sliceId)).toEqual([a.sliceId]);
+    // Another group's manager does not see it.
+    expect(await platform().vmManager(group('gang', 1)).listSlices()).toEqual([]);
+  });
+
+  it('terminates a slice: processes end, directory removed, a second call succeeds', async () => {
+    const manager = platform().vmManager(group('cpu', 2));
+    const slice = await manager.createSlice({ requestId: 'r-t', labels: {}, bootstrap });
+    const record = JSON.parse(readFileSync(join(stateDir, 'local-workers', slice.sliceId, 'slice.json'), 'utf8')) as {
+      vms: { pid: number; vmId: string }[];
+    };
+    for (const vm of record.vms) expect(isOurProcessAlive(vm.pid, vm.vmId)).toBe(true);
+    await manager.terminateSlice(slice.sliceId);
+    for (const vm of record.vms) expect(isOurProcessAlive(vm.pid, vm.vmId)).toBe(false);
+    expect(existsSync(join(stateDir, 'local-workers', slice.sliceId))).toBe(false);
+    await manager.terminateSlice(slice.sliceId);
+    expect(await manager.listSlices()).toEqual([]);
+  });
+
+  it('reports a worker process that died as failed, with its raw state', async () => {
+    deps.irisCommand = [process.execPath, fakeIris];
+    process.env.FAKE_WORKER_EXIT = '1';
+    try {
+      const manager = platform().vmManager(group('cpu', 1));
+      const slice = await manager.createSlice({ requestId: 'dies', labels: {}, bootstrap });
+      await until(() => {
+        const pid = (JSON.parse(readFileSync(join(stateDir, 'local-workers', slice.sliceId, 'slice.json'), 'utf8')) as {
+          vms: { pid: number; vmId: string }[];
+        }).vms[0]!;
+        return !isOurProcessAlive(pid.pid, pid.vmId);
+      }, 'the worker to exit');
+      const [listed] = await manager.listSlices();
+      expect(listed?.state).toBe('failed');
+      expect(listed?.vms[0]?.rawState).toBe('exited');
+    } finally {
+      delete process.env.FAKE_WORKER_EXIT;
+    }
+  });
+
+  it('refuses to create without a controller address, as an invalid_request ProviderError', async () => {
+    const manager = platform().vmManager(group('cpu', 1));
+    const err = await manager
+      .createSlice({ requestId: 'x', labels: {}, bootstrap: { role: 'worker', labels: {}, providerOverrides: {} } })
+      .catch((e: unknown) => e);
+    expect(isProviderError(err)).toBe(true);
+    expect((err as { kind: string }).kind).toBe('invalid_request');
+    expect(await manager.listSlices()).toEqual([]);
+  });
+
+  it('runs the controller as a detached process, finds it by state_dir and stops it', async () => {
+    const host = platform().controllerHost({
+      provider: { type: 'local', port: 0 },
+      state_dir: join(stateDir, 'controller'),
+      worker_timeout: 60_000,
+    });
+    expect((await host.status()).running).toBe(false);
+    const started = await host.start();
+    expect(started.running).toBe(true);
+    expect(started.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // Starting again reuses the running controller.
+    expect((await host.start()).address).toBe(started.address);
+    expect(await host.address()).toBe(started.address);
+    await host.stop();
+    expect((await host.status()).running).toBe(false);
+  });
+});
+
+describe('local state map', () => {
+  it('maps every raw state, and unknown strings to unknown', () => {
+    expect(LOCAL_STATE_MAP).toEqual({ spawning: 'booting', running: 'ready', exited: 'failed', stopping: 'terminating' });
+    for (const [raw, state] of Object.entries(LOCAL_STATE_MAP)) expect(mapLocalState(raw)).toBe(state);
+    expect(mapLocalState('weird')).toBe('unknown');
+  });
+});
