@@ -1,1 +1,112 @@
-export {};
+export { startController, DEFAULT_CONTROLLER_LIMITS, CONTROLLER_INFO_FILE, DATABASE_FILE } from './controller.js';
+export type { StartControllerOptions, ControllerHandle, ControllerLimits } from './controller.js';
+export { serve } from './serve.js';
+export type { ServeOptions } from './serve.js';
+export { schedule, matchesConstraint, matchesAll, describeConstraint } from './scheduler/index.js';
+export type { PendingTask, WorkerCapacity, Assignment, ScheduleResult } from './scheduler/index.js';
+export { ControllerState } from './state/controller-state.js';
+export type { StateListener, ControllerStateOptions } from './state/controller-state.js';
+export { deriveJobState } from './state/job-state.js';
+export { openDatabase, migrate, schemaVersion } from './store/database.js';
+export type { SqliteDatabase } from './store/database.js';
+export { MIGRATIONS } from './store/migrations/index.js';
+export type { Migration } from './store/migrations/index.js';
+export { StateStore } from './store/state-store.js';
+export type { SliceRow, StoreLimits } from './store/state-store.js';
+export { loadOrCreateToken, TOKEN_FILE } from './api/auth.js';
+export { jsonLogger } from './logger.js';
+export { SqliteSliceStore } from './store/sqlite-slice-store.js';
+
+// Autoscaler, scaling groups, fake provider and simulator.
+export {
+  createAutoscaler,
+  PROVIDER_CREATE_RATES,
+  Autoscaler,
+  ScalingGroup,
+  GroupHealth,
+  routeDemand,
+  demandShapeKey,
+  staticMismatch,
+  groupAttributes,
+  InMemorySliceStore,
+  TokenBucket,
+  CreateSlots,
+  ActionLog,
+  sweepOrphans,
+  groupZones,
+  CONSTRAINT_OPS,
+  GROUP_AVAILABILITIES,
+  UNMET_REASON_CODES,
+  ACTION_TYPES,
+  FakePlatform,
+  FakeVmManager,
+  TEST_AUTOSCALER_CONFIG,
+  TEST_WORKER_BOOTSTRAP,
+  testAutoscalerConfig,
+  testScaleGroup,
+  FakeCluster,
+  seededRandom,
+  randomInt,
+  runSimulation,
+  parseScenario,
+  TaskModel,
+  findLeakedVms,
+  findLostJobs,
+} from './autoscaler/index.js';
+export type {
+  AutoscalerDeps,
+  ProviderCreateRate,
+  AutoscalerInputs,
+  AutoscalerParts,
+  EvaluationReport,
+  ReconcileOptions,
+  ReconcileReport,
+  ScalingGroupOptions,
+  TrackedSlice,
+  GroupCounts,
+  ScaleUpPlan,
+  LaunchResult,
+  HealthBlock,
+  ZoneStockout,
+  RoutingDecision,
+  ShapeOutcome,
+  RoutedBatch,
+  UnmetBatch,
+  SliceStore,
+  ActionListener,
+  OrphanReport,
+  AutoscalerStatus,
+  AutoscalerExplanation,
+  GroupStatus,
+  SliceStatus,
+  VmStatus,
+  RoutingSummary,
+  DemandExplanation,
+  GroupExplanation,
+  DemandEntry,
+  DemandResources,
+  DemandConstraint,
+  ConstraintOp,
+  WorkerLiveness,
+  WorkerSnapshot,
+  StoredSlice,
+  GroupAvailability,
+  UnmetReason,
+  UnmetReasonCode,
+  ActionType,
+  AutoscalerAction,
+  FakeBehaviour,
+  FakePlatformOptions,
+  FakeSlice,
+  FakeClusterOptions,
+  SimulationInput,
+  SimulationResult,
+  SimulationSummary,
+  TimelineEvent,
+  JobOutcome,
+  Scenario,
+  ScenarioJob,
+  ScenarioFault,
+  SimJob,
+  SimTaskState,
+} from './autoscaler/index.js';

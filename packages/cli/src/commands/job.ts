@@ -1,0 +1,261 @@
+import type { Command } from 'commander';
+import type { IrisClient, JobSubmitRequest, JobView } from '@iris/core';
+import type { CliIo } from '../context.js';
+import type { CliCommandGroup } from './types.js';
+
+interface ConnectionOptions {
+  controller?: string;
+  tokenFile?: string;
+  stateDir?: string;
+}
+
+interface RunOptions extends ConnectionOptions {
+  name?: string;
+  replicas: string;
+  cpu?: string;
+  memory?: string;
+  gpu?: string;
+  tpu?: string;
+  env: string[];
+  maxRetries?: string;
+  timeout?: string;
+  detach?: boolean;
+}
+
+const collect = (v: string, acc: string[]): string[] => [...acc, v];
+
+function withConnection(cmd: Command): Command {
+  return cmd
+    .option('--controller <url>', 'controller URL (default: $IRIS_CONTROLLER); token from $IRIS_TOKEN or --token-file')
+    .option('--token-file <file>', 'file holding the controller token')
+    .option('--state-dir <dir>', 'a local controller state dir (reads its controller.json and token)');
+}
+
+/** A client from --controller/--state-dir/$IRIS_CONTROLLER, with the token from where the user said. */
+async function connect(options: ConnectionOptions, io: CliIo): Promise<IrisClient> {
+  const { readFileSync } = await import('node:fs');
+  const { join, resolve } = await import('node:path');
+  const { IrisClient, IrisError } = await import('@iris/core');
+  const { usageError } = await import('../exit-codes.js');
+  const read = (file: string, what: string): string => {
+    try {
+      return readFileSync(resolve(io.cwd, file), 'utf8').trim();
+    } catch (err) {
+      throw new IrisError('IRIS_CLI_READ_FAILED', `cannot read ${what} ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  let url = options.controller ?? (options.stateDir ? undefined : io.env['IRIS_CONTROLLER']);
+  let token = options.tokenFile ? read(options.tokenFile, 'the token file') : io.env['IRIS_TOKEN'];
+  if (options.stateDir) {
+    const info = JSON.parse(read(join(options.stateDir, 'controller.json'), 'the controller info (is the controller running?)')) as { url: string };
+    url ??= info.url;
+    token ??= read(join(options.stateDir, 'token'), 'the token');
+  }
+  if (!url) throw usageError('no controller: pass --controller URL, --state-dir DIR, or set IRIS_CONTROLLER');
+  return new IrisClient({ baseUrl: url, ...(token ? { token } : {}) });
+}
+
+/** The working directory as a gzipped tar: git-tracked + untracked-not-ignored files, else everything. */
+async function packWorkingDirectory(cwd: string): Promise<Uint8Array> {
+  const { execFileSync } = await import('node:child_process');
+  const { readdirSync, statSync } = await import('node:fs');
+  const { join, relative } = await import('node:path');
+  const { create } = await import('tar');
+  let files: string[];
+  try {
+    const out = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024 });
+    files = out.toString('utf8').split('\0').filter((f) => f !== '' && statSync(join(cwd, f), { throwIfNoEntry: false })?.isFile());
+  } catch {
+    files = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.isFile()) files.push(relative(cwd, full));
+      }
+    };
+    walk(cwd);
+  }
+  files.sort();
+  const chunks: Buffer[] = [];
+  // portable + fixed mtime: the same files give the same bytes, so the same bundle id.
+  const stream = create({ gzip: true, cwd, portable: true, mtime: new Date(0) }, files);
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+async function buildRequest(command: string[], options: RunOptions, io: CliIo): Promise<JobSubmitRequest> {
+  const { parseDuration, parseSize } = await import('@iris/core');
+  const { usageError } = await import('../exit-codes.js');
+  const int = (value: string, flag: string, min: number): number => {
+    if (!/^[0-9]+$/.test(value) || Number(value) < min) throw usageError(`${flag} must be a whole number ≥ ${min}, not "${value}"`);
+    return Number(value);
+  };
+  const unit = <T>(parse: (v: unknown) => T, value: string, flag: string): T => {
+    try {
+      return parse(/^[0-9]+$/.test(value) ? Number(value) : value);
+    } catch (err) {
+      throw usageError(`${flag}: ${(err as Error).message}`);
+    }
+  };
+  if (command.length === 0) throw usageError('iris job run needs a command after --, e.g. iris job run -- python train.py');
+  const env: Record<string, string> = {};
+  for (const pair of options.env) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw usageError(`--env takes KEY=VALUE, not "${pair}"`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const resources: NonNullable<JobSubmitRequest['resources']> = {};
+  if (options.cpu !== undefined) {
+    const cpu = Number(options.cpu);
+    if (!Number.isFinite(cpu) || cpu < 0) throw usageError(`--cpu must be a non-negative number, not "${options.cpu}"`);
+    resources.cpu = cpu;
+  }
+  if (options.memory !== undefined) resources.memory_bytes = unit(parseSize, options.memory, '--memory');
+  if (options.gpu !== undefined && options.tpu !== undefined) throw usageError('--gpu and --tpu cannot be combined');
+  if (options.gpu !== undefined) resources.accelerator = { type: 'gpu', count: int(options.gpu, '--gpu', 1) };
+  if (options.tpu !== undefined) resources.accelerator = { type: 'tpu', variant: options.tpu, count: 1 };
+  const user = (io.env['USER'] ?? 'user').replace(/[^A-Za-z0-9_.-]/g, '') || 'user';
+  const name = options.name ?? `/${user}/job-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+  const request: JobSubmitRequest = {
+    name: name.startsWith('/') ? name : `/${name}`,
+    command,
+    env,
+    resources,
+    replicas: int(options.replicas, '--replicas', 1),
+  };
+  if (options.maxRetries !== undefined) request.max_retries_failure = int(options.maxRetries, '--max-retries', 0);
+  if (options.timeout !== undefined) request.timeout_ms = unit(parseDuration, options.timeout, '--timeout');
+  return request;
+}
+
+/** Streams a job's logs until it ends; returns its final view. */
+async function followLogs(client: IrisClient, id: string, io: CliIo, untilDone: boolean): Promise<JobView | undefined> {
+  const { isTerminalJobState } = await import('@iris/core');
+  const jobName = id.replace(/\/[0-9]+$/, '');
+  let cursor = 0;
+  for (;;) {
+    const page = await client.fetchLogs({ id, cursor, limit: 1000, wait_ms: untilDone ? 5_000 : 0 });
+    for (const l of page.lines) {
+      const text = `[${l.task_id}] ${l.line}\n`;
+      if (l.stream === 'stdout') io.out(text);
+      else io.err(text);
+    }
+    cursor = page.cursor;
+    if (page.lines.length === 1000) continue;
+    if (!untilDone) return undefined;
+    const job = await client.getJob(jobName);
+    if (isTerminalJobState(job.state)) {
+      // One last read: lines pushed just before the job ended.
+      const rest = await client.fetchLogs({ id, cursor, limit: 10_000 });
+      for (const l of rest.lines) (l.stream === 'stdout' ? io.out : io.err)(`[${l.task_id}] ${l.line}\n`);
+      return job;
+    }
+  }
+}
+
+function register(program: Command, io: CliIo): void {
+  const job = program.command('job').description('submit and inspect jobs');
+
+  withConnection(
+    job
+      .command('run')
+      .description('pack the working directory, submit COMMAND as a job, stream its logs and exit with its outcome')
+      .argument('<command...>', 'the command, after --')
+      .option('--name <name>', 'hierarchical job name, e.g. /team/run')
+      .option('--replicas <k>', 'number of tasks', '1')
+      .option('--cpu <c>', 'CPUs per task')
+      .option('--memory <m>', 'memory per task (e.g. 4GB, 512MiB)')
+      .option('--gpu <n>', 'GPUs per task')
+      .option('--tpu <variant>', 'TPU variant per task (e.g. v5litepod-16)')
+      .option('--env <k=v>', 'environment variable (repeatable)', collect, [] as string[])
+      .option('--max-retries <n>', 'retries after a task fails')
+      .option('--timeout <d>', 'per-task time limit (e.g. 30m)')
+      .option('--detach', 'submit and return without waiting'),
+  ).action(async (command: string[], options: RunOptions) => {
+    const { createHash } = await import('node:crypto');
+    const { CliExit, EXIT_FAILURE } = await import('../exit-codes.js');
+    const request = await buildRequest(command, options, io);
+    const client = await connect(options, io);
+    const bundle = await packWorkingDirectory(io.cwd);
+    const sha = createHash('sha256').update(bundle).digest('hex');
+    if (!(await client.hasBundle(sha))) await client.uploadBundle(sha, bundle);
+    request.bundle_id = sha;
+    const { job: submitted } = await client.submitJob(request);
+    io.err(`submitted ${submitted.name} (${submitted.replicas} task(s), bundle ${sha.slice(0, 12)}, ${bundle.length} bytes)\n`);
+    if (options.detach) {
+      io.out(`${submitted.name}\n`);
+      return;
+    }
+    const done = await followLogs(client, submitted.name, io, true);
+    io.err(`${submitted.name} ${done!.state}${done!.error ? `: ${done!.error}` : ''}\n`);
+    if (done!.state !== 'SUCCEEDED') throw new CliExit(EXIT_FAILURE);
+  });
+
+  withConnection(job.command('list').description('list jobs').option('--prefix <p>', 'only jobs under this name').option('--json', 'JSON output')).action(
+    async (options: ConnectionOptions & { prefix?: string; json?: boolean }) => {
+      const client = await connect(options, io);
+      const jobs: JobView[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listJobs({ limit: 500, ...(options.prefix ? { prefix: options.prefix } : {}), ...(cursor ? { cursor } : {}) });
+        jobs.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor);
+      if (options.json) {
+        const { printJson } = await import('../output/json.js');
+        printJson(io, jobs);
+        return;
+      }
+      const { formatTable } = await import('../output/table.js');
+      io.out(
+        formatTable(
+          ['NAME', 'STATE', 'DONE', 'RUNNING', 'PENDING', 'WHY'],
+          jobs.map((j) => [j.name, j.state, `${j.task_counts.SUCCEEDED}/${j.replicas}`, String(j.task_counts.RUNNING + j.task_counts.BUILDING + j.task_counts.ASSIGNED), String(j.task_counts.PENDING), j.pending_reason ?? j.error ?? '']),
+        ),
+      );
+    },
+  );
+
+  withConnection(job.command('status').description("a job's state and its tasks").argument('<job>').option('--json', 'JSON output')).action(
+    async (name: string, options: ConnectionOptions & { json?: boolean }) => {
+      const client = await connect(options, io);
+      const view = await client.getJob(name);
+      const tasks = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listTasks(name, { limit: 1000, ...(cursor ? { cursor } : {}) });
+        tasks.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor);
+      if (options.json) {
+        const { printJson } = await import('../output/json.js');
+        printJson(io, { job: view, tasks });
+        return;
+      }
+      const { formatTable } = await import('../output/table.js');
+      io.out(`${view.name}  ${view.state}${view.error ? `  (${view.error})` : ''}\ncommand: ${view.command.join(' ')}\n\n`);
+      io.out(
+        formatTable(
+          ['TASK', 'STATE', 'ATTEMPT', 'WORKER', 'EXIT', 'FAILURES', 'PREEMPTIONS', 'WHY'],
+          tasks.map((t) => [t.task_id, t.state, String(t.attempt), t.worker_id ?? '', t.exit_code === undefined ? '' : String(t.exit_code), String(t.failure_count), String(t.preemption_count), t.pending_reason ?? t.error ?? '']),
+        ),
+      );
+    },
+  );
+
+  withConnection(job.command('logs').description('print the logs of a job (or one task)').argument('<id>', 'job name or task id').option('-f, --follow', 'keep streaming until the job ends')).action(
+    async (id: string, options: ConnectionOptions & { follow?: boolean }) => {
+      const client = await connect(options, io);
+      await followLogs(client, id, io, options.follow === true);
+    },
+  );
+
+  withConnection(job.command('kill').description('kill a job and its children').argument('<job>')).action(async (name: string, options: ConnectionOptions) => {
+    const client = await connect(options, io);
+    const view = await client.killJob(name);
+    io.out(`${view.name} ${view.state}\n`);
+  });
+}
+
+export const jobCommands: CliCommandGroup = { name: 'job', register };

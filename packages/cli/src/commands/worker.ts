@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../context.js';
+import type { CliCommandGroup } from './types.js';
+
+interface WorkerCommandOptions {
+  controller?: string;
+  attribute: string[];
+  tokenFile?: string;
+  workDir?: string;
+  workerId?: string;
+  runtime: string;
+  dockerImage?: string;
+}
+
+function register(program: Command, io: CliIo): void {
+  program
+    .command('worker')
+    .description('attach this machine to a cluster as a worker (runs until SIGTERM/SIGINT)')
+    .option('--controller <url>', 'the controller URL (default: $IRIS_CONTROLLER)')
+    .option('--attribute <k=v>', 'a worker attribute for constraints and gangs (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--token-file <file>', 'file holding the controller token (default: $IRIS_TOKEN)')
+    .option('--work-dir <dir>', 'bundles, scratch dirs and the saved worker id (default: ~/.iris/worker)')
+    .option('--worker-id <id>', 'the worker id (default: $IRIS_VM_ADDRESS, else one saved in the work dir)')
+    .option('--runtime <runtime>', 'process or docker', 'process')
+    .option('--docker-image <image>', 'task image for the docker runtime', 'iris-task:latest')
+    .action(async (options: WorkerCommandOptions) => {
+      const { IrisError } = await import('@iris/core');
+      const { startWorker, readWorkerToken } = await import('@iris/worker');
+      const { USAGE_ERROR_CODE } = await import('../exit-codes.js');
+      const controllerUrl = options.controller ?? io.env['IRIS_CONTROLLER'];
+      if (!controllerUrl) throw new IrisError(USAGE_ERROR_CODE, 'iris worker needs --controller URL (or IRIS_CONTROLLER)');
+      if (options.runtime !== 'process' && options.runtime !== 'docker') {
+        throw new IrisError(USAGE_ERROR_CODE, `--runtime must be "process" or "docker", not "${options.runtime}"`);
+      }
+      const token = readWorkerToken(options.tokenFile, io.env);
+      const handle = await startWorker({
+        controllerUrl,
+        attributes: options.attribute,
+        runtime: options.runtime,
+        env: io.env,
+        ...(token === undefined ? {} : { token }),
+        ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+        ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
+        ...(options.dockerImage === undefined ? {} : { dockerImage: options.dockerImage }),
+      });
+      io.err(`iris worker ${handle.workerId} attached to ${controllerUrl}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
+      await handle.stop();
+    });
+}
+
+export const workerCommand: CliCommandGroup = { name: 'worker', register };

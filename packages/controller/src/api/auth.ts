@@ -1,0 +1,32 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const TOKEN_FILE = 'token';
+
+/** Reads `state_dir/token`, creating it (mode 0600) at first start. */
+export function loadOrCreateToken(stateDir: string): string {
+  const file = join(stateDir, TOKEN_FILE);
+  if (existsSync(file)) {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token.length > 0) {
+      chmodSync(file, 0o600);
+      return token;
+    }
+  }
+  const token = randomBytes(32).toString('hex');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return token;
+}
+
+/** Accepts `Authorization: Bearer <token>` or the dashboard's `iris_token` cookie; constant-time compare. */
+export function isAuthorized(headers: { authorization?: string | undefined; cookie?: string | undefined }, token: string): boolean {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
+  const cookie = /(?:^|;\s*)iris_token=([^;]+)/.exec(headers.cookie ?? '')?.[1];
+  const given = bearer ?? cookie;
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

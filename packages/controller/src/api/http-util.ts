@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { API_ERROR_CODES, IrisError, type ApiErrorBody } from '@iris/core';
+
+/** HTTP status for each API error code. */
+const STATUS: Record<string, number> = {
+  [API_ERROR_CODES.invalidRequest]: 400,
+  [API_ERROR_CODES.unauthorized]: 401,
+  [API_ERROR_CODES.notFound]: 404,
+  [API_ERROR_CODES.conflict]: 409,
+  [API_ERROR_CODES.tooLarge]: 413,
+};
+
+export function apiError(code: keyof typeof API_ERROR_CODES, message: string): IrisError {
+  return new IrisError(API_ERROR_CODES[code], message);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+/** Turns any thrown value into `{code, message}`; unknown errors become 500 without internals. */
+export function sendError(res: ServerResponse, err: unknown): void {
+  const code = (err as { code?: unknown })?.code;
+  if (err instanceof IrisError && typeof code === 'string' && STATUS[code] !== undefined) {
+    sendJson(res, STATUS[code]!, { code, message: err.message } satisfies ApiErrorBody);
+    return;
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, 500, { code: API_ERROR_CODES.internal, message: 'internal error; see the controller log' } satisfies ApiErrorBody);
+}
+
+/** Reads the whole body, refusing more than `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw apiError('tooLarge', `body of ${declared} bytes exceeds the limit of ${limit}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw apiError('tooLarge', `body exceeds the limit of ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const raw = await readBody(req, limit);
+  if (raw.length === 0) throw apiError('invalidRequest', 'body is empty; expected a JSON object');
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw apiError('invalidRequest', `body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** `limit` and `cursor` query parameters, validated. */
+export function pageParams(query: URLSearchParams, maxLimit = 1000, defaultLimit = 100): { limit: number; cursor: string | undefined } {
+  const rawLimit = query.get('limit');
+  let limit = defaultLimit;
+  if (rawLimit !== null) {
+    if (!/^[0-9]{1,7}$/.test(rawLimit) || Number(rawLimit) < 1) throw apiError('invalidRequest', `limit must be an integer from 1 to ${maxLimit}`);
+    limit = Math.min(maxLimit, Number(rawLimit));
+  }
+  return { limit, cursor: query.get('cursor') ?? undefined };
+}
+
+export function intParam(query: URLSearchParams, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = query.get(name);
+  if (raw === null) return fallback;
+  if (!/^[0-9]{1,16}$/.test(raw) || Number(raw) > max) throw apiError('invalidRequest', `${name} must be an integer from 0 to ${max}`);
+  return Number(raw);
+}

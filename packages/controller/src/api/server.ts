@@ -1,0 +1,294 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  API_PREFIX,
+  isTerminalJobState,
+  JOB_STATES,
+  type Clock,
+  type HealthResponse,
+  type JobState,
+  type JobSubmitRequest,
+  type LogPushRequest,
+  type Logger,
+  type Page,
+  type ReconcileRequest,
+  type ReconcileResponse,
+  type WorkerRegisterRequest,
+} from '@iris/core';
+import type { ControllerState } from '../state/controller-state.js';
+import { jobView, taskView, workerView } from '../state/views.js';
+import type { StateStore } from '../store/state-store.js';
+import type { BundleStore } from './bundles.js';
+import { isAuthorized } from './auth.js';
+import { apiError, intParam, pageParams, readJson, sendError, sendJson } from './http-util.js';
+import { describeValidationError, validators } from './schemas.js';
+import type { ValidateFunction } from 'ajv';
+
+export interface ApiDeps {
+  state: ControllerState;
+  store: StateStore;
+  bundles: BundleStore;
+  token: string;
+  clock: Clock;
+  logger: Logger;
+  /** Longest a reconcile or log fetch is held open. */
+  maxWaitMs: number;
+  workerTimeoutMs: number;
+  maxBodyBytes: number;
+}
+
+interface Waiter {
+  finish: () => void;
+}
+
+/**
+ * The `/api/v1` routes over node:http. Bodies are validated by JSON Schema before anything changes;
+ * mutating and worker calls need the token.
+ */
+export class ApiServer {
+  private readonly reconcileWaiters = new Map<string, Waiter>();
+  private readonly logWaiters = new Set<Waiter>();
+
+  constructor(private readonly deps: ApiDeps) {}
+
+  /** Wakes the held reconcile of a worker that now has work. */
+  wakeWorker(workerId: string): void {
+    this.reconcileWaiters.get(workerId)?.finish();
+  }
+
+  /** Releases every held call (shutdown). */
+  releaseAll(): void {
+    for (const w of [...this.reconcileWaiters.values()]) w.finish();
+    for (const w of [...this.logWaiters]) w.finish();
+  }
+
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.route(req, res).catch((err: unknown) => {
+      if ((err as { code?: string })?.code === undefined || !String((err as { code?: string }).code).startsWith('IRIS_API')) {
+        this.deps.logger.error('request failed', { method: req.method, path: req.url?.split('?')[0], error: (err as Error)?.message });
+      }
+      sendError(res, err);
+    });
+  };
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://controller');
+    const method = req.method ?? 'GET';
+    if (url.pathname === '/health' && method === 'GET') {
+      const body: HealthResponse = { status: 'ok', workers: this.deps.state.workers.size, jobs: this.deps.state.jobs.size };
+      sendJson(res, 200, body);
+      return;
+    }
+    if (!url.pathname.startsWith(`${API_PREFIX}/`)) throw apiError('notFound', `no route ${method} ${url.pathname}`);
+    // Segments stay encoded until split, so a job name (`%2Fteam%2Frun`) is one segment.
+    const parts = url.pathname.slice(API_PREFIX.length + 1).split('/').map(decodeSegment);
+    const q = url.searchParams;
+    const [resource, id, action] = parts;
+    const fixed = resource === 'workers' && id === 'register' && action === undefined;
+    const key = fixed
+      ? `${method} workers/register`
+      : `${method} ${resource ?? ''}${id === undefined ? '' : '/:id'}${action === undefined ? '' : `/${action}`}`;
+    if (parts.length > 3) throw apiError('notFound', `no route ${method} ${url.pathname}`);
+    const needsToken = method !== 'GET' || resource === 'bundles' || resource === 'logs';
+    if (needsToken && !isAuthorized(req.headers, this.deps.token)) {
+      throw apiError('unauthorized', 'missing or wrong token: send "Authorization: Bearer <token>" (the token is in the state dir file "token")');
+    }
+    const { state } = this.deps;
+    switch (key) {
+      case 'POST jobs': {
+        const body = await this.body<JobSubmitRequest>(req, validators.jobSubmit);
+        const job = state.submitJob(body);
+        sendJson(res, 201, { job: jobView(job) });
+        return;
+      }
+      case 'GET jobs':
+        sendJson(res, 200, this.listJobs(q));
+        return;
+      case 'GET jobs/:id':
+        sendJson(res, 200, jobView(this.job(id!)));
+        return;
+      case 'GET jobs/:id/tasks': {
+        const job = this.job(id!);
+        const { limit, cursor } = pageParams(q);
+        const from = cursor === undefined ? 0 : cursorNumber(cursor);
+        const items = job.tasks.slice(from, from + limit).map(taskView);
+        const page: Page<unknown> = { items };
+        if (from + limit < job.tasks.length) page.next_cursor = String(from + limit);
+        sendJson(res, 200, page);
+        return;
+      }
+      case 'POST jobs/:id/kill': {
+        await this.body(req, validators.empty, true);
+        sendJson(res, 200, jobView(state.killJob(id!)));
+        return;
+      }
+      case 'GET tasks/:id': {
+        const t = state.tasks.get(id!);
+        if (!t) throw apiError('notFound', `task ${id} does not exist`);
+        sendJson(res, 200, { ...taskView(t), attempts: this.deps.store.attemptsOf(t.taskId) });
+        return;
+      }
+      case 'POST workers/register': {
+        const body = await this.body<WorkerRegisterRequest>(req, validators.workerRegister);
+        const w = state.registerWorker(body);
+        sendJson(res, 200, { worker_id: w.workerId, worker_timeout_ms: this.deps.workerTimeoutMs, reconcile_wait_ms: this.deps.maxWaitMs });
+        return;
+      }
+      case 'GET workers': {
+        const { limit, cursor } = pageParams(q);
+        const ids = [...state.workers.keys()].sort();
+        const start = cursor === undefined ? 0 : ids.findIndex((w) => w > cursor);
+        const slice = start < 0 ? [] : ids.slice(start, start + limit);
+        const page: Page<unknown> = { items: slice.map((w) => workerView(state.workers.get(w)!)) };
+        if (start >= 0 && start + limit < ids.length) page.next_cursor = slice.at(-1)!;
+        sendJson(res, 200, page);
+        return;
+      }
+      case 'POST workers/:id/reconcile': {
+        const body = await this.body<ReconcileRequest>(req, validators.reconcile);
+        await this.reconcile(id!, body, res);
+        return;
+      }
+      case 'POST logs': {
+        const body = await this.body<LogPushRequest>(req, validators.logPush);
+        const lines = body.lines.filter((l) => state.tasks.has(l.task_id));
+        if (lines.length > 0) this.deps.store.transaction(() => this.deps.store.appendLogs(lines));
+        for (const w of [...this.logWaiters]) w.finish();
+        sendJson(res, 200, { accepted: lines.length });
+        return;
+      }
+      case 'GET logs':
+        await this.fetchLogs(q, res);
+        return;
+      case 'PUT bundles/:id':
+        sendJson(res, 201, await this.deps.bundles.put(id!, req));
+        return;
+      case 'HEAD bundles/:id':
+      case 'GET bundles/:id':
+        this.deps.bundles.send(id!, res, method === 'HEAD');
+        return;
+      case 'GET actions': {
+        const { limit, cursor } = pageParams(q, 1000, 50);
+        const before = cursor === undefined ? Number.MAX_SAFE_INTEGER : cursorNumber(cursor);
+        const items = this.deps.store.listActions(before, limit);
+        const page: Page<unknown> = { items };
+        if (items.length === limit) page.next_cursor = String(items.at(-1)!.seq);
+        sendJson(res, 200, page);
+        return;
+      }
+      default:
+        throw apiError('notFound', `no route ${method} ${url.pathname}`);
+    }
+  }
+
+  private async body<T>(req: IncomingMessage, validate: ValidateFunction, allowEmpty = false): Promise<T> {
+    const hasBody = Number(req.headers['content-length'] ?? '1') > 0;
+    const value = allowEmpty && !hasBody ? {} : await readJson(req, this.deps.maxBodyBytes);
+    if (!validate(value)) throw apiError('invalidRequest', describeValidationError(validate.errors));
+    return value as T;
+  }
+
+  private job(name: string) {
+    const job = this.deps.state.jobs.get(name);
+    if (!job) throw apiError('notFound', `job ${name} does not exist`);
+    return job;
+  }
+
+  private listJobs(q: URLSearchParams): Page<unknown> {
+    const { limit, cursor } = pageParams(q);
+    const after = cursor === undefined ? 0 : cursorNumber(cursor);
+    const prefix = q.get('prefix') ?? '';
+    const stateFilter = q.get('state');
+    if (stateFilter !== null && !(JOB_STATES as readonly string[]).includes(stateFilter)) {
+      throw apiError('invalidRequest', `state must be one of ${JOB_STATES.join(', ')}`);
+    }
+    const items = [];
+    let more = false;
+    for (const job of this.deps.state.jobs.values()) {
+      if (job.seq <= after || !job.name.startsWith(prefix)) continue;
+      if (stateFilter !== null && job.state !== (stateFilter as JobState)) continue;
+      if (items.length === limit) {
+        more = true;
+        break;
+      }
+      items.push(job);
+    }
+    const page: Page<unknown> = { items: items.map(jobView) };
+    if (more) page.next_cursor = String(items.at(-1)!.seq);
+    return page;
+  }
+
+  private async reconcile(workerId: string, body: ReconcileRequest, res: ServerResponse): Promise<void> {
+    const { state } = this.deps;
+    let work: ReconcileResponse = state.reconcile(workerId, body.attempts);
+    const wait = Math.min(body.wait_ms ?? this.deps.maxWaitMs, this.deps.maxWaitMs);
+    if (work.start.length === 0 && work.kill.length === 0 && wait > 0) {
+      // A newer call from the same worker supersedes a held one (it carries fresher reports).
+      this.reconcileWaiters.get(workerId)?.finish();
+      await this.hold(wait, res, (w) => this.reconcileWaiters.set(workerId, w), (w) => {
+        if (this.reconcileWaiters.get(workerId) === w) this.reconcileWaiters.delete(workerId);
+      });
+      const worker = state.workers.get(workerId);
+      work = worker ? state.workFor(worker) : { start: [], kill: [] };
+    }
+    sendJson(res, 200, work);
+  }
+
+  private async fetchLogs(q: URLSearchParams, res: ServerResponse): Promise<void> {
+    const id = q.get('id');
+    if (!id) throw apiError('invalidRequest', 'id (a job name or task id) is required');
+    const cursor = intParam(q, 'cursor', 0);
+    const limit = intParam(q, 'limit', 1000, 10000) || 1000;
+    const wait = Math.min(intParam(q, 'wait_ms', 0), this.deps.maxWaitMs);
+    const attemptRaw = q.get('attempt');
+    const attempt = attemptRaw === null ? undefined : intParam(q, 'attempt', 0);
+    const { state, store } = this.deps;
+    let query: Parameters<StateStore['readLogs']>[0];
+    if (state.tasks.has(id)) query = { taskId: id, cursor, limit, ...(attempt === undefined ? {} : { attempt }) };
+    else if (state.jobs.has(id)) query = { job: id, cursor, limit };
+    else throw apiError('notFound', `no job or task named ${id}`);
+    let lines = store.readLogs(query);
+    const live = (): boolean => {
+      const job = state.jobs.get(query.job ?? state.tasks.get(query.taskId!)?.job.name ?? '');
+      return job !== undefined && !isTerminalJobState(job.state);
+    };
+    if (lines.length === 0 && wait > 0 && live()) {
+      await this.hold(wait, res, (w) => this.logWaiters.add(w), (w) => this.logWaiters.delete(w));
+      lines = store.readLogs(query);
+    }
+    sendJson(res, 200, { lines, cursor: lines.at(-1)?.seq ?? cursor });
+  }
+
+  /** Waits until woken, the timeout passes, or the client goes away. */
+  private hold(ms: number, res: ServerResponse, register: (w: Waiter) => void, unregister: (w: Waiter) => void): Promise<void> {
+    return new Promise((resolve) => {
+      let done = false;
+      const waiter: Waiter = {
+        finish: () => {
+          if (done) return;
+          done = true;
+          timer.cancel();
+          res.off('close', onClose);
+          unregister(waiter);
+          resolve();
+        },
+      };
+      const onClose = (): void => waiter.finish();
+      const timer = this.deps.clock.setTimeout(() => waiter.finish(), ms);
+      res.on('close', onClose);
+      register(waiter);
+    });
+  }
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw apiError('invalidRequest', `path segment "${s.slice(0, 100)}" is not valid percent-encoding`);
+  }
+}
+
+function cursorNumber(cursor: string): number {
+  if (!/^[0-9]{1,16}$/.test(cursor)) throw apiError('invalidRequest', 'cursor must be a value returned as next_cursor');
+  return Number(cursor);
+}

@@ -1,0 +1,254 @@
+import type { AutoscalerConfig, Clock, Logger, Platform, TimerHandle } from '@iris/core';
+import type { ActionLog } from './action-log.js';
+import type { CreateSlots } from './create-slots.js';
+import { sweepOrphans, type OrphanReport } from './orphans.js';
+import { routeDemand, type RoutingDecision } from './routing.js';
+import type { ScalingGroup } from './scaling-group.js';
+import type { SliceStore } from './slice-store.js';
+import {
+  explainDemand,
+  explainGroup,
+  groupStatus,
+  summarizeRouting,
+  type AutoscalerExplanation,
+  type AutoscalerStatus,
+  type GroupStatus,
+} from './status.js';
+import type { DemandEntry, StoredSlice, WorkerSnapshot } from './types.js';
+
+/** Where the autoscaler reads the world from on each evaluation. */
+export interface AutoscalerInputs {
+  /** Pending demand now: one entry per pending task, a gang as one entry. */
+  readonly demand: () => readonly DemandEntry[];
+  /** Registered workers now, keyed by VM address. */
+  readonly workers: () => WorkerSnapshot;
+}
+
+export interface EvaluationReport {
+  readonly atMs: number;
+  readonly routing: RoutingDecision;
+  readonly launched: number;
+  readonly terminated: number;
+}
+
+export interface ReconcileOptions {
+  /** Labelled VMs nobody accounts for are terminated only once older than this. */
+  readonly orphanMinAgeMs: number;
+  /** Report what would be terminated without terminating it. */
+  readonly dryRun: boolean;
+}
+
+export interface ReconcileReport {
+  readonly adopted: number;
+  readonly reissued: number;
+  readonly dropped: number;
+  readonly orphans: readonly OrphanReport[];
+}
+
+export interface AutoscalerParts {
+  readonly clusterName: string;
+  readonly groups: readonly ScalingGroup[];
+  /** The platform each group's slices live on, by group name. */
+  readonly platforms: ReadonlyMap<string, Platform>;
+  readonly config: AutoscalerConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly store: SliceStore;
+  readonly inputs: AutoscalerInputs;
+  readonly actionLog: ActionLog;
+  readonly createSlots: CreateSlots;
+}
+
+/**
+ * Turns pending demand into slices across scale groups. An evaluation is cheap and synchronous
+ * apart from refreshing slice states; provider calls run in the background. New demand
+ * (`notifyDemand`) evaluates at once; `evaluation_interval` is the ceiling between evaluations.
+ */
+export class Autoscaler {
+  private readonly byName: ReadonlyMap<string, ScalingGroup>;
+  private readonly ordered: readonly ScalingGroup[];
+  private interval: TimerHandle | undefined;
+  private soon: TimerHandle | undefined;
+  private wake: { handle: TimerHandle; atMs: number } | undefined;
+  private running: Promise<EvaluationReport> | undefined;
+  private stopped = false;
+  private lastRouting: RoutingDecision | undefined;
+
+  constructor(private readonly parts: AutoscalerParts) {
+    this.ordered = [...parts.groups].sort((a, b) => a.config.priority - b.config.priority || a.name.localeCompare(b.name));
+    this.byName = new Map(this.ordered.map((g) => [g.name, g]));
+  }
+
+  groups(): readonly ScalingGroup[] {
+    return this.ordered;
+  }
+
+  group(name: string): ScalingGroup | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Evaluates every `evaluation_interval` from now on. */
+  start(): void {
+    if (this.stopped || this.interval) return;
+    this.interval = this.parts.clock.setInterval(() => this.evaluateSoon(), this.parts.config.evaluation_interval);
+  }
+
+  /**
+   * Stops evaluating and ignores results of provider calls still in flight (a controller that
+   * shuts down or dies). VMs are left as they are; `terminateAll()` is the way to remove them.
+   */
+  stop(): void {
+    this.stopped = true;
+    this.interval?.cancel();
+    this.soon?.cancel();
+    this.wake?.handle.cancel();
+    this.interval = this.soon = this.wake = undefined;
+    for (const g of this.ordered) g.dispose();
+  }
+
+  /** New demand arrived: evaluate now rather than at the next interval. */
+  notifyDemand(): void {
+    this.evaluateSoon();
+  }
+
+  /** A worker died (controller-side detection): its slice is terminated at once. */
+  notifyWorkerFailed(address: string, reason: string): boolean {
+    for (const g of this.ordered) if (g.notifyWorkerFailed(address, reason)) return true;
+    return false;
+  }
+
+  /** Runs one evaluation (after any already running one). */
+  async runOnce(): Promise<EvaluationReport> {
+    while (this.running) await this.running.catch(() => undefined);
+    this.running = this.evaluate();
+    try {
+      return await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /** Resolves when no evaluation is running (one may be mid-flight after a timer fired). */
+  async evaluating(): Promise<void> {
+    while (this.running) await this.running.catch(() => undefined);
+  }
+
+  /** Resolves once every provider call started so far has settled. */
+  async settle(): Promise<void> {
+    for (;;) {
+      if (this.running) await this.running.catch(() => undefined);
+      await Promise.all(this.ordered.map((g) => g.settle()));
+      if (!this.running) return;
+    }
+  }
+
+  /**
+   * Start-up reconciliation: adopt what the provider lists under this cluster's labels (matching
+   * stored rows by slice or request id), re-issue creates the store had in flight, and terminate
+   * labelled VMs nobody accounts for once older than `orphanMinAgeMs` (only reported in dry run).
+   */
+  async reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
+    const rows = new Map<string, StoredSlice[]>();
+    for (const row of this.parts.store.loadAll()) {
+      if (!this.byName.has(row.group)) {
+        // The group left the config; its VMs are swept below as orphans.
+        this.parts.store.delete(row.group, row.sliceId);
+        continue;
+      }
+      const list = rows.get(row.group) ?? [];
+      list.push(row);
+      rows.set(row.group, list);
+    }
+    const results = await Promise.all(this.ordered.map((g) => g.restore(rows.get(g.name) ?? [])));
+    const orphans = await sweepOrphans(this.sweepParts(), options);
+    return {
+      adopted: results.reduce((n, r) => n + r.adopted, 0),
+      reissued: results.reduce((n, r) => n + r.reissued, 0),
+      dropped: results.reduce((n, r) => n + r.dropped, 0),
+      orphans,
+    };
+  }
+
+  /** `iris stop`: terminate every slice of every group, then every labelled worker VM left. */
+  async terminateAll(): Promise<OrphanReport[]> {
+    this.interval?.cancel();
+    this.interval = undefined;
+    await this.settle();
+    await Promise.all(this.ordered.map((g) => g.terminateAll('cluster stop')));
+    return sweepOrphans(this.sweepParts(), { orphanMinAgeMs: 0, dryRun: false });
+  }
+
+  status(): AutoscalerStatus {
+    const workers = this.parts.inputs.workers();
+    return {
+      atMs: this.parts.clock.now(),
+      groups: this.ordered.map((g) => groupStatus(g, workers)),
+      createsInFlight: this.parts.createSlots.used(),
+      lastRouting: this.lastRouting ? summarizeRouting(this.lastRouting) : undefined,
+      recentActions: this.parts.actionLog.recent(),
+    };
+  }
+
+  /** Why each group is at its size and why each pending entry waits (from the last evaluation). */
+  explain(): AutoscalerExplanation {
+    const status = this.status();
+    const byName = new Map<string, GroupStatus>(status.groups.map((g) => [g.name, g]));
+    return {
+      atMs: status.atMs,
+      groups: status.groups.map((g) => explainGroup(g, status.recentActions)),
+      demand: explainDemand(this.lastRouting, byName),
+    };
+  }
+
+  private sweepParts(): Parameters<typeof sweepOrphans>[0] {
+    return { clusterName: this.parts.clusterName, clock: this.parts.clock, groups: this.ordered, platforms: this.parts.platforms, actionLog: this.parts.actionLog };
+  }
+
+  private evaluateSoon(): void {
+    if (this.stopped || this.soon) return;
+    this.soon = this.parts.clock.setTimeout(() => {
+      this.soon = undefined;
+      void this.runOnce().catch((err: unknown) => {
+        this.parts.logger.error('autoscaler evaluation failed', { error: err instanceof Error ? err.message : String(err) });
+      });
+    }, 0);
+  }
+
+  private scheduleWake(atMs: number): void {
+    if (this.stopped) return;
+    const now = this.parts.clock.now();
+    if (atMs - now >= this.parts.config.evaluation_interval) return;
+    if (this.wake && this.wake.atMs <= atMs && this.wake.atMs > now) return;
+    this.wake?.handle.cancel();
+    const handle = this.parts.clock.setTimeout(() => {
+      this.wake = undefined;
+      this.evaluateSoon();
+    }, Math.max(0, atMs - now));
+    this.wake = { handle, atMs };
+  }
+
+  private async evaluate(): Promise<EvaluationReport> {
+    await Promise.all(this.ordered.map((g) => (g.trackedSlices().length > 0 ? g.refresh() : undefined)));
+    const { clock, inputs } = this.parts;
+    const workers = inputs.workers();
+    let terminated = 0;
+    for (const g of this.ordered) {
+      g.retryTerminations();
+      terminated += g.cleanupFailed() + g.reapDead(workers);
+      g.expireRequests();
+    }
+    const routing = routeDemand(this.ordered, inputs.demand(), workers, clock.now());
+    let launched = 0;
+    let retryAt = Number.POSITIVE_INFINITY;
+    for (const g of this.ordered) {
+      g.routedDemand = routing.demandByGroup.get(g.name) ?? 0;
+      const result = g.launch(g.planScaleUp(g.routedDemand, workers));
+      launched += result.started;
+      if (result.retryAtMs !== undefined) retryAt = Math.min(retryAt, result.retryAtMs);
+    }
+    for (const g of this.ordered) terminated += g.scaleDown(g.routedDemand, workers);
+    this.lastRouting = routing;
+    if (Number.isFinite(retryAt)) this.scheduleWake(retryAt);
+    return { atMs: clock.now(), routing, launched, terminated };
+  }
+}

@@ -1,0 +1,47 @@
+import type { AutoscalerConfig, ScaleGroupConfig, VmBootstrapSpec } from '@iris/core';
+
+/**
+ * Explicit, complete configs for tests and simulations. Production code never uses these: it gets
+ * its values from the loaded cluster file, defaults applied once.
+ */
+export const TEST_AUTOSCALER_CONFIG: AutoscalerConfig = Object.freeze({
+  evaluation_interval: 10_000,
+  requesting_timeout: 120_000,
+  scale_up_delay: 60_000,
+  scale_down_delay: 300_000,
+  startup_grace: 1_800_000,
+  heartbeat_grace: 300_000,
+  backoff_initial: 5_000,
+  backoff_max: 300_000,
+  quota_timeout: 300_000,
+  create_rate_per_minute: 16,
+  create_burst: 16,
+  max_parallel_creates: 64,
+});
+
+export function testAutoscalerConfig(overrides: Partial<AutoscalerConfig> = {}): AutoscalerConfig {
+  return { ...TEST_AUTOSCALER_CONFIG, ...overrides };
+}
+
+export function testScaleGroup(name: string, overrides: Partial<ScaleGroupConfig> = {}): ScaleGroupConfig {
+  return {
+    name,
+    provider: { type: 'fake', zones: ['zone-a'] },
+    accelerator_type: 'tpu',
+    accelerator_variant: 'v5litepod-4',
+    slice_size: 1,
+    resources: { cpu: 32, ram: 64 * 2 ** 30, disk: 100 * 2 ** 30, gpu_count: 0, tpu_count: 4 },
+    preemptible: false,
+    min_slices: 0,
+    max_slices: 10,
+    priority: 100,
+    attributes: {},
+    ...overrides,
+  };
+}
+
+export const TEST_WORKER_BOOTSTRAP: VmBootstrapSpec = Object.freeze({
+  role: 'worker' as const,
+  labels: {},
+  providerOverrides: {},
+});

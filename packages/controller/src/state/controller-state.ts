@@ -1,0 +1,515 @@
+import {
+  API_ERROR_CODES,
+  DEFAULT_MAX_RETRIES_FAILURE,
+  DEFAULT_MAX_RETRIES_PREEMPTION,
+  IrisError,
+  isTerminalJobState,
+  isTerminalTaskState,
+  taskIdOf,
+  type AttemptKill,
+  type AttemptReport,
+  type AttemptStart,
+  type Clock,
+  type JobSubmitRequest,
+  type Logger,
+  type TaskState,
+  type WorkerRegisterRequest,
+} from '@iris/core';
+import { schedule } from '../scheduler/scheduler.js';
+import type { WorkerCapacity } from '../scheduler/types.js';
+import type { StateStore } from '../store/state-store.js';
+import { deriveJobState } from './job-state.js';
+import { emptyCounts, isActiveTaskState, type JobRecord, type JobSpec, type TaskRecord, type WorkerRecord } from './model.js';
+import { loadState } from './recovery.js';
+
+export interface ControllerStateOptions {
+  clock: Clock;
+  store: StateStore;
+  logger: Logger;
+  /** A worker that does not reconcile for this long is declared dead; its attempts are retried. */
+  workerTimeoutMs: number;
+  /** Most new tasks one worker receives in one scheduling pass. */
+  maxStartsPerWorkerPerPass: number;
+  /** Most attempts one worker may hold in ASSIGNED or BUILDING (back-pressure). */
+  maxStartingPerWorker: number;
+}
+
+/** Hooks the HTTP layer uses to wake long-polls and schedule a pass. */
+export interface StateListener {
+  workerHasWork(workerId: string): void;
+  schedulingNeeded(): void;
+}
+
+type FailureKind = 'failure' | 'preemption';
+interface FailureInfo {
+  exitCode?: number | undefined;
+  signal?: string | undefined;
+  error?: string | undefined;
+}
+
+/**
+ * The controller's jobs, tasks and workers: in memory for speed, written through to SQLite in one
+ * transaction per state change, so a restarted controller reloads exactly what it had.
+ */
+export class ControllerState {
+  readonly jobs = new Map<string, JobRecord>();
+  readonly tasks = new Map<string, TaskRecord>();
+  readonly workers = new Map<string, WorkerRecord>();
+  /** Pending tasks in queue order (insertion order of the Map). */
+  readonly pending = new Map<string, TaskRecord>();
+  listener: StateListener = { workerHasWork: () => undefined, schedulingNeeded: () => undefined };
+  private nextSeq = 1;
+  private readonly clock: Clock;
+  private readonly store: StateStore;
+
+  constructor(private readonly options: ControllerStateOptions) {
+    this.clock = options.clock;
+    this.store = options.store;
+  }
+
+  /** Rebuilds the state from the database (restart recovery). */
+  static load(options: ControllerStateOptions): ControllerState {
+    const state = new ControllerState(options);
+    const orphans = loadState(state, options.store, options.clock.now());
+    state.nextSeq = options.store.nextJobSeq();
+    // Attempts on workers the database no longer knows cannot be reached again: retry them.
+    if (orphans.length > 0) {
+      state.store.transaction(() => {
+        for (const t of orphans) state.failAttempt(t, 'preemption', { error: `worker ${t.workerId ?? '?'} is gone` });
+      });
+    }
+    return state;
+  }
+
+  submitJob(req: JobSubmitRequest): JobRecord {
+    const now = this.clock.now();
+    const name = req.name;
+    const existing = this.jobs.get(name);
+    if (existing && !isTerminalJobState(existing.state)) {
+      throw new IrisError(API_ERROR_CODES.conflict, `job ${name} already exists and is ${existing.state}; kill it or choose another name`);
+    }
+    if (req.parent !== undefined) {
+      const parent = this.jobs.get(req.parent);
+      if (!parent) throw new IrisError(API_ERROR_CODES.notFound, `parent job ${req.parent} does not exist`);
+      if (!name.startsWith(`${req.parent}/`)) {
+        throw new IrisError(API_ERROR_CODES.invalidRequest, `job name ${name} must start with its parent's name ${req.parent}/`);
+      }
+      if (isTerminalJobState(parent.state)) {
+        throw new IrisError(API_ERROR_CODES.conflict, `parent job ${req.parent} already finished (${parent.state}); cannot add a child`);
+      }
+    }
+    if (req.bundle_id !== undefined && !this.store.hasBundle(req.bundle_id)) {
+      throw new IrisError(API_ERROR_CODES.invalidRequest, `bundle ${req.bundle_id} was not uploaded; PUT /api/v1/bundles/${req.bundle_id} first`);
+    }
+    const spec = normalizeSpec(req);
+    const job: JobRecord = { name, seq: this.nextSeq++, spec, state: 'PENDING', submittedAt: now, counts: emptyCounts(), tasks: [] };
+    for (let i = 0; i < spec.replicas; i++) {
+      job.tasks.push({ taskId: taskIdOf(name, i), job, index: i, state: 'PENDING', attempt: -1, failureCount: 0, preemptionCount: 0 });
+    }
+    job.counts.PENDING = spec.replicas;
+    this.store.transaction(() => {
+      if (existing) this.store.deleteJob(name);
+      this.store.insertJob(job);
+      this.store.recordAction(now, 'job_submitted', name, `${spec.replicas} task(s): ${spec.command.join(' ').slice(0, 200)}`);
+    });
+    if (existing) this.forgetJob(existing);
+    this.jobs.set(name, job);
+    for (const t of job.tasks) {
+      this.tasks.set(t.taskId, t);
+      this.pending.set(t.taskId, t);
+    }
+    this.listener.schedulingNeeded();
+    return job;
+  }
+
+  /** Kills a job and every job below it in the name hierarchy. */
+  killJob(name: string, reason = 'killed by request'): JobRecord {
+    const job = this.jobs.get(name);
+    if (!job) throw new IrisError(API_ERROR_CODES.notFound, `job ${name} does not exist`);
+    this.store.transaction(() => {
+      this.store.recordAction(this.clock.now(), 'job_killed', name, reason);
+      this.cancelJob(job, reason);
+    });
+    return job;
+  }
+
+  registerWorker(req: WorkerRegisterRequest): WorkerRecord {
+    const now = this.clock.now();
+    let w = this.workers.get(req.worker_id);
+    const isNew = !w;
+    if (w) {
+      w.address = req.address;
+      w.resources = req.resources;
+      w.accelerators = req.accelerators;
+      w.attributes = req.attributes;
+      w.lastSeen = now;
+    } else {
+      w = {
+        workerId: req.worker_id,
+        address: req.address,
+        resources: req.resources,
+        accelerators: req.accelerators,
+        attributes: req.attributes,
+        registeredAt: now,
+        lastSeen: now,
+        active: new Set(),
+        kills: new Map(),
+      };
+      this.workers.set(w.workerId, w);
+    }
+    const worker = w;
+    this.store.transaction(() => {
+      this.store.upsertWorker(worker);
+      if (isNew) this.store.recordAction(now, 'worker_registered', worker.workerId, `at ${worker.address}`);
+      if (req.attempts) for (const r of req.attempts) this.applyReport(worker, r);
+    });
+    this.listener.schedulingNeeded();
+    return worker;
+  }
+
+  /**
+   * Applies a worker's report of its attempts and returns what it must start and kill. An attempt
+   * the controller had seen running that the worker no longer reports is lost (worker failure).
+   */
+  reconcile(workerId: string, reports: readonly AttemptReport[]): { start: AttemptStart[]; kill: AttemptKill[] } {
+    const worker = this.workers.get(workerId);
+    if (!worker) {
+      throw new IrisError(API_ERROR_CODES.notFound, `worker ${workerId} is not registered (or was declared dead); register again`);
+    }
+    const now = this.clock.now();
+    worker.lastSeen = now;
+    const reported = new Set<string>();
+    const before = this.pending.size;
+    this.store.transaction(() => {
+      this.store.touchWorker(workerId, now);
+      for (const r of reports) {
+        reported.add(`${r.task_id}\u0000${r.attempt}`);
+        this.applyReport(worker, r);
+      }
+      for (const t of [...worker.active]) {
+        if (t.state === 'ASSIGNED' || reported.has(`${t.taskId}\u0000${t.attempt}`)) continue;
+        this.failAttempt(t, 'preemption', { error: `attempt ${t.attempt} not found on worker ${workerId}` });
+      }
+    });
+    if (this.pending.size > before || reports.some((r) => isTerminalTaskState(r.state))) this.listener.schedulingNeeded();
+    return this.workFor(worker, reported);
+  }
+
+  /** Attempts the worker must start (assigned, not yet reported) and kill (queued kills), draining the kills. */
+  workFor(worker: WorkerRecord, reported: ReadonlySet<string> = new Set()): { start: AttemptStart[]; kill: AttemptKill[] } {
+    const start: AttemptStart[] = [];
+    for (const t of worker.active) {
+      if (t.state !== 'ASSIGNED' || reported.has(`${t.taskId}\u0000${t.attempt}`)) continue;
+      start.push(attemptStart(t));
+    }
+    const kill = [...worker.kills.values()];
+    worker.kills.clear();
+    return { start, kill };
+  }
+
+  hasWork(workerId: string): boolean {
+    const w = this.workers.get(workerId);
+    if (!w) return true;
+    if (w.kills.size > 0) return true;
+    for (const t of w.active) if (t.state === 'ASSIGNED') return true;
+    return false;
+  }
+
+  /** One scheduling pass over every pending task; returns the number of tasks assigned. */
+  runSchedulingPass(): number {
+    if (this.pending.size === 0 || this.workers.size === 0) {
+      if (this.workers.size === 0) for (const t of this.pending.values()) t.pendingReason = 'no workers registered';
+      return 0;
+    }
+    const queue = [...this.pending.values()];
+    const result = schedule(
+      queue.map((t) => (t.sched ??= schedulerTask(t))),
+      [...this.workers.values()].map((w) => this.capacityOf(w)),
+    );
+    const now = this.clock.now();
+    const woken = new Set<string>();
+    this.store.transaction(() => {
+      for (const a of result.assignments) {
+        const t = this.tasks.get(a.taskId)!;
+        const w = this.workers.get(a.workerId)!;
+        t.attempt += 1;
+        t.workerId = w.workerId;
+        t.pendingReason = undefined;
+        t.exitCode = undefined;
+        this.setTaskState(t, 'ASSIGNED');
+        w.active.add(t);
+        this.store.insertAttempt(t.taskId, t.attempt, w.workerId, now);
+        this.store.updateTask(t);
+        this.refreshJob(t.job);
+        woken.add(w.workerId);
+      }
+    });
+    for (const [taskId, reason] of result.pendingReasons) {
+      const t = this.tasks.get(taskId);
+      if (t) t.pendingReason = reason;
+    }
+    for (const id of woken) this.listener.workerHasWork(id);
+    return result.assignments.length;
+  }
+
+  /** Declares silent workers dead and expired scheduling deadlines unschedulable. */
+  checkTimeouts(): void {
+    const now = this.clock.now();
+    for (const w of [...this.workers.values()]) {
+      if (now - w.lastSeen < this.options.workerTimeoutMs) continue;
+      this.store.transaction(() => this.failWorker(w, `no reconcile for ${Math.round((now - w.lastSeen) / 1000)}s`));
+    }
+    for (const job of this.jobs.values()) {
+      const deadline = job.spec.scheduling_timeout_ms;
+      if (deadline === undefined || isTerminalJobState(job.state) || job.counts.PENDING === 0) continue;
+      if (now - job.submittedAt < deadline) continue;
+      this.store.transaction(() => {
+        for (const t of job.tasks) {
+          if (t.state !== 'PENDING') continue;
+          this.endTask(t, 'UNSCHEDULABLE', `not scheduled within ${deadline} ms: ${t.pendingReason ?? 'no capacity'}`);
+        }
+        this.refreshJob(job);
+      });
+    }
+  }
+
+  private failWorker(w: WorkerRecord, why: string): void {
+    const now = this.clock.now();
+    this.store.recordAction(now, 'worker_failed', w.workerId, `${why}; ${w.active.size} attempt(s) will be retried`);
+    for (const t of [...w.active]) this.failAttempt(t, 'preemption', { error: `worker ${w.workerId} failed: ${why}` });
+    this.workers.delete(w.workerId);
+    this.store.deleteWorker(w.workerId);
+    this.options.logger.warn('worker declared dead', { worker: w.workerId, why });
+    this.listener.workerHasWork(w.workerId);
+    this.listener.schedulingNeeded();
+  }
+
+  private applyReport(worker: WorkerRecord, r: AttemptReport): void {
+    const t = this.tasks.get(r.task_id);
+    const current = t !== undefined && t.attempt === r.attempt && t.workerId === worker.workerId && isActiveTaskState(t.state);
+    if (!current || !t) {
+      // A stale or unknown attempt: never let it change state, and stop it if it still runs.
+      if (!isTerminalTaskState(r.state)) {
+        const key = `${r.task_id}\u0000${r.attempt}`;
+        worker.kills.set(key, { task_id: r.task_id, attempt: r.attempt, reason: 'attempt is not current on this worker' });
+      }
+      return;
+    }
+    const now = this.clock.now();
+    switch (r.state) {
+      case 'BUILDING':
+      case 'RUNNING': {
+        if (t.state === r.state || (t.state === 'RUNNING' && r.state === 'BUILDING')) return;
+        if (r.state === 'RUNNING') t.startedAt = now;
+        this.setTaskState(t, r.state);
+        this.store.updateAttempt(t.taskId, t.attempt, { state: r.state, startedAt: r.state === 'RUNNING' ? now : undefined });
+        this.store.updateTask(t);
+        this.refreshJob(t.job);
+        return;
+      }
+      case 'SUCCEEDED': {
+        this.store.updateAttempt(t.taskId, t.attempt, { state: 'SUCCEEDED', exitCode: r.exit_code ?? 0, finishedAt: now });
+        t.exitCode = r.exit_code ?? 0;
+        this.endTask(t, 'SUCCEEDED', undefined, false);
+        this.refreshJob(t.job);
+        return;
+      }
+      // A worker kills attempts on its own only when it shuts down, which is worker loss.
+      case 'KILLED':
+      case 'WORKER_FAILED':
+        this.failAttempt(t, 'preemption', { exitCode: r.exit_code, signal: r.signal, error: r.error ?? `worker reported ${r.state}` });
+        return;
+      case 'FAILED':
+        this.failAttempt(t, 'failure', { exitCode: r.exit_code, signal: r.signal, error: r.error ?? describeExit(r) });
+        return;
+    }
+  }
+
+  /**
+   * The current attempt of `t` ended badly. Retries while the budget of that kind lasts; a gang
+   * fails or retries as a whole.
+   */
+  private failAttempt(t: TaskRecord, kind: FailureKind, info: FailureInfo): void {
+    const now = this.clock.now();
+    const attemptState: TaskState = kind === 'failure' ? 'FAILED' : 'WORKER_FAILED';
+    if (isActiveTaskState(t.state)) {
+      this.store.updateAttempt(t.taskId, t.attempt, { state: attemptState, exitCode: info.exitCode, signal: info.signal, error: info.error, finishedAt: now });
+    }
+    const spec = t.job.spec;
+    let retry: boolean;
+    if (kind === 'failure') retry = ++t.failureCount <= spec.max_retries_failure;
+    else retry = ++t.preemptionCount <= spec.max_retries_preemption;
+    t.exitCode = info.exitCode;
+    t.error = info.error;
+    const group = spec.group_by ? t.job.tasks.filter((s) => s !== t && isActiveTaskState(s.state)) : [];
+    for (const sibling of group) {
+      this.stopAttempt(sibling, `gang member ${t.taskId} failed`);
+      if (retry) this.requeue(sibling);
+      else this.endTask(sibling, 'KILLED', `gang member ${t.taskId} failed`);
+    }
+    if (retry) this.requeue(t);
+    else this.endTask(t, attemptState, info.error, false);
+    this.refreshJob(t.job);
+  }
+
+  private requeue(t: TaskRecord): void {
+    this.detach(t);
+    this.setTaskState(t, 'PENDING');
+    t.workerId = undefined;
+    this.store.updateTask(t);
+  }
+
+  /** Moves a task to a terminal state, stopping its attempt if one is active. */
+  private endTask(t: TaskRecord, state: TaskState, error: string | undefined, stopAttempt = true): void {
+    if (stopAttempt && isActiveTaskState(t.state)) this.stopAttempt(t, error ?? state);
+    this.detach(t);
+    this.setTaskState(t, state);
+    t.finishedAt = this.clock.now();
+    if (error !== undefined) t.error = error;
+    this.store.updateTask(t);
+  }
+
+  /** Marks the current attempt KILLED and queues the kill for its worker. */
+  private stopAttempt(t: TaskRecord, reason: string): void {
+    if (!isActiveTaskState(t.state) || t.workerId === undefined) return;
+    this.store.updateAttempt(t.taskId, t.attempt, { state: 'KILLED', error: reason, finishedAt: this.clock.now() });
+    const w = this.workers.get(t.workerId);
+    if (!w) return;
+    w.kills.set(`${t.taskId}\u0000${t.attempt}`, { task_id: t.taskId, attempt: t.attempt, reason });
+    this.listener.workerHasWork(w.workerId);
+  }
+
+  private detach(t: TaskRecord): void {
+    if (t.workerId !== undefined) this.workers.get(t.workerId)?.active.delete(t);
+  }
+
+  private setTaskState(t: TaskRecord, next: TaskState): void {
+    if (t.state === next) return;
+    t.job.counts[t.state]--;
+    t.job.counts[next]++;
+    if (t.state === 'PENDING') this.pending.delete(t.taskId);
+    if (next === 'PENDING') this.pending.set(t.taskId, t);
+    t.state = next;
+  }
+
+  private refreshJob(job: JobRecord): void {
+    if (isTerminalJobState(job.state)) return;
+    const next = deriveJobState(job.counts, job.spec.replicas);
+    if (next === job.state) return;
+    job.state = next;
+    if (isTerminalJobState(next)) {
+      const now = this.clock.now();
+      job.finishedAt = now;
+      if (next !== 'SUCCEEDED') {
+        job.error ??= job.tasks.find((t) => t.state === next && t.error)?.error ?? `a task ended ${next}`;
+        for (const t of job.tasks) if (!isTerminalTaskState(t.state)) this.endTask(t, 'KILLED', `job ${job.name} ended ${next}`);
+        this.cancelChildren(job.name, `parent ${job.name} ended ${next}`);
+      }
+      this.store.recordAction(now, 'job_finished', job.name, job.error ? `${next}: ${job.error}` : next);
+    }
+    this.store.updateJob(job);
+  }
+
+  private cancelJob(job: JobRecord, reason: string): void {
+    if (!isTerminalJobState(job.state)) {
+      job.error = reason;
+      for (const t of job.tasks) if (!isTerminalTaskState(t.state)) this.endTask(t, 'KILLED', reason);
+      job.state = 'KILLED';
+      job.finishedAt = this.clock.now();
+      this.store.updateJob(job);
+    }
+    this.cancelChildren(job.name, reason);
+  }
+
+  private cancelChildren(name: string, reason: string): void {
+    const prefix = `${name}/`;
+    for (const child of this.jobs.values()) {
+      if (child.name.startsWith(prefix) && !isTerminalJobState(child.state)) this.cancelJob(child, reason);
+    }
+  }
+
+  private forgetJob(job: JobRecord): void {
+    this.jobs.delete(job.name);
+    for (const t of job.tasks) {
+      this.tasks.delete(t.taskId);
+      this.pending.delete(t.taskId);
+    }
+  }
+
+  private capacityOf(w: WorkerRecord): WorkerCapacity {
+    let cpu = 0;
+    let mem = 0;
+    let disk = 0;
+    let acc = 0;
+    let starting = 0;
+    for (const t of w.active) {
+      const r = t.job.spec.resources;
+      cpu += r.cpu;
+      mem += r.memory_bytes;
+      disk += r.disk_bytes;
+      acc += r.accelerator?.count ?? 0;
+      if (t.state !== 'RUNNING') starting++;
+    }
+    const accel = w.accelerators[0];
+    return {
+      workerId: w.workerId,
+      freeCpu: w.resources.cpu - cpu,
+      freeMemoryBytes: w.resources.memory_bytes - mem,
+      freeDiskBytes: w.resources.disk_bytes - disk,
+      acceleratorType: accel?.type,
+      acceleratorVariant: accel?.variant,
+      freeAcceleratorCount: (accel?.count ?? 0) - acc,
+      attributes: w.attributes,
+      startSlots: Math.max(0, Math.min(this.options.maxStartsPerWorkerPerPass, this.options.maxStartingPerWorker - starting)),
+    };
+  }
+}
+
+export function normalizeSpec(req: JobSubmitRequest): JobSpec {
+  const r = req.resources ?? {};
+  const spec: JobSpec = {
+    command: req.command,
+    env: req.env ?? {},
+    resources: { cpu: r.cpu ?? 0, memory_bytes: r.memory_bytes ?? 0, disk_bytes: r.disk_bytes ?? 0 },
+    replicas: req.replicas ?? 1,
+    max_retries_failure: req.max_retries_failure ?? DEFAULT_MAX_RETRIES_FAILURE,
+    max_retries_preemption: req.max_retries_preemption ?? DEFAULT_MAX_RETRIES_PREEMPTION,
+    constraints: req.constraints ?? [],
+    ports: req.ports ?? [],
+  };
+  if (r.accelerator) spec.resources.accelerator = r.accelerator;
+  if (req.timeout_ms !== undefined) spec.timeout_ms = req.timeout_ms;
+  if (req.scheduling_timeout_ms !== undefined) spec.scheduling_timeout_ms = req.scheduling_timeout_ms;
+  if (req.group_by !== undefined) spec.group_by = req.group_by;
+  if (req.bundle_id !== undefined) spec.bundle_id = req.bundle_id;
+  if (req.parent !== undefined) spec.parent = req.parent;
+  return spec;
+}
+
+function schedulerTask(t: TaskRecord) {
+  const spec = t.job.spec;
+  return { taskId: t.taskId, jobKey: t.job.name, resources: spec.resources, constraints: spec.constraints, groupBy: spec.group_by };
+}
+
+function attemptStart(t: TaskRecord): AttemptStart {
+  const spec = t.job.spec;
+  const start: AttemptStart = {
+    task_id: t.taskId,
+    attempt: t.attempt,
+    job: t.job.name,
+    task_index: t.index,
+    num_tasks: spec.replicas,
+    command: spec.command,
+    env: spec.env,
+    ports: spec.ports,
+    resources: spec.resources,
+  };
+  if (spec.bundle_id !== undefined) start.bundle_id = spec.bundle_id;
+  if (spec.timeout_ms !== undefined) start.timeout_ms = spec.timeout_ms;
+  return start;
+}
+
+function describeExit(r: AttemptReport): string {
+  if (r.signal) return `killed by ${r.signal}`;
+  return `exited with code ${r.exit_code ?? 'unknown'}`;
+}

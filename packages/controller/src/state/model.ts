@@ -1,0 +1,83 @@
+import type {
+  AttributeValue,
+  Constraint,
+  JobState,
+  ResourceRequest,
+  TaskCounts,
+  TaskState,
+  WorkerAccelerator,
+  WorkerResources,
+} from '@iris/core';
+import type { PendingTask } from '../scheduler/types.js';
+
+/** A submitted job's immutable spec, with every default applied. Stored as JSON in `jobs.spec`. */
+export interface JobSpec {
+  command: string[];
+  env: Record<string, string>;
+  resources: ResourceRequest;
+  replicas: number;
+  max_retries_failure: number;
+  max_retries_preemption: number;
+  timeout_ms?: number;
+  scheduling_timeout_ms?: number;
+  constraints: Constraint[];
+  group_by?: string;
+  bundle_id?: string;
+  parent?: string;
+  ports: string[];
+}
+
+export interface JobRecord {
+  name: string;
+  /** Submission order; the queue order of its tasks. */
+  seq: number;
+  spec: JobSpec;
+  state: JobState;
+  submittedAt: number;
+  finishedAt?: number | undefined;
+  error?: string | undefined;
+  counts: TaskCounts;
+  tasks: TaskRecord[];
+}
+
+export interface TaskRecord {
+  taskId: string;
+  job: JobRecord;
+  index: number;
+  state: TaskState;
+  /** Current attempt number; -1 before the first dispatch. */
+  attempt: number;
+  workerId?: string | undefined;
+  failureCount: number;
+  preemptionCount: number;
+  exitCode?: number | undefined;
+  error?: string | undefined;
+  startedAt?: number | undefined;
+  finishedAt?: number | undefined;
+  pendingReason?: string | undefined;
+  /** The scheduler's view of this task, built once. */
+  sched?: PendingTask;
+}
+
+export interface WorkerRecord {
+  workerId: string;
+  address: string;
+  resources: WorkerResources;
+  accelerators: WorkerAccelerator[];
+  attributes: Record<string, AttributeValue>;
+  registeredAt: number;
+  lastSeen: number;
+  /** Tasks whose current attempt runs (or is about to) on this worker. */
+  active: Set<TaskRecord>;
+  /** Kills not yet delivered; drained by the next reconcile. */
+  kills: Map<string, { task_id: string; attempt: number; reason: string }>;
+}
+
+export function emptyCounts(): TaskCounts {
+  return { PENDING: 0, ASSIGNED: 0, BUILDING: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0, KILLED: 0, WORKER_FAILED: 0, UNSCHEDULABLE: 0 };
+}
+
+/** States in which a task's current attempt occupies a worker. */
+export function isActiveTaskState(state: TaskState): boolean {
+  return state === 'ASSIGNED' || state === 'BUILDING' || state === 'RUNNING';
+}

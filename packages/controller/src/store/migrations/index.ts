@@ -1,0 +1,10 @@
+import { migration0001 } from './0001-initial.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Every migration in order. Append new numbered files; never edit an applied one. */
+export const MIGRATIONS: readonly Migration[] = [migration0001];

@@ -1,0 +1,103 @@
+import type { JsonSchema } from '../plugin.js';
+
+/**
+ * Every default of the cluster file, in one place (config is pure data: no constructor hides a
+ * default of its own). Durations in milliseconds, sizes in bytes. `controller.state_dir` defaults to
+ * `~/.iris/<name>` and a provider block's defaults come from its plugin's schema, so neither is here.
+ */
+export const DEFAULT_CONFIG = deepFreeze({
+  name: 'iris',
+  plugins: [] as string[],
+  defaults: {
+    timeouts: { boot: 300_000, init: 600_000, ssh_poll_interval: 5_000 },
+    ssh: { user: 'root', port: 22, connect_timeout: 30_000 },
+    autoscaler: {
+      evaluation_interval: 10_000,
+      requesting_timeout: 120_000,
+      scale_up_delay: 60_000,
+      scale_down_delay: 300_000,
+      startup_grace: 1_800_000,
+      heartbeat_grace: 300_000,
+      backoff_initial: 5_000,
+      backoff_max: 300_000,
+      quota_timeout: 300_000,
+      // GCP's TPU create quota is about 91 calls a minute per project; 16 per group leaves room.
+      create_rate_per_minute: 16,
+      create_burst: 4,
+      max_parallel_creates: 32,
+    },
+    bootstrap: { worker_port: 10001, cache_dir: '/var/cache/iris', env: {} as Record<string, string> },
+  },
+  controller: {
+    provider: { type: 'local' },
+    worker_timeout: 60_000,
+  },
+  /** Applied to every entry of `scale_groups`. */
+  scale_group: {
+    accelerator_type: 'cpu',
+    accelerator_variant: '',
+    slice_size: 1,
+    preemptible: false,
+    min_slices: 0,
+    max_slices: 1,
+    priority: 100,
+    attributes: {} as Record<string, string>,
+    resources: { disk: 0, gpu_count: 0, tpu_count: 0 },
+  },
+});
+
+export type DefaultConfig = typeof DEFAULT_CONFIG;
+
+type Plain = Record<string, unknown>;
+
+function isPlain(value: unknown): value is Plain {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `base` overlaid by `over`: objects merge key by key, anything else in `over` wins. */
+export function mergeDefaults(base: unknown, over: unknown): unknown {
+  if (over === undefined || over === null) return structuredClone(base);
+  if (!isPlain(base) || !isPlain(over)) return over;
+  const out: Plain = {};
+  for (const key of new Set([...Object.keys(base), ...Object.keys(over)])) {
+    // defineProperty: a user key named __proto__ (in env or attributes) stays a key, not a prototype.
+    Object.defineProperty(out, key, { value: mergeDefaults(base[key], over[key]), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Fills a provider block from the `default` keywords of its plugin's schema (nested objects too). */
+export function schemaDefaults(schema: JsonSchema, value: Plain): Plain {
+  const properties = schema['properties'];
+  if (!isPlain(properties)) return value;
+  const out: Plain = { ...value };
+  for (const [key, propSchema] of Object.entries(properties)) {
+    if (!isPlain(propSchema)) continue;
+    if (out[key] === undefined && 'default' in propSchema) out[key] = structuredClone(propSchema['default']);
+    else if (isPlain(out[key])) out[key] = schemaDefaults(propSchema, out[key] as Plain);
+  }
+  return out;
+}
+
+/**
+ * The validated file with every default applied: the top-level sections from DEFAULT_CONFIG, each
+ * group from DEFAULT_CONFIG.scale_group. Provider blocks are filled later, once their type is known.
+ */
+export function applyDefaults(file: Plain): Plain {
+  const { scale_group: groupDefaults, ...top } = DEFAULT_CONFIG;
+  const merged = mergeDefaults(top, { ...file, scale_groups: undefined }) as Plain;
+  const groups: Plain = {};
+  const fileGroups = isPlain(file['scale_groups']) ? file['scale_groups'] : {};
+  for (const [name, group] of Object.entries(fileGroups)) groups[name] = mergeDefaults(groupDefaults, group);
+  merged['scale_groups'] = groups;
+  return merged;
+}
+
+/** Freezes `value` and everything reachable from it. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

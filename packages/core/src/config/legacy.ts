@@ -1,0 +1,328 @@
+import { isMap, isPair, isScalar, isSeq, Pair, Scalar, visit, YAMLMap, type Document } from 'yaml';
+import type { ProviderRegistry } from '../plugins/registry.js';
+import { formatDuration } from '../units.js';
+import type { ConfigIssue } from './issues.js';
+import type { PathSegment, YamlSource } from './yaml-source.js';
+
+const MIGRATE_HINT = '; run iris config migrate';
+const ACCELERATOR_TYPES = new Set(['cpu', 'gpu', 'tpu']);
+
+/**
+ * Rewrites the legacy forms of a cluster file into the canonical form, in place on the YAML
+ * Document (so `iris config migrate` keeps comments and positions still point at the user's text):
+ *  - per-group `provider: {type: tpu|manual}` with a top-level `provider:` fallback
+ *    (seeds/000), where `accelerator_type` may hold a variant like `v5litepod-16`;
+ *  - the Python Iris layout: `platform:`, per-group `vm_type`, `zones`, `runtime_version` and
+ *    `manual:`, `controller.{gcp,manual,local}`, renamed timeouts, `{milliseconds: N}` durations;
+ *  - provider aliases (`tpu` → `gcp`).
+ * Each rewrite yields a warning; impossible legacy values yield errors.
+ */
+export function normaliseLegacy(source: YamlSource, registry: ProviderRegistry): ConfigIssue[] {
+  const doc = source.doc;
+  if (!isMap(doc.contents)) return [];
+  const n = new Normaliser(source, doc, registry);
+  n.millisecondDurations();
+  const platform = n.platform();
+  n.controller(platform);
+  n.defaults();
+  n.groups(platform);
+  n.aliases();
+  return n.issues;
+}
+
+interface LegacyPlatform {
+  /** The provider the platform section implied for every group (`gcp` or `local`). */
+  provider?: Record<string, unknown>;
+  gcp?: { project_id?: unknown; zones?: unknown; zone?: unknown };
+}
+
+class Normaliser {
+  readonly issues: ConfigIssue[] = [];
+
+  constructor(
+    private readonly source: YamlSource,
+    private readonly doc: Document.Parsed,
+    private readonly registry: ProviderRegistry,
+  ) {}
+
+  private warn(path: PathSegment[], message: string): void {
+    // At the key: a legacy section is named by its key, and its value may already be rewritten.
+    this.issues.push(this.source.issueAtKey(path, `legacy: ${message}${MIGRATE_HINT}`, 'warning'));
+  }
+
+  private error(path: PathSegment[], message: string): void {
+    this.issues.push(this.source.issueAt(path, message, 'error'));
+  }
+
+  private map(path: PathSegment[]): YAMLMap | undefined {
+    const node = path.length === 0 ? this.doc.contents : this.doc.getIn(path, true);
+    return isMap(node) ? node : undefined;
+  }
+
+  private plain(path: PathSegment[]): unknown {
+    const node = this.doc.getIn(path, true);
+    return node && typeof (node as { toJSON?: unknown }).toJSON === 'function' ? (node as { toJSON(): unknown }).toJSON() : node;
+  }
+
+  /** `{milliseconds: N}` (the Python Duration message) → a duration string. */
+  millisecondDurations(): void {
+    visit(this.doc, {
+      Map: (_key, node, path) => {
+        if (node.items.length !== 1) return undefined;
+        const pair = node.items[0];
+        if (!isPair(pair) || !isScalar(pair.key) || pair.key.value !== 'milliseconds') return undefined;
+        if (!isScalar(pair.value) || typeof pair.value.value !== 'number' || !Number.isInteger(pair.value.value) || pair.value.value < 0) return undefined;
+        const ms = pair.value.value;
+        this.warn(pathFromAncestors(path), `duration {milliseconds: ${ms}} is written "${formatDuration(ms)}" now`);
+        const replacement = new Scalar(formatDuration(ms));
+        replacement.range = node.range;
+        return replacement;
+      },
+    });
+  }
+
+  /** `platform: {label_prefix, gcp|manual|local}` → `name:` and a top-level `provider:`. */
+  platform(): LegacyPlatform {
+    const platform = this.map(['platform']);
+    if (!platform) return {};
+    const root = this.doc.contents as YAMLMap;
+    const result: LegacyPlatform = {};
+    const replacements: Pair[] = [];
+    this.warn(['platform'], 'the "platform:" section (Python Iris layout) is now "name:" and a top-level "provider:"');
+    const prefix = platform.get('label_prefix', true);
+    if (prefix !== undefined && !root.has('name')) replacements.push(new Pair(new Scalar('name'), prefix));
+
+    const gcp = this.plain(['platform', 'gcp']) as Record<string, unknown> | undefined;
+    if (platform.has('gcp')) {
+      const g = gcp ?? {};
+      const zones = Array.isArray(g['default_zones']) && g['default_zones'].length > 0 ? g['default_zones'] : g['zone'] !== undefined ? [g['zone']] : undefined;
+      result.gcp = { project_id: g['project_id'], zones, zone: g['zone'] ?? (Array.isArray(zones) ? zones[0] : undefined) };
+      result.provider = compact({ type: 'gcp', project_id: g['project_id'], zones });
+    } else if (platform.has('local')) {
+      result.provider = { type: 'local' };
+    }
+    // manual: {} implies nothing cluster-wide: each manual group lists its own hosts.
+    if (result.provider && !root.has('provider')) replacements.push(new Pair(new Scalar('provider'), this.doc.createNode(result.provider)));
+    replacePair(root, 'platform', replacements);
+    return result;
+  }
+
+  /** `controller: {gcp|manual|local: {...}, bundle_prefix}` → `controller.provider`. */
+  controller(platform: LegacyPlatform): void {
+    const controller = this.map(['controller']);
+    if (!controller) return;
+    for (const type of ['gcp', 'manual', 'local'] as const) {
+      if (!controller.has(type)) continue;
+      this.warn(['controller', type], `controller.${type} is written controller.provider: {type: ${type}, ...} now`);
+      const block = (this.plain(['controller', type]) ?? {}) as Record<string, unknown>;
+      const provider: Record<string, unknown> = { type, ...block };
+      if (type === 'gcp') {
+        if (provider['project_id'] === undefined && platform.gcp?.project_id !== undefined) provider['project_id'] = platform.gcp.project_id;
+        if (provider['zone'] === undefined && platform.gcp?.zone !== undefined) provider['zone'] = platform.gcp.zone;
+      }
+      const replacement = controller.has('provider') ? [] : [new Pair(new Scalar('provider'), this.doc.createNode(compact(provider)))];
+      replacePair(controller, type, replacement);
+    }
+    if (controller.has('bundle_prefix')) {
+      this.warn(['controller', 'bundle_prefix'], 'controller.bundle_prefix is gone: the controller holds bundles itself');
+      controller.delete('bundle_prefix');
+    }
+  }
+
+  /** Python names of the defaults sections. */
+  defaults(): void {
+    const renames: Array<[PathSegment[], string, string]> = [
+      [['defaults', 'timeouts'], 'boot_timeout', 'boot'],
+      [['defaults', 'timeouts'], 'init_timeout', 'init'],
+      [['defaults', 'autoscaler'], 'startup_grace_period', 'startup_grace'],
+      [['defaults', 'autoscaler'], 'heartbeat_grace_period', 'heartbeat_grace'],
+      [['defaults', 'bootstrap'], 'env_vars', 'env'],
+    ];
+    for (const [at, from, to] of renames) {
+      const section = this.map(at);
+      const pair = section ? findPair(section, from) : undefined;
+      if (!section || !pair || section.has(to)) continue;
+      this.warn([...at, from], `${[...at, from].join('.')} is called ${to} now`);
+      if (isScalar(pair.key)) pair.key.value = to;
+      else pair.key = new Scalar(to);
+    }
+    const bootstrap = this.map(['defaults', 'bootstrap']);
+    if (bootstrap?.has('worker_id')) {
+      this.warn(['defaults', 'bootstrap', 'worker_id'], 'defaults.bootstrap.worker_id is gone: workers get their id from the controller');
+      bootstrap.delete('worker_id');
+    }
+    const ssh = this.map(['defaults', 'ssh']);
+    if (ssh && ssh.get('key_file') === '') {
+      this.warn(['defaults', 'ssh', 'key_file'], 'an empty defaults.ssh.key_file is written by leaving it out');
+      ssh.delete('key_file');
+    }
+  }
+
+  groups(platform: LegacyPlatform): void {
+    const groups = this.map(['scale_groups']);
+    if (!groups) return;
+    for (const pair of groups.items) {
+      if (!isScalar(pair.key) || !isMap(pair.value)) continue;
+      const name = String(pair.key.value);
+      this.group(name, pair.value, platform);
+      this.acceleratorVariant(name, pair.value);
+    }
+  }
+
+  /** Per-group `vm_type` (+ `zones`, `runtime_version`, `manual:`) → the group's `provider:`. */
+  private group(name: string, group: YAMLMap, platform: LegacyPlatform): void {
+    const at: PathSegment[] = ['scale_groups', name];
+    const vmType = group.get('vm_type');
+    const manual = this.plain([...at, 'manual']) as Record<string, unknown> | undefined;
+    if (vmType === undefined && !group.has('manual')) return;
+    const zones = this.plain([...at, 'zones']);
+    const runtime = group.get('runtime_version');
+    let provider: Record<string, unknown> | undefined;
+    const kind = vmType ?? 'manual_vm';
+    this.warn([...at, vmType !== undefined ? 'vm_type' : 'manual'], `vm_type ${String(kind)} is written as the group's provider: block now`);
+    switch (kind) {
+      case 'tpu_vm': {
+        if (!platform.gcp) {
+          this.error([...at, 'vm_type'], 'vm_type tpu_vm needs platform.gcp with a project_id (or give the group a provider: {type: gcp, project_id, zones})');
+          break;
+        }
+        if (zones !== undefined || runtime !== undefined || platform.provider?.['type'] !== 'gcp') {
+          provider = compact({ type: 'gcp', project_id: platform.gcp.project_id, zones: zones ?? platform.gcp.zones, runtime_version: runtime });
+        }
+        break;
+      }
+      case 'manual_vm': {
+        const m = manual ?? {};
+        provider = compact({ type: 'manual', hosts: m['hosts'], ssh_user: m['ssh_user'], ssh_key_file: m['ssh_key_file'] });
+        break;
+      }
+      case 'local_vm':
+        if (platform.provider?.['type'] !== 'local') provider = { type: 'local' };
+        break;
+      case 'gce_vm':
+        this.error([...at, 'vm_type'], 'vm_type gce_vm was never supported; give the group a provider: block');
+        break;
+      default:
+        this.error([...at, 'vm_type'], `unknown vm_type ${JSON.stringify(kind)}: expected one of tpu_vm, manual_vm, local_vm`);
+    }
+    const replacement = provider && !group.has('provider') ? [new Pair(new Scalar('provider'), this.doc.createNode(provider))] : [];
+    replacePair(group, vmType !== undefined ? 'vm_type' : 'manual', replacement);
+    for (const key of ['vm_type', 'zones', 'runtime_version', 'manual']) group.delete(key);
+  }
+
+  /** seeds/000 wrote the variant in accelerator_type (`v5litepod-16`): move it and infer the type. */
+  private acceleratorVariant(name: string, group: YAMLMap): void {
+    const pair = findPair(group, 'accelerator_type');
+    if (!pair || !isScalar(pair.value) || typeof pair.value.value !== 'string' || ACCELERATOR_TYPES.has(pair.value.value)) return;
+    const variant = pair.value.value;
+    const type = inferAcceleratorType(variant);
+    // Only a recognisable accelerator model is the legacy form; anything else is a plain mistake
+    // the schema reports.
+    if (type === 'cpu') return;
+    this.warn(['scale_groups', name, 'accelerator_type'], `accelerator_type "${variant}" is a variant: written accelerator_type: ${type} with accelerator_variant: ${variant} now`);
+    const variantNode = pair.value;
+    pair.value = new Scalar(type);
+    (pair.value as Scalar).range = variantNode.range;
+    if (!group.has('accelerator_variant')) {
+      const index = group.items.indexOf(pair);
+      group.items.splice(index + 1, 0, new Pair(new Scalar('accelerator_variant'), variantNode));
+    }
+  }
+
+  /** `type: tpu` → `type: gcp` wherever a provider block is. */
+  aliases(): void {
+    const blocks: PathSegment[][] = [['provider'], ['controller', 'provider']];
+    const groups = this.map(['scale_groups']);
+    for (const pair of groups?.items ?? []) if (isScalar(pair.key)) blocks.push(['scale_groups', String(pair.key.value), 'provider']);
+    for (const at of blocks) {
+      const block = this.map(at);
+      const typeNode = block?.get('type', true);
+      if (!isScalar(typeNode) || typeof typeNode.value !== 'string') continue;
+      const canonical = this.registry.canonicalType(typeNode.value);
+      if (!canonical || canonical === typeNode.value) continue;
+      this.warn([...at, 'type'], `provider type "${typeNode.value}" is an alias of "${canonical}"`);
+      typeNode.value = canonical;
+    }
+  }
+}
+
+/** TPU variants look like `v5litepod-16`, `v4-8`, `v6e-256`; GPU ones like `a100`, `h100`, `l4`. */
+export function inferAcceleratorType(variant: string): 'tpu' | 'gpu' | 'cpu' {
+  if (/^v\d+[a-z]*(-\d+|pod)/i.test(variant)) return 'tpu';
+  if (/^(nvidia-)?(a100|a10g?|h100|h200|b200|gb200|l4|l40s?|t4|v100|p100|p4|k80|rtx)/i.test(variant)) return 'gpu';
+  return 'cpu';
+}
+
+function findPair(map: YAMLMap, key: string): Pair<unknown, unknown> | undefined {
+  return map.items.find((p) => (isScalar(p.key) ? p.key.value === key : p.key === key)) as Pair<unknown, unknown> | undefined;
+}
+
+/** Replaces the pair `key` of `map` by `pairs` at the same place, so the file keeps its order. */
+function replacePair(map: YAMLMap, key: string, pairs: Pair[]): void {
+  const pair = findPair(map, key);
+  if (!pair) return;
+  const index = map.items.indexOf(pair as Pair);
+  // Comments written before the old key stay before whatever replaces it.
+  const first = pairs[0];
+  if (first && isScalar(pair.key) && isScalar(first.key) && pair.key.commentBefore) first.key.commentBefore = pair.key.commentBefore;
+  map.items.splice(index, 1, ...pairs);
+}
+
+/** Drops undefined fields. */
+function compact(obj: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+}
+
+/** The path of a node from the ancestors `visit` hands over. */
+function pathFromAncestors(ancestors: readonly unknown[]): PathSegment[] {
+  const out: PathSegment[] = [];
+  for (let i = 0; i < ancestors.length; i++) {
+    const a = ancestors[i];
+    if (isPair(a)) out.push(isScalar(a.key) ? String(a.key.value) : String(a.key));
+    else if (isSeq(a)) {
+      const next = ancestors[i + 1];
+      if (next !== undefined) out.push(a.items.indexOf(next as never));
+    }
+  }
+  return out;
+}
+
+type PlainData = Record<string, unknown>;
+const isPlainData = (v: unknown): v is PlainData => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function hasMillisecondsMap(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasMillisecondsMap);
+  if (!isPlainData(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && keys[0] === 'milliseconds') return true;
+  return keys.some((k) => hasMillisecondsMap(value[k]));
+}
+
+/**
+ * Whether plain data holds any form `normaliseLegacy` rewrites. It mirrors the normaliser, and only
+ * decides whether the fast path may be tried: a miss still ends on the positioned path, because any
+ * issue on the fast path sends the file there.
+ */
+export function hasLegacyForms(data: PlainData, registry: ProviderRegistry): boolean {
+  if ('platform' in data || hasMillisecondsMap(data)) return true;
+  const isAlias = (block: unknown): boolean =>
+    isPlainData(block) && typeof block['type'] === 'string' && registry.canonicalType(block['type']) !== undefined && registry.canonicalType(block['type']) !== block['type'];
+  const controller = data['controller'];
+  if (isPlainData(controller) && (['gcp', 'manual', 'local', 'bundle_prefix'].some((k) => k in controller) || isAlias(controller['provider']))) return true;
+  if (isAlias(data['provider'])) return true;
+  const defaults = data['defaults'];
+  if (isPlainData(defaults)) {
+    const has = (section: string, keys: string[]): boolean => isPlainData(defaults[section]) && keys.some((k) => k in (defaults[section] as PlainData));
+    if (has('timeouts', ['boot_timeout', 'init_timeout']) || has('autoscaler', ['startup_grace_period', 'heartbeat_grace_period'])) return true;
+    if (has('bootstrap', ['env_vars', 'worker_id'])) return true;
+    if (isPlainData(defaults['ssh']) && (defaults['ssh'] as PlainData)['key_file'] === '') return true;
+  }
+  const groups = data['scale_groups'];
+  if (!isPlainData(groups)) return false;
+  return Object.values(groups).some((g) => {
+    if (!isPlainData(g)) return false;
+    if ('vm_type' in g || 'manual' in g || isAlias(g['provider'])) return true;
+    const accel = g['accelerator_type'];
+    return typeof accel === 'string' && !ACCELERATOR_TYPES.has(accel) && inferAcceleratorType(accel) !== 'cpu';
+  });
+}

@@ -1,0 +1,197 @@
+import {
+  ProviderError,
+  matchesLabels,
+  type Clock,
+  type ControllerConfig,
+  type ControllerHost,
+  type InstanceTypeOffering,
+  type ListVmsQuery,
+  type Platform,
+  type PlatformDeps,
+  type PlatformFactory,
+  type ProviderConfig,
+  type ScaleGroupConfig,
+  type StartVmsRequest,
+  type Tunnel,
+  type VmInfo,
+  type VmManager,
+} from '@iris/core';
+import { createComputeClients, createTpuClient, type ComputeClients } from '../api/clients.js';
+import { CreateRateLimiter } from '../api/create-rate-limiter.js';
+import { toProviderError } from '../api/gcp-errors.js';
+import type { GcpProviderConfig } from '../config-types.js';
+import type { GcpContext } from './gcp-context.js';
+import { GceControllerHost } from './gce-controller-host.js';
+import { nodeParent, nodeToSlice, type TpuNodeView } from './tpu-node.js';
+import { estimateTpuCost, tpuHourlyPrice } from './tpu-prices.js';
+import { deleteTpuNode, TpuVmManager } from './tpu-vm-manager.js';
+
+/** GCP's TPU create quota: about 91 requests a minute per project. */
+export const TPU_CREATES_PER_MINUTE = 91;
+export const OPERATION_POLL_MS = 5_000;
+
+export interface GcpPlatformOptions {
+  createLimiter: CreateRateLimiter;
+  operationPollMs: number;
+  /** How long a create/delete operation may run before Iris stops waiting (TPU creates take minutes). */
+  operationTimeoutMs: number;
+}
+
+/** TPU VM slices through the TPU v2 API; the controller on a GCE VM through the Compute API. */
+export class GcpPlatform implements Platform {
+  readonly type = 'gcp';
+  private readonly ctx: GcpContext;
+  private readonly managers = new Map<string, TpuVmManager>();
+  private readonly computeEndpoints = new Map<string | undefined, ComputeClients>();
+
+  constructor(
+    readonly config: GcpProviderConfig,
+    private readonly deps: PlatformDeps,
+    options: GcpPlatformOptions,
+  ) {
+    this.ctx = {
+      config,
+      deps,
+      tpu: createTpuClient(config.api_endpoint),
+      createLimiter: options.createLimiter,
+      operationPollMs: options.operationPollMs,
+      operationTimeoutMs: options.operationTimeoutMs,
+    };
+  }
+
+  vmManager(group: ScaleGroupConfig): VmManager {
+    let manager = this.managers.get(group.name);
+    if (!manager) {
+      manager = new TpuVmManager(group, this.ctx);
+      this.managers.set(group.name, manager);
+    }
+    return manager;
+  }
+
+  async listVms(query: ListVmsQuery): Promise<VmInfo[]> {
+    const zone = this.requireZone(query.zone, 'listVms');
+    let nodes: TpuNodeView[];
+    try {
+      [nodes] = (await this.ctx.tpu.listNodes({ parent: nodeParent(this.config.project_id, zone) })) as unknown as [TpuNodeView[]];
+    } catch (err) {
+      throw toProviderError(err, { action: 'list TPU nodes', zone });
+    }
+    return nodes
+      .filter((n) => matchesLabels(n.labels ?? {}, query.labels))
+      .flatMap((n) => nodeToSlice(n, '', 0, this.deps.clock.now()).vms);
+  }
+
+  async startVms(_request: StartVmsRequest): Promise<VmInfo[]> {
+    // A TPU VM exists only as a host of a TPU node, which a scale group's slice describes.
+    throw new ProviderError('invalid_request', 'gcp: TPU VMs are created as slices of a scale group, not one by one', {
+      provider: 'gcp',
+    });
+  }
+
+  async stopVms(vmIds: readonly string[], zone?: string): Promise<void> {
+    const z = this.requireZone(zone, 'stopVms');
+    // A VM is one host of an indivisible node: stopping it deletes the node.
+    const nodeIds = new Set(vmIds.map((id) => id.replace(/-w-\d+$/, '')));
+    for (const nodeId of nodeIds) await deleteTpuNode(this.ctx, z, nodeId);
+  }
+
+  async tunnel(address: string): Promise<Tunnel> {
+    // Iris reaches TPU VMs on their VPC address; where that is not routable, use IAP or a VPN.
+    return { localAddress: address, close: async () => undefined };
+  }
+
+  controllerHost(controller: ControllerConfig): ControllerHost {
+    const endpoint = (controller.provider as { api_endpoint?: string }).api_endpoint ?? this.config.api_endpoint;
+    return new GceControllerHost(controller, this.deps, {
+      compute: () => this.computeClients(endpoint),
+      fallback: this.config,
+      operationPollMs: this.ctx.operationPollMs,
+      operationTimeoutMs: this.ctx.operationTimeoutMs,
+    });
+  }
+
+  /** TPU types each configured zone offers, priced from the package's table. */
+  async listInstanceTypes(): Promise<InstanceTypeOffering[]> {
+    const zonesByType = new Map<string, string[]>();
+    for (const zone of this.config.zones) {
+      try {
+        const [types] = await this.ctx.tpu.listAcceleratorTypes({ parent: nodeParent(this.config.project_id, zone) });
+        for (const t of types) {
+          if (!t.type) continue;
+          zonesByType.set(t.type, [...(zonesByType.get(t.type) ?? []), zone]);
+        }
+      } catch (err) {
+        throw toProviderError(err, { action: 'list TPU accelerator types', zone });
+      }
+    }
+    return [...zonesByType.entries()]
+      .sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }))
+      .map(([name, zones]) => {
+        const onDemand = tpuHourlyPrice(name, false);
+        const preemptible = tpuHourlyPrice(name, true);
+        return {
+          name,
+          accelerator: 'tpu',
+          zones,
+          ...(onDemand !== undefined ? { pricePerHour: onDemand } : {}),
+          ...(preemptible !== undefined ? { preemptiblePricePerHour: preemptible } : {}),
+          available: true,
+          preemptible: preemptible !== undefined,
+        };
+      });
+  }
+
+  estimateCost(group: ScaleGroupConfig, hours: number): number | undefined {
+    return estimateTpuCost(group, hours);
+  }
+
+  async close(): Promise<void> {
+    await this.ctx.tpu.close();
+    await Promise.all([...this.computeEndpoints.values()].map((c) => c.close()));
+    this.computeEndpoints.clear();
+  }
+
+  private computeClients(endpoint: string | undefined): ComputeClients {
+    let clients = this.computeEndpoints.get(endpoint);
+    if (!clients) {
+      clients = createComputeClients(endpoint);
+      this.computeEndpoints.set(endpoint, clients);
+    }
+    return clients;
+  }
+
+  private requireZone(zone: string | undefined, call: string): string {
+    if (zone === undefined) {
+      throw new ProviderError('invalid_request', `gcp: ${call} needs a zone (one of ${this.config.zones.join(', ')}); zones are never swept implicitly`, {
+        provider: 'gcp',
+      });
+    }
+    return zone;
+  }
+}
+
+/** Builds a factory whose platforms share one create-rate limiter per GCP project. */
+export function createGcpPlatformFactory(): PlatformFactory {
+  const limiters = new Map<string, CreateRateLimiter>();
+  const limiterFor = (project: string, clock: Clock): CreateRateLimiter => {
+    let limiter = limiters.get(project);
+    if (!limiter) {
+      limiter = new CreateRateLimiter(clock, TPU_CREATES_PER_MINUTE);
+      limiters.set(project, limiter);
+    }
+    return limiter;
+  };
+  return {
+    type: 'gcp',
+    create: (config: ProviderConfig, deps: PlatformDeps) => {
+      const gcp = config as unknown as GcpProviderConfig;
+      return new GcpPlatform(gcp, deps, {
+        createLimiter: limiterFor(gcp.project_id, deps.clock),
+        operationPollMs: OPERATION_POLL_MS,
+        operationTimeoutMs: deps.timeouts.boot,
+      });
+    },
+  };
+}
+
+export const gcpPlatformFactory: PlatformFactory = createGcpPlatformFactory();

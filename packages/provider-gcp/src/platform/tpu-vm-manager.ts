@@ -1,0 +1,260 @@
+import {
+  LABEL_GROUP,
+  LABEL_REQUEST,
+  LABEL_ROLE,
+  LABEL_SLICE,
+  ProviderError,
+  clusterLabels,
+  isProviderError,
+  matchesLabels,
+  sanitizeLabelValue,
+  type CreateSliceRequest,
+  type ScaleGroupConfig,
+  type SliceInfo,
+  type VmManager,
+} from '@iris/core';
+import { isAlreadyExists, isNotFound, toProviderError } from '../api/gcp-errors.js';
+import { waitForOperation } from '../api/wait-operation.js';
+import { resolveCapacity } from '../capacity.js';
+import { resolveRuntimeVersion } from '../runtime-versions.js';
+import type { GcpContext } from './gcp-context.js';
+import { renderWorkerStartupScript } from './startup-script.js';
+import { nodeParent, nodeToSlice, tpuNodeId, type TpuNodeView } from './tpu-node.js';
+
+/**
+ * One scale group's TPU slices. A slice is one TPU node of the group's accelerator_variant; a
+ * multi-host node's hosts are its VMs. Every call is scoped to the group's zones.
+ */
+export class TpuVmManager implements VmManager {
+  readonly group: string;
+  /** Where each slice lives, learned from creates and listings, so terminate need not probe zones. */
+  private readonly zoneOfSlice = new Map<string, string>();
+
+  constructor(
+    private readonly groupConfig: ScaleGroupConfig,
+    private readonly ctx: GcpContext,
+  ) {
+    this.group = groupConfig.name;
+  }
+
+  /** The labels that make a node this group's: what listing (and so adoption) selects on. */
+  get selector(): Record<string, string> {
+    return clusterLabels(this.ctx.deps.clusterName, { [LABEL_GROUP]: sanitizeLabelValue(this.group) });
+  }
+
+  async createSlice(request: CreateSliceRequest): Promise<SliceInfo> {
+    const nodeId = tpuNodeId(this.ctx.deps.clusterName, this.group, request.requestId);
+    const zones = request.zone !== undefined ? [request.zone] : [...this.ctx.config.zones];
+    // A retried request must find the first attempt's node wherever it landed, or a later zone
+    // with capacity again would get a second slice.
+    const existing = await this.findNode(nodeId, [...new Set([...zones, ...this.ctx.config.zones])]);
+    if (existing) return existing;
+
+    const node = this.nodeBody(request, nodeId);
+    let lastStockout: ProviderError | undefined;
+    for (const zone of zones) {
+      try {
+        return await this.createInZone(zone, nodeId, node);
+      } catch (err) {
+        const failure = isProviderError(err) ? err : toProviderError(err, { action: `create TPU node ${nodeId}`, zone });
+        if (failure.kind !== 'capacity') throw failure;
+        this.ctx.deps.logger.warn('gcp: zone out of capacity, trying the next zone', { group: this.group, zone });
+        lastStockout = failure;
+      }
+    }
+    throw new ProviderError(
+      'capacity',
+      `gcp: no capacity for ${this.groupConfig.accelerator_variant} in any zone of group "${this.group}" (${zones.join(', ')}); add zones or another group`,
+      { provider: 'gcp', cause: lastStockout },
+    );
+  }
+
+  private async createInZone(zone: string, nodeId: string, node: Record<string, unknown>): Promise<SliceInfo> {
+    const parent = nodeParent(this.ctx.config.project_id, zone);
+    const action = `create TPU node ${nodeId}`;
+    await this.ctx.createLimiter.acquire();
+    let operationName: string;
+    try {
+      const [operation] = await this.ctx.tpu.createNode({ parent, nodeId, node });
+      operationName = operation.name ?? '';
+    } catch (err) {
+      // Another create with the same request id won the race: that node is the answer.
+      if (isAlreadyExists(err)) return this.getSlice(zone, nodeId);
+      throw toProviderError(err, { action, zone });
+    }
+    this.zoneOfSlice.set(nodeId, zone);
+    try {
+      await waitForOperation(
+        async () => {
+          const op = await this.ctx.tpu.checkCreateNodeProgress(operationName);
+          return { done: op.done === true, error: op.error ?? undefined };
+        },
+        { clock: this.ctx.deps.clock, pollMs: this.ctx.operationPollMs, timeoutMs: this.ctx.operationTimeoutMs, action, zone },
+      );
+    } catch (err) {
+      if (isProviderError(err)) throw err;
+      this.zoneOfSlice.delete(nodeId);
+      throw toProviderError(err, { action, zone });
+    }
+    return this.getSlice(zone, nodeId);
+  }
+
+  private nodeBody(request: CreateSliceRequest, nodeId: string): Record<string, unknown> {
+    const { config, deps } = this.ctx;
+    const runtimeVersion = resolveRuntimeVersion(config, this.groupConfig);
+    if (runtimeVersion === undefined) {
+      throw new ProviderError(
+        'invalid_request',
+        `gcp: scale_groups.${this.group}: no runtime_version known for accelerator_variant "${this.groupConfig.accelerator_variant}"; set provider.runtime_version`,
+        { provider: 'gcp' },
+      );
+    }
+    const capacity = resolveCapacity(config, this.groupConfig);
+    const container = request.bootstrap.container;
+    const image = container?.image ?? deps.bootstrap.docker_image;
+    const env = { ...deps.bootstrap.env, ...(container?.env ?? {}) };
+    const controllerAddress = env.IRIS_CONTROLLER ?? deps.bootstrap.controller_address;
+    if (image === undefined || controllerAddress === undefined) {
+      throw new ProviderError(
+        'invalid_request',
+        `gcp: scale_groups.${this.group}: TPU workers need ${image === undefined ? 'defaults.bootstrap.docker_image' : 'defaults.bootstrap.controller_address'} to bootstrap`,
+        { provider: 'gcp' },
+      );
+    }
+    // The token and the controller address get their own settings; the rest is plain worker env.
+    const { IRIS_TOKEN: token, IRIS_CONTROLLER: _controller, ...workerEnv } = env;
+    const labels: Record<string, string> = {
+      ...sanitizeLabels(config.labels),
+      ...sanitizeLabels(request.labels),
+      ...sanitizeLabels(request.bootstrap.labels),
+      ...this.selector,
+      [LABEL_SLICE]: nodeId,
+      [LABEL_REQUEST]: sanitizeLabelValue(request.requestId),
+      [LABEL_ROLE]: 'worker',
+    };
+    const startupScript = request.bootstrap.bootstrapScript ??
+      renderWorkerStartupScript({
+        image,
+        controllerAddress,
+        ...(token !== undefined ? { token } : {}),
+        cacheDir: deps.bootstrap.cache_dir,
+        env: workerEnv,
+        attributes: { ...this.groupConfig.attributes, 'iris-group': this.group, 'iris-slice': nodeId },
+        ...(config.startup_script_extra !== undefined ? { extra: config.startup_script_extra } : {}),
+      });
+    return {
+      acceleratorType: this.groupConfig.accelerator_variant,
+      runtimeVersion,
+      labels,
+      metadata: { 'startup-script': startupScript },
+      networkConfig: {
+        network: config.network,
+        ...(config.subnetwork !== undefined ? { subnetwork: config.subnetwork } : {}),
+        enableExternalIps: true,
+      },
+      schedulingConfig: {
+        preemptible: capacity.capacity === 'preemptible',
+        spot: capacity.capacity === 'spot',
+        reserved: capacity.capacity === 'reserved',
+      },
+      ...(config.service_account !== undefined ? { serviceAccount: { email: config.service_account } } : {}),
+    };
+  }
+
+  async listSlices(): Promise<SliceInfo[]> {
+    const slices: SliceInfo[] = [];
+    for (const zone of this.ctx.config.zones) {
+      for (const node of await this.listZone(zone)) {
+        if (!matchesLabels(node.labels ?? {}, this.selector)) continue;
+        const slice = this.toSlice(node);
+        this.zoneOfSlice.set(slice.sliceId, zone);
+        slices.push(slice);
+      }
+    }
+    return slices;
+  }
+
+  async terminateSlice(sliceId: string): Promise<void> {
+    const known = this.zoneOfSlice.get(sliceId);
+    const zones = known !== undefined ? [known, ...this.ctx.config.zones.filter((z) => z !== known)] : this.ctx.config.zones;
+    for (const zone of zones) {
+      if (await deleteTpuNode(this.ctx, zone, sliceId)) {
+        this.zoneOfSlice.delete(sliceId);
+        return;
+      }
+    }
+    // Nowhere to be found: already gone, which is what terminate wants.
+    this.zoneOfSlice.delete(sliceId);
+  }
+
+  private async listZone(zone: string): Promise<TpuNodeView[]> {
+    try {
+      const [nodes] = await this.ctx.tpu.listNodes({ parent: nodeParent(this.ctx.config.project_id, zone) });
+      return nodes as TpuNodeView[];
+    } catch (err) {
+      throw toProviderError(err, { action: `list TPU nodes`, zone });
+    }
+  }
+
+  private async findNode(nodeId: string, zones: readonly string[]): Promise<SliceInfo | undefined> {
+    for (const zone of zones) {
+      try {
+        const [node] = await this.ctx.tpu.getNode({ name: `${nodeParent(this.ctx.config.project_id, zone)}/nodes/${nodeId}` });
+        this.zoneOfSlice.set(nodeId, zone);
+        return this.toSlice(node as TpuNodeView);
+      } catch (err) {
+        if (!isNotFound(err)) throw toProviderError(err, { action: `get TPU node ${nodeId}`, zone });
+      }
+    }
+    return undefined;
+  }
+
+  private async getSlice(zone: string, nodeId: string): Promise<SliceInfo> {
+    const found = await this.findNode(nodeId, [zone]);
+    if (!found) {
+      throw new ProviderError('transient', `gcp: TPU node ${nodeId} vanished in ${zone} right after its creation`, { provider: 'gcp', zone });
+    }
+    return found;
+  }
+
+  private toSlice(node: TpuNodeView): SliceInfo {
+    return nodeToSlice(node, this.group, this.groupConfig.slice_size, this.ctx.deps.clock.now());
+  }
+}
+
+/**
+ * Deletes a node and waits for the deletion. False when there was no such node in the zone, so
+ * deleting twice, or a node that is already going, is not an error.
+ */
+export async function deleteTpuNode(ctx: GcpContext, zone: string, nodeId: string): Promise<boolean> {
+  const name = `${nodeParent(ctx.config.project_id, zone)}/nodes/${nodeId}`;
+  const action = `delete TPU node ${nodeId}`;
+  let operationName: string;
+  try {
+    const [operation] = await ctx.tpu.deleteNode({ name });
+    operationName = operation.name ?? '';
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw toProviderError(err, { action, zone });
+  }
+  try {
+    await waitForOperation(
+      async () => {
+        const op = await ctx.tpu.checkDeleteNodeProgress(operationName);
+        return { done: op.done === true, error: op.error ?? undefined };
+      },
+      { clock: ctx.deps.clock, pollMs: ctx.operationPollMs, timeoutMs: ctx.operationTimeoutMs, action, zone },
+    );
+  } catch (err) {
+    if (isProviderError(err)) throw err;
+    if (!isNotFound(err)) throw toProviderError(err, { action, zone });
+  }
+  return true;
+}
+
+
+function sanitizeLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) out[sanitizeLabelValue(k)] = sanitizeLabelValue(v);
+  return out;
+}

@@ -1,0 +1,151 @@
+import type { JsonSchema } from '@iris/core';
+import type { GcpControllerConfig, GcpProviderConfig } from './config-types.js';
+
+// GCP's own naming rules, checked at load time so a typo fails with a line number instead of an
+// INVALID_ARGUMENT from the API minutes later.
+const PROJECT_ID_PATTERN = '^(?:[a-z][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$';
+const ZONE_PATTERN = '^[a-z]+-[a-z]+[0-9]+-[a-z]$';
+const LABEL_KEY_PATTERN = '^[a-z][a-z0-9_-]{0,62}$';
+const LABEL_VALUE_PATTERN = '^[a-z0-9_-]{0,63}$';
+const API_ENDPOINT_PATTERN = '^https?://[^\\s/]+(?:/\\S*)?$';
+
+export const GCP_CAPACITIES = ['on_demand', 'preemptible', 'spot', 'reserved'] as const;
+
+const projectId = {
+  type: 'string',
+  pattern: PROJECT_ID_PATTERN,
+  description: 'GCP project that owns the VMs, e.g. `my-project`.',
+};
+
+const apiEndpoint = {
+  type: 'string',
+  pattern: API_ENDPOINT_PATTERN,
+  description:
+    'Override of the Google API endpoint, for Private Service Connect or a local emulator, e.g. `http://127.0.0.1:8470`. An `http://` endpoint is called without credentials.',
+};
+
+// `satisfies` ties the property list to the TS config type: adding a field to one without the
+// other fails to compile.
+const groupProperties = {
+  type: { const: 'gcp', description: 'Provider type: TPU VMs on Google Cloud (alias `tpu`).' },
+  project_id: projectId,
+  zones: {
+    type: 'array',
+    minItems: 1,
+    uniqueItems: true,
+    items: { type: 'string', pattern: ZONE_PATTERN, description: 'A GCP zone, e.g. `europe-west4-b`.' },
+    description:
+      'Zones to create slices in, in priority order: a stockout in one zone moves creation to the next. Listing and adoption cover every zone named here.',
+  },
+  runtime_version: {
+    type: 'string',
+    minLength: 1,
+    description:
+      'TPU software version (`--version`), e.g. `v2-alpha-tpuv5-lite`. When omitted, the runtime recommended for the accelerator generation is used (see defaultRuntimeVersion).',
+  },
+  network: {
+    type: 'string',
+    minLength: 1,
+    default: 'default',
+    description: 'VPC network of the TPU VMs (name or full resource path).',
+  },
+  subnetwork: {
+    type: 'string',
+    minLength: 1,
+    description: 'Subnetwork of the TPU VMs (name or full resource path); required by custom-mode networks.',
+  },
+  service_account: {
+    type: 'string',
+    pattern: '^\\S+@\\S+$',
+    description: 'Service account email the TPU VMs run as; the project default compute account when omitted.',
+  },
+  capacity: {
+    enum: [...GCP_CAPACITIES],
+    description:
+      'How capacity is obtained: `on_demand`, `preemptible`, `spot`, or `reserved` (a reservation, through queued resources). When omitted, the group\'s `preemptible` flag decides between `preemptible` and `on_demand`.',
+  },
+  queued_resource: {
+    type: 'boolean',
+    default: false,
+    description:
+      'Create slices through the Queued Resources API, which waits for capacity instead of failing with a stockout. Always on for `capacity: reserved`.',
+  },
+  reservation: {
+    type: 'string',
+    minLength: 1,
+    description:
+      'Name of the reservation to draw from (short name or `projects/P/zones/Z/reservations/R`); only with `capacity: reserved`.',
+  },
+  api_endpoint: apiEndpoint,
+  labels: {
+    type: 'object',
+    propertyNames: { pattern: LABEL_KEY_PATTERN },
+    additionalProperties: { type: 'string', pattern: LABEL_VALUE_PATTERN, description: 'A GCP label value.' },
+    default: {},
+    description:
+      'Extra GCP labels put on every VM of the group, on top of the cluster, group and slice labels Iris sets (lowercase keys and values, at most 63 characters).',
+  },
+  startup_script_extra: {
+    type: 'string',
+    description: 'Shell commands appended to the worker bootstrap script, run before the worker starts.',
+  },
+} satisfies Record<keyof GcpProviderConfig, JsonSchema>;
+
+/** JSON Schema (draft-07) of a scale group's `provider: {type: gcp}` block. */
+export const gcpProviderSchema: JsonSchema = {
+  title: 'GCP TPU provider',
+  description: 'Scale group on Google Cloud TPU VMs: each slice is one TPU node of `slice_size` hosts.',
+  type: 'object',
+  properties: groupProperties,
+  required: ['type', 'project_id', 'zones'],
+  additionalProperties: false,
+};
+
+const controllerProperties = {
+  type: { const: 'gcp', description: 'Provider type: run the controller on a GCE VM.' },
+  project_id: {
+    ...projectId,
+    description: 'GCP project of the controller VM; defaults to the project of the top-level gcp provider.',
+  },
+  zone: {
+    type: 'string',
+    pattern: ZONE_PATTERN,
+    description: 'Zone of the controller VM; defaults to the first zone of the top-level gcp provider.',
+  },
+  machine_type: {
+    type: 'string',
+    minLength: 1,
+    default: 'n2-standard-4',
+    description: 'GCE machine type of the controller VM.',
+  },
+  boot_disk_size_gb: {
+    type: 'integer',
+    minimum: 10,
+    maximum: 65536,
+    default: 50,
+    description: 'Boot disk size of the controller VM in GB (holds the state database and bundles).',
+  },
+  port: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 65535,
+    default: 10000,
+    description: 'Port the controller serves its API and dashboard on.',
+  },
+  image: {
+    type: 'string',
+    minLength: 1,
+    description: 'Container image of the controller; defaults to `controller.image`.',
+  },
+  api_endpoint: apiEndpoint,
+} satisfies Record<keyof GcpControllerConfig, JsonSchema>;
+
+/** JSON Schema (draft-07) of the `controller.provider: {type: gcp}` block. */
+export const gcpControllerSchema: JsonSchema = {
+  title: 'GCP controller',
+  description: 'Runs the controller on a Google Compute Engine VM.',
+  type: 'object',
+  properties: controllerProperties,
+  required: ['type'],
+  additionalProperties: false,
+};

@@ -1,0 +1,218 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isProviderError, LABEL_CLUSTER, LABEL_GROUP, LABEL_REQUEST, LABEL_ROLE, LABEL_SLICE, type ProviderError } from '@iris/core';
+import type { GcpPlatform } from '../src/platform/gcp-platform.js';
+import type { GcpEmulator } from './emulator/gcp-emulator.js';
+import { emulatedPlatform, platformDeps, startEmulator, tpuGroup, ZONES } from './platform-fixture.js';
+
+const bootstrap = { role: 'worker' as const, labels: {}, providerOverrides: {} };
+
+async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (isProviderError(err)) return err;
+    throw err;
+  }
+  throw new Error('expected a ProviderError');
+}
+
+describe('TPU slices through the real @google-cloud/tpu client against the emulator', () => {
+  let emulator: GcpEmulator;
+  let endpoint: string;
+  let platform: GcpPlatform;
+
+  beforeEach(async () => {
+    ({ emulator, endpoint } = await startEmulator());
+    platform = emulatedPlatform(endpoint);
+  });
+
+  afterEach(async () => {
+    await platform.close();
+    await emulator.stop();
+  });
+
+  it('creates a multi-host slice: one node, slice_size VMs with addresses, labelled and bootstrapped', async () => {
+    const manager = platform.vmManager(tpuGroup('tpu_v5e_16'));
+    const slice = await manager.createSlice({ requestId: 'req-1', labels: { extra: 'yes' }, bootstrap });
+
+    expect(slice.group).toBe('tpu_v5e_16');
+    expect(slice.zone).toBe(ZONES[0]);
+    expect(slice.state).toBe('ready');
+    expect(slice.rawState).toBe('READY');
+    expect(slice.requestId).toBe('req-1');
+    expect(slice.vms).toHaveLength(4);
+    expect(new Set(slice.vms.map((v) => v.address)).size).toBe(4);
+    expect(slice.vms.map((v) => v.vmId)).toEqual([0, 1, 2, 3].map((i) => `${slice.sliceId}-w-${i}`));
+
+    expect(emulator.tpu.nodes.size).toBe(1);
+    const node = [...emulator.tpu.nodes.values()][0]!;
+    expect(node.name).toBe(`projects/iris-test/locations/${ZONES[0]}/nodes/${slice.sliceId}`);
+    expect(node.acceleratorType).toBe('v5litepod-16');
+    expect(node.runtimeVersion).toBe('v2-alpha-tpuv5-lite');
+    expect(node.labels).toMatchObject({
+      [LABEL_CLUSTER]: 'demo',
+      [LABEL_GROUP]: 'tpu_v5e_16',
+      [LABEL_SLICE]: slice.sliceId,
+      [LABEL_REQUEST]: 'req-1',
+      [LABEL_ROLE]: 'worker',
+      team: 'research',
+      extra: 'yes',
+    });
+    expect(node.schedulingConfig).toEqual({ preemptible: true, spot: false, reserved: false });
+    expect(node.networkConfig).toMatchObject({ network: 'default', enableExternalIps: true });
+    const script = node.metadata['startup-script']!;
+    expect(script).toMatch(/^#!\/usr\/bin\/env bash\n/);
+    expect(script).toContain("IRIS_WORKER_IMAGE='europe-docker.pkg.dev/p/iris/iris-worker:1'");
+    expect(script).toContain("IRIS_CONTROLLER_ADDRESS='http://10.0.0.2:10000'");
+  });
+
+  it('asks for spot capacity when the group block says so', async () => {
+    const spot = emulatedPlatform(endpoint, platformDeps(), { capacity: 'spot' });
+    try {
+      await spot.vmManager(tpuGroup('spot')).createSlice({ requestId: 'r', labels: {}, bootstrap });
+      expect([...emulator.tpu.nodes.values()][0]!.schedulingConfig).toEqual({ preemptible: false, spot: true, reserved: false });
+    } finally {
+      await spot.close();
+    }
+  });
+
+  it('falls through to the second zone when the first is stocked out', async () => {
+    emulator.faults.add({ at: 'operation', kind: 'stockout', zone: ZONES[0] });
+    const slice = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'r1', labels: {}, bootstrap });
+    expect(slice.zone).toBe(ZONES[1]);
+    expect([...emulator.tpu.nodes.keys()]).toEqual([`projects/iris-test/locations/${ZONES[1]}/nodes/${slice.sliceId}`]);
+  });
+
+  it('reports capacity when every zone is stocked out, and leaves no node behind', async () => {
+    emulator.faults.add({ at: 'operation', kind: 'stockout' });
+    const err = await failure(platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'r1', labels: {}, bootstrap }));
+    expect(err.kind).toBe('capacity');
+    expect(err.message).toContain(ZONES.join(', '));
+    expect(emulator.tpu.nodes.size).toBe(0);
+  });
+
+  it('surfaces a quota error as kind quota without trying other zones', async () => {
+    emulator.faults.add({ at: 'request', kind: 'quota', zone: ZONES[0] });
+    const err = await failure(platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'r1', labels: {}, bootstrap }));
+    expect(err.kind).toBe('quota');
+    expect(err.zone).toBe(ZONES[0]);
+    expect(emulator.requests.filter((r) => r.startsWith('POST') && r.includes(ZONES[1]))).toEqual([]);
+  });
+
+  it('maps 429 with a retry delay, 503 and permission errors from the live client', async () => {
+    const manager = platform.vmManager(tpuGroup('g'));
+    emulator.faults.add({ at: 'request', kind: 'rate_limited', times: 1 });
+    const limited = await failure(manager.createSlice({ requestId: 'a', labels: {}, bootstrap }));
+    expect(limited.kind).toBe('rate_limited');
+    expect(limited.retryAfterMs).toBe(7_000);
+    emulator.faults.add({ at: 'request', kind: 'unavailable', times: 1 });
+    expect((await failure(manager.createSlice({ requestId: 'a', labels: {}, bootstrap }))).kind).toBe('transient');
+    emulator.faults.add({ at: 'request', kind: 'permission_denied', times: 1 });
+    expect((await failure(manager.createSlice({ requestId: 'a', labels: {}, bootstrap }))).kind).toBe('auth');
+    emulator.faults.add({ at: 'request', kind: 'invalid_argument', times: 1 });
+    expect((await failure(manager.createSlice({ requestId: 'a', labels: {}, bootstrap }))).kind).toBe('invalid_request');
+    // Once the faults are spent the same request succeeds.
+    expect((await manager.createSlice({ requestId: 'a', labels: {}, bootstrap })).state).toBe('ready');
+  });
+
+  it('is idempotent by request id: a second create returns the first node', async () => {
+    const manager = platform.vmManager(tpuGroup('g'));
+    const first = await manager.createSlice({ requestId: 'same', labels: {}, bootstrap });
+    const second = await manager.createSlice({ requestId: 'same', labels: {}, bootstrap });
+    expect(second.sliceId).toBe(first.sliceId);
+    expect(emulator.tpu.nodes.size).toBe(1);
+  });
+
+  it('a create that loses a race (409, ABORTED in the client) returns the winner\'s node', async () => {
+    const manager = platform.vmManager(tpuGroup('g'));
+    const probe = await manager.createSlice({ requestId: 'probe', labels: {}, bootstrap });
+    await manager.terminateSlice(probe.sliceId);
+    // Same request id → same node id; the emulator creates it "from elsewhere" first.
+    emulator.tpu.racedCreates.add(probe.sliceId);
+    const slice = await manager.createSlice({ requestId: 'probe', labels: {}, bootstrap });
+    expect(slice.sliceId).toBe(probe.sliceId);
+    expect(slice.state).toBe('ready');
+    expect(emulator.tpu.nodes.size).toBe(1);
+  });
+
+  it('maps a preempted node to preempted, and terminate deletes it', async () => {
+    const manager = platform.vmManager(tpuGroup('g'));
+    const slice = await manager.createSlice({ requestId: 'p', labels: {}, bootstrap });
+    emulator.tpu.preempt(slice.sliceId);
+    const [listed] = await manager.listSlices();
+    expect(listed?.state).toBe('preempted');
+    expect(listed?.rawState).toBe('PREEMPTED');
+    expect(listed?.vms.every((v) => v.state === 'preempted')).toBe(true);
+    await manager.terminateSlice(slice.sliceId);
+    expect(emulator.tpu.nodes.size).toBe(0);
+    expect(await manager.listSlices()).toEqual([]);
+  });
+
+  it('terminate is idempotent: a slice already gone, or never made, is success', async () => {
+    const manager = platform.vmManager(tpuGroup('g'));
+    const slice = await manager.createSlice({ requestId: 't', labels: {}, bootstrap });
+    await manager.terminateSlice(slice.sliceId);
+    await manager.terminateSlice(slice.sliceId);
+    await manager.terminateSlice('demo-g-never-made');
+    expect(emulator.tpu.nodes.size).toBe(0);
+  });
+
+  it('a new platform instance adopts existing nodes by labels, per group, across the group\'s zones', async () => {
+    emulator.faults.add({ at: 'operation', kind: 'stockout', zone: ZONES[0], times: 1 });
+    const a = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'x', labels: {}, bootstrap });
+    const b = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'y', labels: {}, bootstrap });
+    await platform.vmManager(tpuGroup('other')).createSlice({ requestId: 'z', labels: {}, bootstrap });
+    const otherCluster = emulatedPlatform(endpoint, platformDeps('elsewhere'));
+    await otherCluster.vmManager(tpuGroup('g')).createSlice({ requestId: 'w', labels: {}, bootstrap });
+    await otherCluster.close();
+
+    const restarted = emulatedPlatform(endpoint);
+    try {
+      const adopted = await restarted.vmManager(tpuGroup('g')).listSlices();
+      expect(adopted.map((s) => s.sliceId).sort()).toEqual([a.sliceId, b.sliceId].sort());
+      expect(new Set(adopted.map((s) => s.zone))).toEqual(new Set(ZONES));
+      expect(adopted.find((s) => s.sliceId === a.sliceId)?.requestId).toBe('x');
+      // Terminate right after adoption, without a create in this process to remember the zone.
+      await restarted.vmManager(tpuGroup('g')).terminateSlice(a.sliceId);
+      expect((await restarted.vmManager(tpuGroup('g')).listSlices()).map((s) => s.sliceId)).toEqual([b.sliceId]);
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  it('lists and stops VMs zone by zone, refusing an implicit sweep', async () => {
+    const slice = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'v', labels: {}, bootstrap });
+    expect((await failure(platform.listVms({ labels: {} }))).kind).toBe('invalid_request');
+    const vms = await platform.listVms({ zone: ZONES[0], labels: { [LABEL_GROUP]: 'g' } });
+    expect(vms.map((v) => v.vmId)).toEqual(slice.vms.map((v) => v.vmId));
+    expect(await platform.listVms({ zone: ZONES[1], labels: {} })).toEqual([]);
+    expect((await failure(platform.startVms({ count: 1, labels: {}, bootstrap })) ).kind).toBe('invalid_request');
+    await platform.stopVms([slice.vms[1]!.vmId], ZONES[0]);
+    expect(emulator.tpu.nodes.size).toBe(0);
+    await platform.stopVms([slice.vms[1]!.vmId], ZONES[0]);
+  });
+
+  it('refuses a group whose runtime cannot be known, before calling the API', async () => {
+    const err = await failure(
+      platform.vmManager(tpuGroup('odd', { accelerator_variant: 'v9-8' })).createSlice({ requestId: 'r', labels: {}, bootstrap }),
+    );
+    expect(err.kind).toBe('invalid_request');
+    expect(err.message).toContain('runtime_version');
+    expect(emulator.requests.filter((r) => r.startsWith('POST'))).toEqual([]);
+  });
+
+  it('lists TPU types per zone with on-demand and preemptible prices, and estimates cost', async () => {
+    const offerings = await platform.listInstanceTypes();
+    const v5e = offerings.find((o) => o.name === 'v5litepod-16');
+    expect(v5e).toEqual({
+      name: 'v5litepod-16',
+      accelerator: 'tpu',
+      zones: [...ZONES],
+      pricePerHour: 19.2,
+      preemptiblePricePerHour: 9.6,
+      available: true,
+      preemptible: true,
+    });
+    expect(platform.estimateCost(tpuGroup('g'), 2)).toBe(19.2);
+  });
+});

@@ -1,0 +1,135 @@
+import { join } from 'node:path';
+import {
+  ProviderError,
+  matchesLabels,
+  type ControllerConfig,
+  type ControllerHost,
+  type ListVmsQuery,
+  type Platform,
+  type PlatformDeps,
+  type PlatformFactory,
+  type ProviderConfig,
+  type ScaleGroupConfig,
+  type StartVmsRequest,
+  type Tunnel,
+  type VmInfo,
+  type VmManager,
+} from '@iris/core';
+import type { ManualProviderConfig } from '../config-types.js';
+import { resolveManualHosts } from '../hosts.js';
+import { SshPool } from '../ssh/ssh-pool.js';
+import { HostHealth, type HostReport } from './host-reports.js';
+import { targetOf, type ManualContext } from './manual-context.js';
+import { ManualControllerHost } from './manual-controller-host.js';
+import { describeManualSlice, ManualVmManager, terminateManualSlice } from './manual-vm-manager.js';
+import { ProgramShipper, programFromIrisCommand, type ManualProgram } from './program-shipper.js';
+import { ManualSliceRecords } from './slice-records.js';
+import { openSshTunnel, parseTunnelAddress } from './ssh-tunnel.js';
+
+/** Knobs a caller may set beyond the config; the defaults suit production. */
+export interface ManualPlatformOptions {
+  /** The program to install on hosts; defaults to the package of `deps.irisCommand`. */
+  program?: ManualProgram;
+  /** Seconds a started worker must stay alive to count as running. */
+  settleSeconds?: number;
+  stopGraceSeconds?: number;
+  /** SSH agent socket; defaults to `SSH_AUTH_SOCK`. */
+  agentSocket?: string;
+}
+
+/**
+ * Lab machines over SSH as a provider. Nothing is created or destroyed: hosts are a pool that
+ * slices borrow, and the platform starts and stops Iris workers on them.
+ */
+export class ManualPlatform implements Platform {
+  readonly type = 'manual';
+  private readonly ctx: ManualContext;
+  private readonly managers = new Map<string, ManualVmManager>();
+
+  constructor(config: ProviderConfig, deps: PlatformDeps, options: ManualPlatformOptions = {}) {
+    const manual = config as unknown as ManualProviderConfig;
+    const pollMs = Math.max(1, deps.timeouts.ssh_poll_interval);
+    const agentSocket = options.agentSocket ?? process.env.SSH_AUTH_SOCK;
+    const pool = new SshPool({
+      connectTimeoutMs: deps.ssh.connect_timeout,
+      logger: deps.logger,
+      clock: deps.clock,
+      retries: 2,
+      backoffInitialMs: Math.min(pollMs, 1_000),
+      backoffMaxMs: pollMs * 4,
+      ...(agentSocket ? { agentSocket } : {}),
+    });
+    const program = options.program ?? programFromIrisCommand(deps.irisCommand);
+    const root = join(deps.stateDir, 'manual');
+    this.ctx = {
+      deps,
+      config: manual,
+      hosts: resolveManualHosts(manual, deps.ssh),
+      records: new ManualSliceRecords(join(root, 'slices')),
+      health: new HostHealth(deps.clock, pollMs, Math.max(pollMs * 32, 60_000)),
+      pool,
+      shipper: new ProgramShipper(program, join(root, 'programs'), pool),
+      settleSeconds: options.settleSeconds ?? 2,
+      stopGraceSeconds: options.stopGraceSeconds ?? 10,
+      inFlight: new Map(),
+    };
+  }
+
+  vmManager(group: ScaleGroupConfig): VmManager {
+    let manager = this.managers.get(group.name);
+    if (!manager) {
+      manager = new ManualVmManager(group, this.ctx);
+      this.managers.set(group.name, manager);
+    }
+    return manager;
+  }
+
+  /** Hosts that failed to bootstrap, stop or answer, with the step and their last lines: for `iris status`. */
+  hostReports(): HostReport[] {
+    return this.ctx.health.list();
+  }
+
+  /** Resolves once every bootstrap started by this instance has finished (succeeded or given up). */
+  async settled(): Promise<void> {
+    while (this.ctx.inFlight.size > 0) await Promise.all([...this.ctx.inFlight.values()].map((f) => f.done));
+  }
+
+  async listVms(query: ListVmsQuery): Promise<VmInfo[]> {
+    const records = this.ctx.records.list().filter((r) => matchesLabels(r.labels, query.labels));
+    const slices = await Promise.all(records.map((r) => describeManualSlice(this.ctx, r)));
+    return slices.flatMap((s) => s.vms);
+  }
+
+  async startVms(_request: StartVmsRequest): Promise<VmInfo[]> {
+    throw new ProviderError('invalid_request', 'the manual provider starts workers only through a scale group', { provider: 'manual' });
+  }
+
+  async stopVms(vmIds: readonly string[]): Promise<void> {
+    const wanted = new Set(vmIds);
+    const slices = this.ctx.records.list().filter((r) => r.vms.some((vm) => wanted.has(vm.vmId)));
+    // A VM is one member of an indivisible slice: stopping it ends the slice.
+    await Promise.all(slices.map((s) => terminateManualSlice(this.ctx, s.sliceId)));
+  }
+
+  async tunnel(address: string): Promise<Tunnel> {
+    const { host } = parseTunnelAddress(address);
+    const via = this.ctx.hosts.find((h) => h.host === host) ?? this.ctx.hosts[0];
+    if (!via) throw new ProviderError('invalid_request', 'manual provider: no host to tunnel through', { provider: 'manual' });
+    return openSshTunnel(this.ctx.pool, targetOf(via), address);
+  }
+
+  controllerHost(controller: ControllerConfig): ControllerHost {
+    return new ManualControllerHost(controller, this.ctx);
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.ctx.inFlight.values()) f.abort.abort();
+    await this.settled();
+    await this.ctx.pool.close();
+  }
+}
+
+export const manualPlatformFactory: PlatformFactory = {
+  type: 'manual',
+  create: (config, deps) => new ManualPlatform(config, deps),
+};

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import {
+  ProviderError,
+  packProgram,
+  packageDirOf,
+  parseBootstrapOutput,
+  pathInPackage,
+  programProbeScript,
+  programUnpackScript,
+  type ProgramBundle,
+} from '@iris/core';
+import type { SshPool } from '../ssh/ssh-pool.js';
+import type { SshTarget } from '../ssh/ssh-connection.js';
+import { BootstrapStepError } from './bootstrap-step-error.js';
+
+/** Which program runs on the hosts: a package found on this machine and a script inside it. */
+export interface ManualProgram {
+  packageDir: string;
+  entry: string;
+}
+
+/**
+ * The `iris` program this process runs as (irisCommand is `[node, /…/iris.js]`): its package is
+ * bundled for the hosts, so they run the very version the controller runs.
+ */
+export function programFromIrisCommand(irisCommand: readonly string[] | undefined): ManualProgram | undefined {
+  const script = irisCommand?.[1];
+  if (!script) return undefined;
+  const packageDir = packageDirOf(script);
+  return packageDir ? { packageDir, entry: pathInPackage(packageDir, script) } : undefined;
+}
+
+/**
+ * Gets the program onto a host without registry access: packed once per process, uploaded over
+ * SFTP only when the host's cache lacks that content hash, unpacked atomically on the host.
+ */
+export class ProgramShipper {
+  private bundle: Promise<ProgramBundle> | undefined;
+
+  constructor(
+    private readonly program: ManualProgram | undefined,
+    private readonly outDir: string,
+    private readonly pool: SshPool,
+  ) {}
+
+  packed(): Promise<ProgramBundle> {
+    if (!this.program) {
+      return Promise.reject(
+        new ProviderError('invalid_request', 'manual provider: no Iris program to install on hosts (no iris command is known)', {
+          provider: 'manual',
+        }),
+      );
+    }
+    this.bundle ??= packProgram({ ...this.program, outDir: this.outDir });
+    this.bundle.catch(() => (this.bundle = undefined));
+    return this.bundle;
+  }
+
+  /** Ensures `<programsDir>/<hash>` exists on the host; returns the bundle. */
+  async ensure(target: SshTarget, programsDir: string): Promise<ProgramBundle> {
+    const bundle = await this.packed();
+    const probe = await this.pool.runScript(target, programProbeScript(programsDir, bundle.hash));
+    const probed = parseBootstrapOutput(probe.stdout);
+    if (probe.code !== 0 || !probed.status) {
+      throw new BootstrapStepError('program', probed.errors[0] ?? `probe exited ${probe.code}`, lines(probe.stdout, probe.stderr));
+    }
+    if (probed.status === 'present') return bundle;
+    const remoteTar = `${programsDir}/${bundle.hash}.tar.gz.${randomBytes(4).toString('hex')}.part`;
+    await this.pool.withConnection(target, (conn) => conn.upload(bundle.tarball, remoteTar));
+    const unpack = await this.pool.runScript(target, programUnpackScript(programsDir, bundle.hash, remoteTar));
+    if (unpack.code !== 0) {
+      const parsed = parseBootstrapOutput(unpack.stdout);
+      throw new BootstrapStepError('program', parsed.errors[0] ?? `unpack exited ${unpack.code}`, lines(unpack.stdout, unpack.stderr));
+    }
+    return bundle;
+  }
+}
+
+export function lines(...texts: string[]): string[] {
+  return texts.join('\n').split('\n').filter((l) => l.trim() !== '');
+}

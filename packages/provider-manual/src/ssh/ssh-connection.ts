@@ -1,0 +1,220 @@
+import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { Client, type ConnectConfig } from 'ssh2';
+import { ProviderError, type Logger } from '@iris/core';
+import type { HostKeyPolicy } from '../hosts.js';
+import { expandHome, verifyHostKey, type HostKeyVerdict } from './host-key.js';
+import { sshProviderError } from './ssh-errors.js';
+import { LineSplitter } from './line-splitter.js';
+
+/** One SSH endpoint and how to authenticate and verify it. */
+export interface SshTarget {
+  host: string;
+  port: number;
+  user: string;
+  /** Private key file (`~` expanded). When absent or unreadable, the agent is used if there is one. */
+  keyFile?: string;
+  hostKey: HostKeyPolicy;
+}
+
+export interface SshConnectOptions {
+  connectTimeoutMs: number;
+  /** `SSH_AUTH_SOCK`, when an agent should be offered. */
+  agentSocket?: string;
+  logger: Logger;
+}
+
+export interface ExecOptions {
+  /** Written to the command's stdin, then closed (scripts travel here, never on the command line). */
+  stdin?: string;
+  /** Each output line as it arrives. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  code: number | null;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** Output kept per stream: enough for markers and a failure's last lines, bounded for a chatty host. */
+const MAX_OUTPUT_CHARS = 1 << 20;
+
+function targetName(t: SshTarget): string {
+  return `${t.user}@${t.host}:${t.port}`;
+}
+
+function loadKey(target: SshTarget, agent: string | undefined): Buffer | undefined {
+  if (target.keyFile === undefined) return undefined;
+  const path = expandHome(target.keyFile);
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if (agent) return undefined; // the agent may hold the key
+    throw new ProviderError(
+      'auth',
+      `ssh ${targetName(target)}: cannot read the private key file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}) and no SSH agent is available; set ssh_key_file or SSH_AUTH_SOCK`,
+      { provider: 'manual', cause: err },
+    );
+  }
+}
+
+/** An open SSH connection to one host (ssh2). Reused for many commands; see SshPool. */
+export class SshConnection {
+  private closedFlag = false;
+
+  private constructor(
+    readonly target: SshTarget,
+    private readonly client: Client,
+    private readonly logger: Logger,
+  ) {
+    client.on('close', () => (this.closedFlag = true));
+    client.on('end', () => (this.closedFlag = true));
+    // Errors after the handshake surface through the pending operation; keep the emitter quiet.
+    client.on('error', () => (this.closedFlag = true));
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Connects, authenticates and verifies the host key under the target's policy. */
+  static open(target: SshTarget, options: SshConnectOptions): Promise<SshConnection> {
+    const privateKey = loadKey(target, options.agentSocket);
+    if (privateKey === undefined && !options.agentSocket) {
+      return Promise.reject(
+        new ProviderError('auth', `ssh ${targetName(target)}: no ssh_key_file configured and no SSH agent (SSH_AUTH_SOCK)`, {
+          provider: 'manual',
+        }),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const client = new Client();
+      let refused: HostKeyVerdict | undefined;
+      const config: ConnectConfig = {
+        host: target.host,
+        port: target.port,
+        username: target.user,
+        readyTimeout: options.connectTimeoutMs,
+        keepaliveInterval: 15_000,
+        keepaliveCountMax: 4,
+        hostVerifier: (key: Buffer): boolean => {
+          const verdict = verifyHostKey(target.hostKey, target, key);
+          if (!verdict.ok) refused = verdict;
+          return verdict.ok;
+        },
+        ...(privateKey ? { privateKey } : {}),
+        ...(options.agentSocket ? { agent: options.agentSocket } : {}),
+      };
+      const onError = (err: Error): void => {
+        client.removeListener('ready', onReady);
+        client.end();
+        if (refused && !refused.ok) {
+          reject(new ProviderError('auth', `ssh ${targetName(target)}: ${refused.message}`, { provider: 'manual', cause: err }));
+        } else {
+          reject(sshProviderError(err, target, 'ssh'));
+        }
+      };
+      const onReady = (): void => {
+        client.removeListener('error', onError);
+        resolve(new SshConnection(target, client, options.logger));
+      };
+      client.once('ready', onReady);
+      client.once('error', onError);
+      client.connect(config);
+    });
+  }
+
+  /** Runs a command, streaming its lines to `onLine` and the logger as `[host] line`. */
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, channel) => {
+        if (err) {
+          reject(sshProviderError(err, this.target, 'exec on'));
+          return;
+        }
+        let stdout = '';
+        let stderr = '';
+        let timer: NodeJS.Timeout | undefined;
+        const emit = (stream: 'stdout' | 'stderr') => (line: string) => {
+          this.logger.debug(`[${this.target.host}] ${line}`);
+          options.onLine?.(line, stream);
+        };
+        const out = new LineSplitter(emit('stdout'));
+        const errLines = new LineSplitter(emit('stderr'));
+        channel.on('data', (chunk: Buffer) => {
+          const text = chunk.toString('utf8');
+          if (stdout.length < MAX_OUTPUT_CHARS) stdout += text;
+          out.push(text);
+        });
+        channel.stderr.on('data', (chunk: Buffer) => {
+          const text = chunk.toString('utf8');
+          if (stderr.length < MAX_OUTPUT_CHARS) stderr += text;
+          errLines.push(text);
+        });
+        let code: number | null = null;
+        let signal: string | undefined;
+        channel.on('exit', (c: number | null, s?: string) => {
+          code = c;
+          signal = s;
+        });
+        channel.on('close', () => {
+          if (timer) clearTimeout(timer);
+          out.flush();
+          errLines.flush();
+          if (code === null && signal === undefined && this.closedFlag) {
+            reject(new ProviderError('transient', `exec on ${targetName(this.target)}: the connection dropped`, { provider: 'manual' }));
+            return;
+          }
+          resolve({ code, ...(signal ? { signal } : {}), stdout, stderr });
+        });
+        if (options.timeoutMs !== undefined) {
+          timer = setTimeout(() => {
+            channel.close();
+            reject(
+              new ProviderError('transient', `exec on ${targetName(this.target)}: no result within ${options.timeoutMs} ms`, {
+                provider: 'manual',
+              }),
+            );
+          }, options.timeoutMs);
+        }
+        if (options.stdin !== undefined) channel.end(options.stdin);
+        else channel.end();
+      });
+    });
+  }
+
+  /** Copies a local file to the host over SFTP. */
+  upload(localPath: string, remotePath: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.sftp((err, sftp) => {
+        if (err) {
+          reject(sshProviderError(err, this.target, 'sftp to'));
+          return;
+        }
+        sftp.fastPut(localPath, remotePath, (putErr) => {
+          sftp.end();
+          if (putErr) reject(sshProviderError(putErr, this.target, `upload of ${remotePath} to`));
+          else resolve();
+        });
+      });
+    });
+  }
+
+  /** A TCP stream from the host to `dstHost:dstPort` (the host dials it). */
+  forwardOut(dstHost: string, dstPort: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, dstHost, dstPort, (err, stream) => {
+        if (err) reject(sshProviderError(err, this.target, `forward to ${dstHost}:${dstPort} through`));
+        else resolve(stream);
+      });
+    });
+  }
+
+  close(): void {
+    this.closedFlag = true;
+    this.client.end();
+  }
+}

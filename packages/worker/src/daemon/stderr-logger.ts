@@ -1,0 +1,22 @@
+import type { Logger } from '@iris/core';
+
+/**
+ * One JSON object per line on stderr. `secrets` are masked wherever they appear, as a second line
+ * of defence: callers already never pass the token in a field.
+ */
+export function stderrLogger(options: { secrets?: readonly string[]; write?: (line: string) => void; now?: () => number } = {}): Logger {
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
+  const write = options.write ?? ((line: string) => void process.stderr.write(line));
+  const now = options.now ?? (() => Date.now());
+  const emit = (level: string, message: string, fields?: Record<string, unknown>): void => {
+    let line = JSON.stringify({ ts: new Date(now()).toISOString(), level, msg: message, ...fields });
+    for (const secret of secrets) line = line.split(secret).join('[redacted]');
+    write(`${line}\n`);
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+  };
+}

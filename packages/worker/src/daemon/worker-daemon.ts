@@ -1,0 +1,312 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  API_ERROR_CODES,
+  hasErrorCode,
+  type AttemptKill,
+  type AttemptReport,
+  type AttemptStart,
+  type Clock,
+  type IrisClient,
+  type Logger,
+  type ReconcileResponse,
+  type WorkerRegisterRequest,
+} from '@iris/core';
+import type { BundleCache } from '../bundle/bundle-cache.js';
+import type { WorkerFacts } from '../probe/env-probe.js';
+import type { TaskRuntime } from '../runtime/types.js';
+import { Backoff } from './backoff.js';
+import { LocalAttempt, attemptKey } from './local-attempt.js';
+import { LogPusher } from './log-pusher.js';
+
+/** The calls of the controller API the daemon uses (an IrisClient in production). */
+export type WorkerApi = Pick<IrisClient, 'registerWorker' | 'reconcile' | 'pushLogs' | 'downloadBundle'>;
+
+export interface WorkerDaemonOptions {
+  api: WorkerApi;
+  clock: Clock;
+  logger: Logger;
+  workerId: string;
+  /** Exported to tasks as IRIS_CONTROLLER. */
+  controllerUrl: string;
+  facts: WorkerFacts;
+  runtime: TaskRuntime;
+  bundles: BundleCache;
+  /** Parent of the per-attempt scratch dirs of jobs without a bundle. */
+  scratchDir: string;
+  backoff: Backoff;
+  logs: { flushMs: number; maxBatch: number; maxBuffered: number };
+  /**
+   * Without a successful reconcile for this fraction of the controller's worker timeout, the worker
+   * kills its attempts: the controller is about to (or did) declare it dead and retry them
+   * elsewhere, and two copies of one task must never run at once.
+   */
+  fenceFraction: number;
+}
+
+export type WorkerStatus = 'starting' | 'registered' | 'disconnected' | 'stopped';
+
+/**
+ * The worker's control loop: register, then long-poll reconcile, carrying every held attempt's
+ * state and receiving attempts to start and kill. See PROTOCOL-NOTES.md for the contract.
+ */
+export class WorkerDaemon {
+  private readonly attempts = new Map<string, LocalAttempt>();
+  /** Attempts acknowledged as finished; a late duplicate start for one of them is ignored. */
+  private readonly finished = new Set<string>();
+  private readonly pusher: LogPusher;
+  private readonly stopController = new AbortController();
+  private registered = false;
+  private status_: WorkerStatus = 'starting';
+  private lastContactMs: number;
+  private workerTimeoutMs = 60_000;
+  private reconcileWaitMs = 30_000;
+  private loop: Promise<void> | undefined;
+  private fastReport: Promise<void> | undefined;
+  private fastReportAgain = false;
+  private registrations = 0;
+  private reconciledSinceRegister = false;
+
+  constructor(private readonly o: WorkerDaemonOptions) {
+    this.lastContactMs = o.clock.now();
+    this.pusher = new LogPusher({
+      clock: o.clock,
+      logger: o.logger,
+      push: async (lines) => void (await o.api.pushLogs(o.workerId, lines)),
+      flushMs: o.logs.flushMs,
+      maxBatch: o.logs.maxBatch,
+      maxBuffered: o.logs.maxBuffered,
+      retryMs: 1_000,
+    });
+  }
+
+  get status(): WorkerStatus {
+    return this.status_;
+  }
+
+  /** How many times the worker has registered (1 + re-registrations after a controller forgot it). */
+  get registrationCount(): number {
+    return this.registrations;
+  }
+
+  /** Attempts held right now (running, or finished and not yet acknowledged). */
+  heldAttempts(): AttemptReport[] {
+    return [...this.attempts.values()].map((a) => a.report());
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stops polling; with `killAttempts`, kills every attempt and reports the ends once. */
+  async stop(options: { killAttempts?: boolean } = {}): Promise<void> {
+    if (this.status_ === 'stopped') return;
+    this.status_ = 'stopped';
+    this.stopController.abort(new Error('worker stopping'));
+    await this.loop?.catch(() => undefined);
+    if (options.killAttempts !== false) {
+      await Promise.all([...this.attempts.values()].map((a) => this.killAttempt(a, 'worker shutting down', 'WORKER_FAILED')));
+      await this.pusher.flush().catch(() => undefined);
+      if (this.registered) await this.reconcileOnce(0).catch(() => undefined);
+    }
+    this.pusher.stop();
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopController.signal;
+    while (!signal.aborted) {
+      try {
+        if (!this.registered) await this.register();
+        await this.reconcileOnce(this.pollWaitMs(), signal);
+        this.o.backoff.reset();
+      } catch (err) {
+        if (signal.aborted) return;
+        if (this.registered && hasErrorCode(err, API_ERROR_CODES.notFound)) {
+          // The controller does not know us (it restarted without us, or declared us dead).
+          this.o.logger.warn('controller does not know this worker; registering again', { workerId: this.o.workerId });
+          this.registered = false;
+          // Forgotten right after registering means something else is wrong: do not spin.
+          if (this.reconciledSinceRegister) continue;
+        }
+        this.status_ = 'disconnected';
+        this.fenceIfCutOff();
+        const delay = this.o.backoff.next();
+        this.o.logger.warn('cannot reach the controller; retrying', { delayMs: delay, code: (err as { code?: unknown }).code, error: (err as Error).message });
+        await this.o.clock.sleep(delay, signal).catch(() => undefined);
+      }
+    }
+  }
+
+  private pollWaitMs(): number {
+    // Come back well within the worker timeout: the reconcile is also the heartbeat.
+    return Math.max(0, Math.min(this.reconcileWaitMs, Math.floor(this.workerTimeoutMs / 3)));
+  }
+
+  private async register(): Promise<void> {
+    const f = this.o.facts;
+    const request: WorkerRegisterRequest = {
+      worker_id: this.o.workerId,
+      address: f.address,
+      resources: { cpu: f.cpu, memory_bytes: f.memoryBytes, disk_bytes: f.diskFreeBytes },
+      accelerators: f.accelerator.type === 'cpu' ? [] : [{ type: f.accelerator.type, variant: f.accelerator.variant, count: f.accelerator.count }],
+      attributes: { ...f.attributes },
+      attempts: this.heldAttempts(),
+    };
+    const res = await this.o.api.registerWorker(request);
+    this.workerTimeoutMs = res.worker_timeout_ms;
+    this.reconcileWaitMs = res.reconcile_wait_ms;
+    this.registered = true;
+    this.registrations++;
+    this.reconciledSinceRegister = false;
+    this.lastContactMs = this.o.clock.now();
+    this.status_ = 'registered';
+    this.o.logger.info('registered with the controller', { workerId: this.o.workerId, controller: this.o.controllerUrl });
+  }
+
+  /** One reconcile call: report, then apply the answer; acknowledges the terminal reports it carried. */
+  private async reconcileOnce(waitMs: number, signal?: AbortSignal): Promise<void> {
+    const reports = this.heldAttempts();
+    if (reports.some((r) => isTerminal(r.state))) {
+      // The controller should hold a task's logs before it learns the task ended.
+      await this.pusher.flush().catch(() => undefined);
+    }
+    const res = await this.o.api.reconcile(this.o.workerId, { attempts: reports, wait_ms: waitMs }, signal);
+    this.lastContactMs = this.o.clock.now();
+    this.reconciledSinceRegister = true;
+    if (this.status_ !== 'stopped') this.status_ = 'registered';
+    for (const r of reports) {
+      if (!isTerminal(r.state)) continue;
+      const key = attemptKey(r.task_id, r.attempt);
+      this.attempts.delete(key);
+      this.rememberFinished(key);
+    }
+    this.apply(res);
+  }
+
+  private apply(res: ReconcileResponse): void {
+    if (this.status_ === 'stopped') return;
+    for (const kill of res.kill) this.onKill(kill);
+    for (const start of res.start) this.onStart(start);
+  }
+
+  /** Sends a short reconcile now so state changes reach the controller without waiting for the poll. */
+  private reportSoon(): void {
+    if (!this.registered || this.status_ !== 'registered') return;
+    if (this.fastReport) {
+      this.fastReportAgain = true;
+      return;
+    }
+    this.fastReport = (async () => {
+      do {
+        this.fastReportAgain = false;
+        // One immediate retry (a pooled connection closed under us); after that the long poll
+        // carries the state.
+        await this.reconcileOnce(0).catch(() => this.reconcileOnce(0).catch(() => undefined));
+      } while (this.fastReportAgain && this.status_ === 'registered');
+    })().finally(() => (this.fastReport = undefined));
+  }
+
+  private onKill(kill: AttemptKill): void {
+    const local = this.attempts.get(attemptKey(kill.task_id, kill.attempt));
+    if (local) void this.killAttempt(local, kill.reason, 'KILLED');
+  }
+
+  private onStart(start: AttemptStart): void {
+    const key = attemptKey(start.task_id, start.attempt);
+    if (this.attempts.has(key) || this.finished.has(key)) return;
+    // A newer attempt of a task supersedes any older one still here.
+    for (const other of this.attempts.values()) {
+      if (other.start.task_id === start.task_id && other.start.attempt < start.attempt && !other.terminal) {
+        void this.killAttempt(other, `superseded by attempt ${start.attempt}`, 'KILLED');
+      }
+    }
+    const local = new LocalAttempt(start);
+    this.attempts.set(key, local);
+    this.reportSoon();
+    void this.runAttempt(local);
+  }
+
+  private async runAttempt(local: LocalAttempt): Promise<void> {
+    const s = local.start;
+    let scratch: string | undefined;
+    try {
+      let workDir: string;
+      if (s.bundle_id) {
+        workDir = await this.o.bundles.get(s.bundle_id);
+      } else {
+        scratch = join(this.o.scratchDir, `${encodeURIComponent(s.task_id)}.${s.attempt}`);
+        mkdirSync(scratch, { recursive: true });
+        workDir = scratch;
+      }
+      if (local.killRequested) {
+        this.finish(local, local.killRequested.state, { error: local.killRequested.reason });
+        return;
+      }
+      local.running = await this.o.runtime.start({ start: s, workDir }, { workerId: this.o.workerId, controllerUrl: this.o.controllerUrl }, (stream, line) =>
+        this.pusher.add({ task_id: s.task_id, attempt: s.attempt, stream, ts: this.o.clock.now(), line }),
+      );
+      // A kill may have arrived while the process was starting (the narrowing above is stale).
+      const killDuringStart = pendingKill(local);
+      if (killDuringStart) void local.running.kill(killDuringStart.reason);
+      else {
+        local.state = 'RUNNING';
+        this.reportSoon();
+      }
+      const exit = await local.running.exited;
+      const ownEnd = exit.killed ? 'KILLED' : exit.exitCode === 0 && !exit.timedOut ? 'SUCCEEDED' : 'FAILED';
+      const state = pendingKill(local)?.state ?? ownEnd;
+      this.finish(local, state, { exitCode: exit.exitCode, signal: exit.signal, error: exit.error });
+    } catch (err) {
+      const message = (err as Error).message;
+      this.pusher.add({ task_id: s.task_id, attempt: s.attempt, stream: 'error', ts: this.o.clock.now(), line: message });
+      this.finish(local, local.killRequested?.state ?? 'FAILED', { error: local.killRequested?.reason ?? message });
+    } finally {
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  private finish(
+    local: LocalAttempt,
+    state: 'SUCCEEDED' | 'FAILED' | 'KILLED' | 'WORKER_FAILED',
+    exit: { exitCode?: number | undefined; signal?: string | undefined; error?: string | undefined },
+  ): void {
+    local.state = state;
+    local.exitCode = exit.exitCode;
+    local.signal = exit.signal;
+    local.error = exit.error;
+    this.reportSoon();
+  }
+
+  private async killAttempt(local: LocalAttempt, reason: string, state: 'KILLED' | 'WORKER_FAILED'): Promise<void> {
+    if (local.terminal) return;
+    local.killRequested ??= { reason, state };
+    if (local.running) await local.running.kill(reason).catch(() => undefined);
+  }
+
+  /** Kills every attempt when the controller has been out of reach long enough to give up on us. */
+  private fenceIfCutOff(): void {
+    const silentMs = this.o.clock.now() - this.lastContactMs;
+    if (silentMs < this.workerTimeoutMs * this.o.fenceFraction) return;
+    const live = [...this.attempts.values()].filter((a) => !a.terminal && !a.killRequested);
+    if (live.length === 0) return;
+    this.o.logger.warn('controller unreachable for too long; stopping attempts so they cannot run twice', { silentMs, attempts: live.length });
+    for (const a of live) void this.killAttempt(a, `worker lost contact with the controller for ${Math.round(silentMs / 1000)}s`, 'WORKER_FAILED');
+  }
+
+  private rememberFinished(key: string): void {
+    this.finished.add(key);
+    // Bounded memory: the oldest keys go first (Set keeps insertion order).
+    if (this.finished.size > 10_000) {
+      const oldest = this.finished.values().next().value;
+      if (oldest !== undefined) this.finished.delete(oldest);
+    }
+  }
+}
+
+function pendingKill(local: LocalAttempt): LocalAttempt['killRequested'] {
+  return local.killRequested;
+}
+
+function isTerminal(state: string): boolean {
+  return state === 'SUCCEEDED' || state === 'FAILED' || state === 'KILLED' || state === 'WORKER_FAILED';
+}

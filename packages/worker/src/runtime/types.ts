@@ -1,0 +1,75 @@
+import type { AttemptStart, LogStream } from '@iris/core';
+
+/** Who runs the attempt: fixed per worker, exported to the task's environment. */
+export interface AttemptContext {
+  workerId: string;
+  /** The controller URL tasks use to submit child jobs or look up endpoints. */
+  controllerUrl: string;
+}
+
+/** An attempt to launch: what the controller asked for plus where its files are. */
+export interface AttemptLaunch {
+  start: AttemptStart;
+  /** The unpacked bundle (or an empty scratch dir when the job has none); the task's cwd. */
+  workDir: string;
+}
+
+/** How an attempt ended. */
+export interface AttemptExit {
+  /** The exit code, or undefined when the process ended by a signal or never started. */
+  exitCode: number | undefined;
+  /** e.g. `SIGKILL`, when the process ended by a signal. */
+  signal: string | undefined;
+  /** True when the worker ended it because its timeout passed. */
+  timedOut: boolean;
+  /** True when the worker ended it because it was asked to (kill, shutdown). */
+  killed: boolean;
+  /** A human-readable reason when it did not exit 0 on its own. */
+  error: string | undefined;
+}
+
+export type LogSink = (stream: LogStream, line: string) => void;
+
+/** A started attempt. */
+export interface RunningAttempt {
+  /** Host ports allocated for the job's named ports. */
+  readonly ports: Readonly<Record<string, number>>;
+  /** Settles once the attempt has ended and its output is flushed to the sink. */
+  readonly exited: Promise<AttemptExit>;
+  /** SIGTERM, then SIGKILL after the grace period; resolves with the exit. Idempotent. */
+  kill(reason: string): Promise<AttemptExit>;
+}
+
+/** Runs attempts: child processes (ProcessRuntime) or containers (DockerRuntime). */
+export interface TaskRuntime {
+  /** Rejects when the attempt cannot start at all (e.g. the program does not exist). */
+  start(launch: AttemptLaunch, context: AttemptContext, sink: LogSink): Promise<RunningAttempt>;
+}
+
+/** The environment every attempt receives, on top of the job's own env. */
+export function attemptEnv(
+  launch: AttemptLaunch,
+  context: AttemptContext,
+  ports: Readonly<Record<string, number>>,
+): Record<string, string> {
+  const s = launch.start;
+  const env: Record<string, string> = {
+    ...s.env,
+    IRIS_JOB: s.job,
+    IRIS_TASK_INDEX: String(s.task_index),
+    IRIS_NUM_TASKS: String(s.num_tasks),
+    IRIS_TASK_ID: s.task_id,
+    IRIS_ATTEMPT: String(s.attempt),
+    IRIS_WORKER_ID: context.workerId,
+    IRIS_CONTROLLER: context.controllerUrl,
+    // Child jobs submitted from inside the task inherit the parent's env through this.
+    IRIS_JOB_ENV: JSON.stringify(s.env),
+  };
+  for (const [name, port] of Object.entries(ports)) env[`IRIS_PORT_${portEnvName(name)}`] = String(port);
+  return env;
+}
+
+/** `http-api` → `HTTP_API`: env names allow only letters, digits and underscores. */
+export function portEnvName(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+}

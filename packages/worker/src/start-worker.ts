@@ -1,0 +1,95 @@
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { IrisClient, SystemClock, type Clock, type Logger } from '@iris/core';
+import { BundleCache } from './bundle/bundle-cache.js';
+import { Backoff } from './daemon/backoff.js';
+import { stderrLogger } from './daemon/stderr-logger.js';
+import { WorkerDaemon, type WorkerStatus } from './daemon/worker-daemon.js';
+import { probeEnvironment, type WorkerFacts } from './probe/env-probe.js';
+import { systemProbeSources, type ProbeSources } from './probe/probe-sources.js';
+import { DockerRuntime } from './runtime/docker-runtime.js';
+import { ProcessRuntime } from './runtime/process-runtime.js';
+import { reapOrphans } from './runtime/reap-orphans.js';
+import type { TaskRuntime } from './runtime/types.js';
+import { resolveWorkerId } from './worker-identity.js';
+
+export interface StartWorkerOptions {
+  /** e.g. `http://10.0.0.2:10000`. */
+  controllerUrl: string;
+  /** The controller's token; never logged. */
+  token?: string;
+  /** Bundles, scratch dirs, pid files and the saved worker id live here. Default `~/.iris/worker`. */
+  workDir?: string;
+  workerId?: string;
+  /** `k=v` attributes, on top of those probed and those of IRIS_WORKER_ATTRIBUTES. */
+  attributes?: string[];
+  /** `process` (default) runs tasks as child processes; `docker` in containers. */
+  runtime?: 'process' | 'docker';
+  /** Image of task containers with the docker runtime. */
+  dockerImage?: string;
+  /** Time between SIGTERM and SIGKILL when stopping a task. Default 5 s. */
+  killGraceMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+  /** The environment the worker reads (IRIS_*, TPU_*) and tasks inherit. Default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The machine as the probe sees it; the real one by default. */
+  probeSources?: ProbeSources;
+}
+
+export interface WorkerHandle {
+  readonly workerId: string;
+  readonly facts: WorkerFacts;
+  readonly status: WorkerStatus;
+  /** Stops the worker; by default kills its attempts and reports them first. */
+  stop(options?: { killAttempts?: boolean }): Promise<void>;
+}
+
+/** Probes the machine, then registers with the controller and serves attempts until stopped. */
+export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? new SystemClock();
+  const logger = options.logger ?? stderrLogger({ secrets: options.token ? [options.token] : [] });
+  const workDir = resolve(options.workDir ?? join(homedir(), '.iris', 'worker'));
+  mkdirSync(workDir, { recursive: true });
+  const sources = options.probeSources ?? systemProbeSources(env);
+  const facts = await probeEnvironment({ workDir, attributeFlags: options.attributes ?? [] }, sources);
+  const workerId = resolveWorkerId({ explicit: options.workerId, env, workDir, hostname: facts.hostname });
+
+  const pidDir = join(workDir, 'pids');
+  const reaped = reapOrphans(pidDir);
+  if (reaped.length > 0) logger.warn('killed attempts left running by a previous worker process', { processGroups: reaped });
+
+  const killGraceMs = options.killGraceMs ?? 5_000;
+  const runtime: TaskRuntime =
+    options.runtime === 'docker'
+      ? new DockerRuntime({ clock, killGraceMs, image: options.dockerImage ?? 'iris-task:latest', accelerator: facts.accelerator, baseEnv: env })
+      : new ProcessRuntime({ clock, killGraceMs, baseEnv: env, pidDir });
+
+  const api = new IrisClient(options.token === undefined ? { baseUrl: options.controllerUrl } : { baseUrl: options.controllerUrl, token: options.token });
+  const daemon = new WorkerDaemon({
+    api,
+    clock,
+    logger,
+    workerId,
+    controllerUrl: options.controllerUrl,
+    facts,
+    runtime,
+    bundles: new BundleCache(join(workDir, 'bundles'), (sha) => api.downloadBundle(sha)),
+    scratchDir: join(workDir, 'scratch'),
+    backoff: new Backoff(200, 10_000),
+    logs: { flushMs: 100, maxBatch: 1_000, maxBuffered: 100_000 },
+    fenceFraction: 0.8,
+  });
+  daemon.start();
+  logger.info('worker started', { workerId, workDir, controller: options.controllerUrl, runtime: options.runtime ?? 'process' });
+  return {
+    workerId,
+    facts,
+    get status() {
+      return daemon.status;
+    },
+    stop: (o) => daemon.stop(o),
+  };
+}

@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hasErrorCode } from '@iris/core';
+import { parseWorkerArgs, WORKER_USAGE_ERROR } from './worker-args.js';
+import { resolveWorkerId } from './worker-identity.js';
+
+describe('parseWorkerArgs', () => {
+  it('reads every flag', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iris-args-'));
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'abc123\n', { mode: 0o600 });
+    const options = parseWorkerArgs(
+      ['--controller', 'http://c:1', '--attribute', 'a=1', '--attribute', 'b=2', '--token-file', tokenFile, '--work-dir', '/w', '--worker-id', 'w9', '--runtime', 'docker', '--docker-image', 'img:1'],
+      { IRIS_TOKEN: 'ignored' },
+    );
+    expect(options).toEqual({
+      controllerUrl: 'http://c:1',
+      runtime: 'docker',
+      attributes: ['a=1', 'b=2'],
+      token: 'abc123',
+      workDir: '/w',
+      workerId: 'w9',
+      dockerImage: 'img:1',
+    });
+  });
+
+  it('takes the token from IRIS_TOKEN and the controller from IRIS_CONTROLLER', () => {
+    expect(parseWorkerArgs([], { IRIS_TOKEN: 't', IRIS_CONTROLLER: 'http://x:2' })).toMatchObject({ token: 't', controllerUrl: 'http://x:2', runtime: 'process' });
+  });
+
+  it.each([
+    [[], /--controller URL is required/],
+    [['--controller', 'u', '--bogus'], /bogus/],
+    [['--controller', 'u', '--runtime', 'vm'], /--runtime must be/],
+    [['--controller', 'u', '--token-file', '/no/such/file'], /--token-file \/no\/such\/file/],
+  ])('rejects %j with a usage error', (argv, message) => {
+    let err: unknown;
+    try {
+      parseWorkerArgs(argv, {});
+    } catch (e) {
+      err = e;
+    }
+    expect(hasErrorCode(err, WORKER_USAGE_ERROR)).toBe(true);
+    expect((err as Error).message).toMatch(message);
+  });
+});
+
+describe('resolveWorkerId', () => {
+  it('prefers the explicit id, then IRIS_VM_ADDRESS, then an id saved in the work dir', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iris-id-'));
+    expect(resolveWorkerId({ explicit: 'x', env: { IRIS_VM_ADDRESS: '1.2.3.4' }, workDir: dir, hostname: 'h' })).toBe('x');
+    expect(resolveWorkerId({ env: { IRIS_VM_ADDRESS: '1.2.3.4' }, workDir: dir, hostname: 'h' })).toBe('1.2.3.4');
+    const first = resolveWorkerId({ env: {}, workDir: dir, hostname: 'h' });
+    expect(first).toMatch(/^h-[0-9a-f]{6}$/);
+    expect(resolveWorkerId({ env: {}, workDir: dir, hostname: 'other' })).toBe(first);
+  });
+});

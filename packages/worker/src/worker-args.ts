@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { IrisError } from '@iris/core';
+import type { StartWorkerOptions } from './start-worker.js';
+
+export const WORKER_USAGE_ERROR = 'IRIS_WORKER_USAGE';
+
+export const WORKER_USAGE = `usage: iris-worker --controller URL [--attribute k=v]... [--token-file F] [--work-dir D]
+                   [--worker-id ID] [--runtime process|docker] [--docker-image IMAGE]
+The token comes from --token-file, else the IRIS_TOKEN environment variable.`;
+
+/** Turns the worker's command line (and IRIS_TOKEN) into StartWorkerOptions. */
+export function parseWorkerArgs(argv: string[], env: Readonly<Record<string, string | undefined>>): StartWorkerOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        controller: { type: 'string' },
+        attribute: { type: 'string', multiple: true },
+        'token-file': { type: 'string' },
+        'work-dir': { type: 'string' },
+        'worker-id': { type: 'string' },
+        runtime: { type: 'string' },
+        'docker-image': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new IrisError(WORKER_USAGE_ERROR, `${(err as Error).message}\n${WORKER_USAGE}`, { cause: err });
+  }
+  const controllerUrl = values.controller ?? env['IRIS_CONTROLLER'];
+  if (!controllerUrl) throw new IrisError(WORKER_USAGE_ERROR, `--controller URL is required (or set IRIS_CONTROLLER)\n${WORKER_USAGE}`);
+  const runtime = values.runtime ?? 'process';
+  if (runtime !== 'process' && runtime !== 'docker') {
+    throw new IrisError(WORKER_USAGE_ERROR, `--runtime must be "process" or "docker", not "${runtime}"`);
+  }
+  const options: StartWorkerOptions = { controllerUrl, runtime, attributes: values.attribute ?? [] };
+  const token = readWorkerToken(values['token-file'], env);
+  if (token !== undefined) options.token = token;
+  if (values['work-dir']) options.workDir = values['work-dir'];
+  if (values['worker-id']) options.workerId = values['worker-id'];
+  if (values['docker-image']) options.dockerImage = values['docker-image'];
+  return options;
+}
+
+/** The token from `--token-file` (trimmed), else IRIS_TOKEN; the error names the file, never its content. */
+export function readWorkerToken(file: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (file === undefined) return env['IRIS_TOKEN'] || undefined;
+  try {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token === '') throw new Error('the file is empty');
+    return token;
+  } catch (err) {
+    // The message names the file, never its content.
+    throw new IrisError(WORKER_USAGE_ERROR, `cannot read the token from --token-file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}

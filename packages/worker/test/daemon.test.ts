@@ -1,0 +1,244 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { c as tarCreate } from 'tar';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock, IrisClient, SystemClock, type AttemptStart, type Clock } from '@iris/core';
+import { BundleCache } from '../src/bundle/bundle-cache.js';
+import { Backoff } from '../src/daemon/backoff.js';
+import { stderrLogger } from '../src/daemon/stderr-logger.js';
+import { WorkerDaemon } from '../src/daemon/worker-daemon.js';
+import type { WorkerFacts } from '../src/probe/env-probe.js';
+import { ProcessRuntime } from '../src/runtime/process-runtime.js';
+import { ScriptedController } from './helpers/scripted-controller.js';
+
+const TOKEN = 'tok-very-secret-1234';
+const facts: WorkerFacts = {
+  hostname: 'h',
+  address: '10.0.0.9',
+  cpu: 4,
+  memoryBytes: 8 * 2 ** 30,
+  diskFreeBytes: 2 ** 40,
+  accelerator: { type: 'tpu', variant: 'v5litepod-8', count: 8, devices: [] },
+  attributes: { 'tpu-name': 's1' },
+};
+
+function attempt(taskId: string, n: number, command: string[], over: Partial<AttemptStart> = {}): AttemptStart {
+  const slash = taskId.lastIndexOf('/');
+  return {
+    task_id: taskId,
+    attempt: n,
+    job: taskId.slice(0, slash),
+    task_index: Number(taskId.slice(slash + 1)),
+    num_tasks: 1,
+    command,
+    env: {},
+    ports: [],
+    resources: { cpu: 0, memory_bytes: 0, disk_bytes: 0 },
+    ...over,
+  };
+}
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(options: { clock?: Clock; random?: () => number } = {}) {
+  const ctl = new ScriptedController();
+  const url = await ctl.listen();
+  const dir = mkdtempSync(join(tmpdir(), 'iris-daemon-'));
+  const clock = options.clock ?? new SystemClock();
+  const logLines: string[] = [];
+  const api = new IrisClient({ baseUrl: url, token: TOKEN });
+  const daemon = new WorkerDaemon({
+    api,
+    clock,
+    logger: stderrLogger({ write: (l) => void logLines.push(l) }),
+    workerId: 'worker-a',
+    controllerUrl: url,
+    facts,
+    runtime: new ProcessRuntime({ clock, killGraceMs: 2_000, pidDir: join(dir, 'pids') }),
+    bundles: new BundleCache(join(dir, 'bundles'), (sha) => api.downloadBundle(sha)),
+    scratchDir: join(dir, 'scratch'),
+    backoff: new Backoff(200, 10_000, options.random ?? (() => 1)),
+    logs: { flushMs: 50, maxBatch: 1000, maxBuffered: 10_000 },
+    fenceFraction: 0.8,
+  });
+  cleanups.push(async () => {
+    ctl.failing = false;
+    await daemon.stop();
+    await ctl.close();
+  });
+  return { ctl, daemon, dir, logLines, url };
+}
+
+describe('WorkerDaemon against a controller on loopback', () => {
+  it('registers its probed facts with the token', async () => {
+    const { ctl, daemon } = await setup();
+    daemon.start();
+    await until(() => ctl.reconciles.length > 0);
+    expect(ctl.registrations[0]).toEqual({
+      worker_id: 'worker-a',
+      address: '10.0.0.9',
+      resources: { cpu: 4, memory_bytes: 8 * 2 ** 30, disk_bytes: 2 ** 40 },
+      accelerators: [{ type: 'tpu', variant: 'v5litepod-8', count: 8 }],
+      attributes: { 'tpu-name': 's1' },
+      attempts: [],
+    });
+    expect(ctl.authHeaders.every((h) => h === `Bearer ${TOKEN}`)).toBe(true);
+    expect(daemon.status).toBe('registered');
+  });
+
+  it('runs an attempt, streams its logs, reports RUNNING then SUCCEEDED, and drops it once acknowledged', async () => {
+    const { ctl, daemon } = await setup();
+    daemon.start();
+    await until(() => ctl.reconciles.length > 0);
+    ctl.queueStart(attempt('/j/0', 0, ['sh', '-c', 'echo out-$IRIS_TASK_ID; echo err >&2; read x < /dev/null; sleep 0.2']));
+    await until(() => ctl.lastReport('/j/0', 0)?.state === 'RUNNING');
+    await until(() => ctl.lastReport('/j/0', 0)?.state === 'SUCCEEDED');
+    expect(ctl.lastReport('/j/0', 0)).toEqual({ task_id: '/j/0', attempt: 0, state: 'SUCCEEDED', exit_code: 0 });
+    // Logs reach the controller before the end is reported.
+    expect(ctl.logs.map((l) => `${l.stream}:${l.line}`)).toEqual(['stdout:out-/j/0', 'stderr:err']);
+    await until(() => daemon.heldAttempts().length === 0);
+    // A duplicate start of a finished attempt is ignored.
+    const before = ctl.reconciles.length;
+    ctl.queueStart(attempt('/j/0', 0, ['sh', '-c', 'echo again']));
+    await until(() => ctl.reconciles.length > before);
+    expect(daemon.heldAttempts()).toEqual([]);
+    expect(ctl.logs.some((l) => l.line === 'again')).toBe(false);
+  });
+
+  it('reports failures with exit code and error, and start failures as FAILED', async () => {
+    const { ctl, daemon } = await setup();
+    daemon.start();
+    await until(() => ctl.reconciles.length > 0);
+    ctl.queueStart(attempt('/f/0', 0, ['sh', '-c', 'echo bad >&2; exit 3']));
+    ctl.queueStart(attempt('/f/1', 0, ['/does/not/exist']));
+    await until(() => ctl.lastReport('/f/0', 0)?.state === 'FAILED' && ctl.lastReport('/f/1', 0)?.state === 'FAILED');
+    expect(ctl.lastReport('/f/0', 0)).toMatchObject({ exit_code: 3, error: 'exit code 3: bad' });
+    expect(ctl.lastReport('/f/1', 0)?.error).toContain('/does/not/exist');
+    expect(ctl.logs.some((l) => l.task_id === '/f/1' && l.stream === 'error')).toBe(true);
+  });
+
+  it('kills an attempt when told, and supersedes an older attempt of the same task', async () => {
+    const { ctl, daemon } = await setup();
+    daemon.start();
+    await until(() => ctl.reconciles.length > 0);
+    ctl.queueStart(attempt('/k/0', 0, ['sleep', '60']));
+    ctl.queueStart(attempt('/k/1', 0, ['sleep', '60']));
+    await until(() => ctl.lastReport('/k/0', 0)?.state === 'RUNNING' && ctl.lastReport('/k/1', 0)?.state === 'RUNNING');
+    ctl.queueKill({ task_id: '/k/0', attempt: 0, reason: 'job killed' });
+    await until(() => ctl.lastReport('/k/0', 0)?.state === 'KILLED');
+    expect(ctl.lastReport('/k/0', 0)).toMatchObject({ signal: 'SIGTERM', error: 'job killed' });
+    ctl.queueStart(attempt('/k/1', 1, ['sleep', '60']));
+    await until(() => ctl.lastReport('/k/1', 0)?.state === 'KILLED');
+    expect(ctl.lastReport('/k/1', 0)?.error).toBe('superseded by attempt 1');
+    await until(() => ctl.lastReport('/k/1', 1)?.state === 'RUNNING');
+  });
+
+  it('runs the attempt in its bundle, fetched once through the API and verified', async () => {
+    const { ctl, daemon } = await setup();
+    const src = mkdtempSync(join(tmpdir(), 'iris-bundle-src-'));
+    writeFileSync(join(src, 'hello.txt'), 'from the bundle');
+    const tgz = join(src, '..', `${src.split('/').pop()}.tgz`);
+    await tarCreate({ gzip: true, file: tgz, cwd: src }, ['hello.txt']);
+    const bytes = new Uint8Array(readFileSync(tgz));
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    ctl.bundles.set(sha, bytes);
+    daemon.start();
+    await until(() => ctl.reconciles.length > 0);
+    ctl.queueStart(attempt('/b/0', 0, ['cat', 'hello.txt'], { bundle_id: sha }));
+    ctl.queueStart(attempt('/b/1', 0, ['cat', 'hello.txt'], { bundle_id: 'f'.repeat(64) }));
+    await until(() => ctl.lastReport('/b/0', 0)?.state === 'SUCCEEDED' && ctl.lastReport('/b/1', 0)?.state === 'FAILED');
+    expect(ctl.logs.find((l) => l.task_id === '/b/0')?.line).toBe('from the bundle');
+    expect(ctl.lastReport('/b/1', 0)?.error).toMatch(/bundle|not found/i);
+  });
+
+  it('registers again, with its live attempts, when the controller forgets it', async () => {
+    const { ctl, daemon } = await setup();
+    daemon.start();
+    await until(() => ctl.reconciles.length > 0);
+    ctl.queueStart(attempt('/r/0', 0, ['sleep', '60']));
+    await until(() => ctl.lastReport('/r/0', 0)?.state === 'RUNNING');
+    ctl.known.clear();
+    ctl.queueKill({ task_id: '/nothing/0', attempt: 0, reason: 'wakes the held poll' });
+    await until(() => ctl.registrations.length === 2);
+    expect(ctl.registrations[1]?.attempts).toEqual([{ task_id: '/r/0', attempt: 0, state: 'RUNNING' }]);
+    expect(daemon.registrationCount).toBe(2);
+  });
+
+  it('backs off while the controller fails, fences its attempts before the worker timeout, and never logs the token', async () => {
+    const clock = new FakeClock();
+    const { ctl, daemon, logLines } = await setup({ clock });
+    ctl.workerTimeoutMs = 10_000;
+    daemon.start();
+    await until(() => ctl.reconciles.length > 0);
+    ctl.queueStart(attempt('/o/0', 0, ['sleep', '60']));
+    await until(() => ctl.lastReport('/o/0', 0)?.state === 'RUNNING');
+    ctl.failing = true;
+    ctl.queueKill({ task_id: '/nothing/0', attempt: 0, reason: 'wakes the held poll' });
+    await until(() => daemon.status === 'disconnected');
+    const calls = (): number => ctl.authHeaders.length;
+    // With random() = 1 the delays are exactly 200, 400, 800, … ms.
+    let seen = calls();
+    await clock.advance(199);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls()).toBe(seen);
+    await clock.advance(1);
+    await until(() => calls() === seen + 1);
+    seen = calls();
+    await clock.advance(400);
+    await until(() => calls() === seen + 1);
+    expect(daemon.heldAttempts()[0]?.state).toBe('RUNNING');
+    // 8 s (0.8 × the 10 s worker timeout) without contact: the attempt is stopped.
+    for (let i = 0; i < 6 && daemon.heldAttempts()[0]?.state === 'RUNNING'; i++) {
+      const n = calls();
+      await clock.advance(10_000);
+      await until(() => calls() > n);
+    }
+    await until(() => daemon.heldAttempts()[0]?.state === 'WORKER_FAILED');
+    expect(daemon.heldAttempts()[0]?.error).toMatch(/lost contact with the controller/);
+    ctl.failing = false;
+    const n = calls();
+    await clock.advance(10_000);
+    await until(() => calls() > n && ctl.lastReport('/o/0', 0)?.state === 'WORKER_FAILED');
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join('\n')).not.toContain(TOKEN);
+  });
+
+  it('on stop, kills its attempts and reports them as WORKER_FAILED', async () => {
+    const { ctl, daemon } = await setup();
+    daemon.start();
+    await until(() => ctl.reconciles.length > 0);
+    ctl.queueStart(attempt('/s/0', 0, ['sleep', '60']));
+    await until(() => ctl.lastReport('/s/0', 0)?.state === 'RUNNING');
+    await daemon.stop();
+    expect(ctl.lastReport('/s/0', 0)).toMatchObject({ state: 'WORKER_FAILED', error: 'worker shutting down' });
+    expect(daemon.status).toBe('stopped');
+  });
+});
+
+describe('scratch dirs', () => {
+  it('gives a bundle-less attempt an empty scratch dir that is removed afterwards', async () => {
+    const { ctl, daemon, dir } = await setup();
+    mkdirSync(join(dir, 'scratch'), { recursive: true });
+    daemon.start();
+    await until(() => ctl.reconciles.length > 0);
+    ctl.queueStart(attempt('/c/0', 0, ['sh', '-c', 'pwd; ls -A | wc -l']));
+    await until(() => ctl.lastReport('/c/0', 0)?.state === 'SUCCEEDED');
+    const lines = ctl.logs.filter((l) => l.task_id === '/c/0').map((l) => l.line.trim());
+    expect(lines[0]).toBe(join(dir, 'scratch', encodeURIComponent('/c/0') + '.0'));
+    expect(lines[1]).toBe('0');
+    expect(() => readFileSync(join(lines[0] ?? '', 'x'))).toThrow();
+  });
+});
