@@ -1,3 +1,5 @@
+// The plugin registry uses tsyringe, which needs the Reflect polyfill loaded before it.
+import 'reflect-metadata';
 export { IrisError, hasErrorCode, ProviderError, isProviderError, providerErrorKind, PROVIDER_ERROR_KINDS, PROVIDER_ERROR_CODE } from './errors.js';
 export type { ProviderErrorKind, ProviderErrorOptions } from './errors.js';
 export { SystemClock, FakeClock } from './clock.js';

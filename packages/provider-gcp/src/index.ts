@@ -7,10 +7,6 @@ export type { GcpProviderConfig, GcpControllerConfig, GcpCapacity } from './conf
 export { resolveCapacity, GCP_CONFIG_CONFLICT } from './capacity.js';
 export type { GcpCapacityPlan } from './capacity.js';
 export { defaultRuntimeVersion, resolveRuntimeVersion } from './runtime-versions.js';
-export { GcpPlatform, gcpPlatformFactory, createGcpPlatformFactory, TPU_CREATES_PER_MINUTE, OPERATION_POLL_MS } from './platform/gcp-platform.js';
-export type { GcpPlatformOptions } from './platform/gcp-platform.js';
-export { TpuVmManager } from './platform/tpu-vm-manager.js';
-export { GceControllerHost } from './platform/gce-controller-host.js';
 export { TPU_STATE_MAP, TPU_NODE_STATE_NAMES, mapTpuState } from './platform/tpu-state.js';
 export type { TpuNodeStateName } from './platform/tpu-state.js';
 export { tpuNodeId } from './platform/tpu-node.js';

@@ -1,11 +1,20 @@
 import { defineProvider } from '@iris/core';
-import { gcpPlatformFactory } from './platform/gcp-platform.js';
+import type { PlatformFactory } from '@iris/core';
 import { gcpControllerSchema, gcpProviderSchema } from './schema.js';
 
 /**
  * The gcp provider plugin: its platform factory creates TPU slices and the GCE controller host;
  * it also contributes the schemas of its config blocks.
  */
+/**
+ * Loading the Google client libraries takes seconds; a CLI that only validates a cluster file must
+ * not pay for them. The real factory is imported on the first platform created.
+ */
+const lazyGcpPlatformFactory: PlatformFactory = {
+  type: 'gcp',
+  create: async (config, deps) => (await import('./platform/gcp-platform.js')).gcpPlatformFactory.create(config, deps),
+};
+
 export const gcpProvider = defineProvider({
   type: 'gcp',
   // `tpu` is the name seed-era cluster files use (`provider: {type: tpu}`).
@@ -13,7 +22,7 @@ export const gcpProvider = defineProvider({
   description: 'TPU VM slices on Google Cloud; the controller on a GCE VM.',
   configSchema: gcpProviderSchema,
   controllerSchema: gcpControllerSchema,
-  platformFactory: gcpPlatformFactory,
+  platformFactory: lazyGcpPlatformFactory,
 });
 
 export default gcpProvider;

@@ -130,6 +130,7 @@ describe('ManualPlatform against real sshd hosts', () => {
     expect(new Set(slice?.vms.map((v) => v.address)).size).toBe(2);
     for (const vm of slice!.vms) {
       expect(pidAlive(workerPid(vm.vmId))).toBe(true);
+      await until(() => existsSync(join(workerDir, vm.vmId, 'argv.json')) || undefined, 'the worker to record its argv');
       const seen = JSON.parse(readFileSync(join(workerDir, vm.vmId, 'argv.json'), 'utf8')) as { args: string[]; token: string };
       expect(seen.args).toEqual(expect.arrayContaining(['worker', '--worker-id', vm.vmId, '--attribute', `iris-slice=${slice!.sliceId}`]));
       expect(seen.token).toBe('s3cret-token');

@@ -48,6 +48,16 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
+/** Moves the fake clock forward in steps (letting real I/O in between) until `cond` holds. */
+async function driveUntil(clock: FakeClock, cond: () => boolean, stepMs = 500, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await clock.advance(stepMs);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -174,7 +184,7 @@ describe('WorkerDaemon against a controller on loopback', () => {
     ctl.queueKill({ task_id: '/nothing/0', attempt: 0, reason: 'wakes the held poll' });
     await until(() => ctl.registrations.length === 2);
     expect(ctl.registrations[1]?.attempts).toEqual([{ task_id: '/r/0', attempt: 0, state: 'RUNNING' }]);
-    expect(daemon.registrationCount).toBe(2);
+    await until(() => daemon.registrationCount === 2);
   });
 
   it('backs off while the controller fails, fences its attempts before the worker timeout, and never logs the token', async () => {
@@ -185,9 +195,11 @@ describe('WorkerDaemon against a controller on loopback', () => {
     await until(() => ctl.reconciles.length > 0);
     ctl.queueStart(attempt('/o/0', 0, ['sleep', '60']));
     await until(() => ctl.lastReport('/o/0', 0)?.state === 'RUNNING');
+    const fencedFrom = clock.now();
     ctl.failing = true;
     ctl.queueKill({ task_id: '/nothing/0', attempt: 0, reason: 'wakes the held poll' });
-    await until(() => daemon.status === 'disconnected');
+    // Sleeping in backoff: the only timer is the backoff's.
+    await until(() => daemon.status === 'disconnected' && clock.pendingTimers() === 1);
     const calls = (): number => ctl.authHeaders.length;
     // With random() = 1 the delays are exactly 200, 400, 800, … ms.
     let seen = calls();
@@ -195,25 +207,40 @@ describe('WorkerDaemon against a controller on loopback', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(calls()).toBe(seen);
     await clock.advance(1);
-    await until(() => calls() === seen + 1);
+    await until(() => calls() === seen + 1 && clock.pendingTimers() === 1);
     seen = calls();
-    await clock.advance(400);
+    await clock.advance(399);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls()).toBe(seen);
+    await clock.advance(1);
     await until(() => calls() === seen + 1);
     expect(daemon.heldAttempts()[0]?.state).toBe('RUNNING');
     // 8 s (0.8 × the 10 s worker timeout) without contact: the attempt is stopped.
-    for (let i = 0; i < 6 && daemon.heldAttempts()[0]?.state === 'RUNNING'; i++) {
-      const n = calls();
-      await clock.advance(10_000);
-      await until(() => calls() > n);
-    }
-    await until(() => daemon.heldAttempts()[0]?.state === 'WORKER_FAILED');
+    await driveUntil(clock, () => daemon.heldAttempts()[0]?.state === 'WORKER_FAILED');
+    expect(clock.now() - fencedFrom).toBeGreaterThanOrEqual(8_000);
     expect(daemon.heldAttempts()[0]?.error).toMatch(/lost contact with the controller/);
     ctl.failing = false;
-    const n = calls();
-    await clock.advance(10_000);
-    await until(() => calls() > n && ctl.lastReport('/o/0', 0)?.state === 'WORKER_FAILED');
+    await driveUntil(clock, () => ctl.lastReport('/o/0', 0)?.state === 'WORKER_FAILED');
     expect(logLines.length).toBeGreaterThan(0);
     expect(logLines.join('\n')).not.toContain(TOKEN);
+  });
+
+  it('backs off (does not spin) when registering itself answers not found', async () => {
+    const clock = new FakeClock();
+    const { ctl, daemon } = await setup({ clock });
+    ctl.rejectRegister = true;
+    daemon.start();
+    await until(() => daemon.status === 'disconnected' && clock.pendingTimers() === 1);
+    expect(ctl.authHeaders.length).toBe(1);
+    await clock.advance(199);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ctl.authHeaders.length).toBe(1);
+    await clock.advance(1);
+    await until(() => ctl.authHeaders.length === 2 && clock.pendingTimers() === 1);
+    ctl.rejectRegister = false;
+    await clock.advance(400);
+    await until(() => ctl.reconciles.length > 0);
+    expect(daemon.registrationCount).toBe(1);
   });
 
   it('on stop, kills its attempts and reports them as WORKER_FAILED', async () => {

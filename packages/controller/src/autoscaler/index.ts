@@ -56,3 +56,4 @@ export type { Scenario, ScenarioJob, ScenarioFault } from './simulator/scenario.
 export { TaskModel } from './simulator/task-model.js';
 export type { SimJob, SimTaskState } from './simulator/task-model.js';
 export { findLeakedVms, findLostJobs } from './simulator/invariants.js';
+export { ShapeIndex } from './shape-index.js';

@@ -1,5 +1,6 @@
 import { closestMismatch, demandShapeKey, describeMismatch, staticMismatch } from './demand-matching.js';
 import type { ScalingGroup } from './scaling-group.js';
+import { ShapeIndex } from './shape-index.js';
 import type { DemandEntry, GroupAvailability, UnmetReason, UnmetReasonCode, WorkerSnapshot } from './types.js';
 
 /** Entries of one shape that went the same way. */
@@ -73,18 +74,14 @@ export function routeDemand(
     return byVariant.get(`${entry.accelerator_type}|${entry.accelerator_variant}`) ?? [];
   };
 
-  const shapes = new Map<string, { sample: DemandEntry; ids: string[] }>();
-  for (const entry of entries) {
-    const key = demandShapeKey(entry);
-    const bucket = shapes.get(key);
-    if (bucket) bucket.ids.push(entry.id);
-    else shapes.set(key, { sample: entry, ids: [entry.id] });
-  }
+  const index = new ShapeIndex();
+  for (const entry of entries) index.add(entry);
 
   const demandByGroup = new Map<string, number>();
   const outcomes: ShapeOutcome[] = [];
   let unmetEntries = 0;
-  for (const [shape, { sample, ids }] of shapes) {
+  for (const { sample, ids } of index.buckets) {
+    const shape = demandShapeKey(sample);
     const matching: GroupView[] = [];
     const mismatches: UnmetReasonCode[] = [];
     for (const view of candidatesFor(sample)) {

@@ -117,6 +117,8 @@ describe('program bundle and daemon scripts (run with local bash)', () => {
     const pid = Number(readFileSync(join(workerDir, 'pid'), 'utf8'));
     started.push(pid);
     expect(parsed.status).toBe(`started ${pid}`);
+    // The worker writes argv.json once node has loaded it; under load that may follow `running`.
+    for (let i = 0; i < 200 && !existsSync(join(workerDir, 'argv.json')); i++) spawnSync('sleep', ['0.05']);
     const seen = JSON.parse(readFileSync(join(workerDir, 'argv.json'), 'utf8')) as { args: string[]; token: string; yaml: string };
     expect(seen.args).toEqual(expect.arrayContaining(['worker', '--worker-id', 'w-1', '--attribute', 'iris-slice=s-1']));
     expect(seen.token).toBe("to'ken");

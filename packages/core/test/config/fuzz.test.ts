@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatConfigIssue, loadClusterText } from '../../src/index.js';
+import { runPipeline } from '../../src/config/load-cluster.js';
+import { YamlSource } from '../../src/config/yaml-source.js';
 import { LOAD } from '../helpers/test-providers.js';
 
 const BASES = ['canonical.yaml', 'seed-000.yaml', 'python-eu-west4.yaml'].map((name) => ({
@@ -66,6 +68,10 @@ describe('the loader under thousands of mutated cluster files', () => {
         try {
           const result = await loadClusterText(text, 'fuzz.yaml', LOAD);
           expect(Object.isFrozen(result.config)).toBe(true);
+          // The fast path (plain data) and the positioned path (YAML Document) must agree.
+          const positioned = await runPipeline(new YamlSource('fuzz.yaml', text), LOAD, true).catch((e: unknown) => e);
+          if (positioned instanceof Error) throw new Error(`only the fast path accepted:\n${text}`, { cause: positioned });
+          expect((positioned as { config: unknown }).config).toEqual(result.config);
           loaded++;
         } catch (err) {
           if (!(err instanceof ConfigError)) throw new Error(`non-ConfigError for input:\n${text}`, { cause: err });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadCluster, loadPlugins, createProviderRegistry, PluginLoadError, type ConfigIssue } from '../../src/index.js';
+import { ConfigError, defineProvider, loadCluster, loadClusterText, loadPlugins, createProviderRegistry, PluginLoadError, type ConfigIssue } from '../../src/index.js';
 import { PluginProject } from '../helpers/plugin-project.js';
 import { BUILTINS, LOAD } from '../helpers/test-providers.js';
 
@@ -140,5 +140,21 @@ provider: { type: local }
   it('a plugin whose register() throws is reported against its package', () => {
     const bad = { ...BUILTINS[2]!.plugin, register: () => { throw new Error('no docker'); } };
     expect(() => createProviderRegistry([{ plugin: bad, packageName: 'x-local', version: '1.0.0' }])).toThrow(/x-local: register\(container\) threw \(no docker\)/);
+  });
+});
+
+describe('a contributed schema that passes the meta-schema but does not compile', () => {
+  it('is blamed on its package when the composed schema is compiled', async () => {
+    const dangling = defineProvider({
+      type: 'dangling',
+      description: 'Refers to a definition it does not have',
+      configSchema: { type: 'object', additionalProperties: false, properties: { type: { const: 'dangling' }, size: { $ref: '#/definitions/nowhere' } } },
+    });
+    const builtins = [...BUILTINS, { plugin: dangling, packageName: 'iris-provider-dangling', version: '0.0.1' }];
+    const err = (await loadClusterText('plugins: [dangling]\nprovider: { type: local }\n', 'c.yaml', { builtins, env: {} }).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^1:10 plugins: iris-provider-dangling: its configSchema does not compile \(.*nowhere.*\); fix the schema in iris-provider-dangling$/),
+    ]);
   });
 });

@@ -222,7 +222,8 @@ export class WorkerDaemon {
     }
     const local = new LocalAttempt(start);
     this.attempts.set(key, local);
-    this.reportSoon();
+    // No report of BUILDING on its own: the poll that follows this response carries it, and a
+    // separate call would only delay the RUNNING report queued behind it.
     void this.runAttempt(local);
   }
 

@@ -23,6 +23,8 @@ export class ScriptedController {
   readonly bundles = new Map<string, Uint8Array>();
   known = new Set<string>();
   failing = false;
+  /** Answer register with 404 (an old controller without the route, a proxy in the way). */
+  rejectRegister = false;
   workerTimeoutMs = 60_000;
   private starts: AttemptStart[] = [];
   private kills: AttemptKill[] = [];
@@ -77,6 +79,7 @@ export class ScriptedController {
     if (this.failing) return send(500, { code: API_ERROR_CODES.internal, message: 'scripted outage' });
     const path = url.pathname;
     if (req.method === 'POST' && path === '/api/v1/workers/register') {
+      if (this.rejectRegister) return send(404, { code: API_ERROR_CODES.notFound, message: 'no route POST /api/v1/workers/register' });
       const r = JSON.parse(body) as WorkerRegisterRequest;
       this.registrations.push(r);
       this.known.add(r.worker_id);
