@@ -21,9 +21,10 @@ describe('local provider plugin', () => {
     expect(localProvider.controllerSchema).toBe(localControllerSchema);
   });
 
-  it('registers no platform factory until the platform exists', () => {
+  it('registers its platform factory for type local', () => {
     const child = container.createChildContainer();
     localProvider.register(child);
-    expect(child.isRegistered(TOKENS.platformFactory, true)).toBe(false);
+    const factories = child.resolveAll<{ type: string }>(TOKENS.platformFactory);
+    expect(factories.map((f) => f.type)).toEqual(['local']);
   });
 });

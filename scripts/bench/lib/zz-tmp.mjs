@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 const core = await import('/work/main/packages/core/dist/index.js');
-const c = await import('/work/main/packages/controller/dist/index.js');
+const c = await import('/work/main/packages/controller/dist/autoscaler/index.js');
 const GiB = 1024 ** 3;
 for (const scale of [1, 10]) {
   const variants = 50 * scale, shapes = 100 * scale, entries = 100_000 * scale;
