@@ -9,6 +9,11 @@ export function cliVersion(): string {
 const VERSION_FLAGS = new Set(['--version', '-V']);
 
 function processIo(): CliIo {
+  // `iris providers | head -1` closes the pipe early: that is the reader being done, not a crash.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SystemClock, silentLogger, type Clock, type Logger, type TimerHandle } from '@iris/core';
 import { loadOrCreateToken } from './api/auth.js';
 import { BundleStore } from './api/bundles.js';
-import { ApiServer } from './api/server.js';
+import { ApiServer, type AutoscalerSlot } from './api/server.js';
 import { ControllerState } from './state/controller-state.js';
 import { openDatabase } from './store/database.js';
 import { StateStore } from './store/state-store.js';
@@ -55,6 +55,8 @@ export interface ControllerHandle {
   stateDir: string;
   state: ControllerState;
   store: StateStore;
+  /** Where the composition root plugs the autoscaler in, for the API to show. */
+  autoscaler: AutoscalerSlot;
   /** Runs one scheduling pass now (the controller also runs one after every change). */
   schedule(): number;
   stop(): Promise<void>;
@@ -84,7 +86,9 @@ export async function startController(options: StartControllerOptions): Promise<
     maxStartsPerWorkerPerPass: limits.maxStartsPerWorkerPerPass,
     maxStartingPerWorker: limits.maxStartingPerWorker,
   });
+  const autoscaler: AutoscalerSlot = {};
   const api = new ApiServer({
+    autoscaler,
     state,
     store,
     bundles: new BundleStore(stateDir, store, clock, limits.maxBundleBytes),
@@ -145,6 +149,7 @@ export async function startController(options: StartControllerOptions): Promise<
     stateDir,
     state,
     store,
+    autoscaler,
     schedule: runPass,
     async stop() {
       if (stopped) return;

@@ -110,3 +110,10 @@ export type {
   SimJob,
   SimTaskState,
 } from './autoscaler/index.js';
+
+// The controller of a cluster file: platforms, scaling groups and the autoscaler around the core controller.
+export { startClusterController } from './cluster/start-cluster-controller.js';
+export type { StartClusterControllerOptions, ClusterControllerHandle } from './cluster/start-cluster-controller.js';
+export { createPlatforms } from './cluster/platforms.js';
+export { demandFromState, workerSnapshot } from './cluster/demand.js';
+export type { AutoscalerView, AutoscalerSlot } from './api/server.js';

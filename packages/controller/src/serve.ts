@@ -1,4 +1,5 @@
-import { SystemClock } from '@iris/core';
+import { SystemClock, type ClusterConfig, type ProviderRegistry } from '@iris/core';
+import { startClusterController } from './cluster/start-cluster-controller.js';
 import { startController, type ControllerHandle, type ControllerLimits } from './controller.js';
 import { jsonLogger } from './logger.js';
 
@@ -7,6 +8,8 @@ export interface ServeOptions {
   host?: string;
   port?: number;
   limits?: Partial<ControllerLimits>;
+  /** A cluster file's config: the controller then runs its platforms and autoscaler too. */
+  cluster?: { config: ClusterConfig; registry: ProviderRegistry; clusterFile: string; irisCommand: readonly string[] };
 }
 
 /**
@@ -15,7 +18,11 @@ export interface ServeOptions {
  */
 export async function serve(options: ServeOptions): Promise<ControllerHandle> {
   const clock = new SystemClock();
-  const handle = await startController({ ...options, clock, logger: jsonLogger(process.stderr, () => clock.now()) });
+  const logger = jsonLogger(process.stderr, () => clock.now());
+  const { cluster, ...base } = options;
+  const handle = cluster
+    ? await startClusterController({ ...base, clock, logger, ...cluster })
+    : await startController({ ...base, clock, logger });
   process.stdout.write(`${JSON.stringify({ url: handle.url, pid: process.pid, state_dir: handle.stateDir })}\n`);
   const shutdown = (): void => {
     void handle.stop().then(() => process.exit(0));

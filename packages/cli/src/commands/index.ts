@@ -5,6 +5,7 @@ import type { CliCommandGroup } from './types.js';
 import { workerCommand } from './worker.js';
 import { controllerCommand } from './controller.js';
 import { jobCommands } from './job.js';
+import { clusterCommands } from './cluster.js';
 
 export type { CliCommandGroup } from './types.js';
 
@@ -13,6 +14,7 @@ export type { CliCommandGroup } from './types.js';
  * in this folder exporting a CliCommandGroup, one import above and one entry below.
  */
 export const COMMAND_GROUPS: readonly CliCommandGroup[] = [
+  clusterCommands,
   configCommands,
   schemaCommand,
   providersCommand,

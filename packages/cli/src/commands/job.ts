@@ -7,6 +7,7 @@ interface ConnectionOptions {
   controller?: string;
   tokenFile?: string;
   stateDir?: string;
+  config?: string;
 }
 
 interface RunOptions extends ConnectionOptions {
@@ -28,7 +29,8 @@ function withConnection(cmd: Command): Command {
   return cmd
     .option('--controller <url>', 'controller URL (default: $IRIS_CONTROLLER); token from $IRIS_TOKEN or --token-file')
     .option('--token-file <file>', 'file holding the controller token')
-    .option('--state-dir <dir>', 'a local controller state dir (reads its controller.json and token)');
+    .option('--state-dir <dir>', 'a local controller state dir (reads its controller.json and token)')
+    .option('-c, --config <file>', "the cluster file whose controller to use (default: the built-in local cluster's, when running)");
 }
 
 /** A client from --controller/--state-dir/$IRIS_CONTROLLER, with the token from where the user said. */
@@ -51,7 +53,24 @@ async function connect(options: ConnectionOptions, io: CliIo): Promise<IrisClien
     url ??= info.url;
     token ??= read(join(options.stateDir, 'token'), 'the token');
   }
-  if (!url) throw usageError('no controller: pass --controller URL, --state-dir DIR, or set IRIS_CONTROLLER');
+  if (!url) {
+    // Then the state of the cluster file (or of the built-in local cluster `iris start` runs).
+    const { resolveClusterTarget } = await import('../cluster/cluster-target.js');
+    const { clusterClient } = await import('../actions/cluster.js');
+    if (options.config) {
+      const { client } = await clusterClient(await resolveClusterTarget(options.config, io));
+      return token ? new IrisClient({ baseUrl: client.url, token }) : client;
+    }
+    const { builtinStateDir } = await import('../cluster/builtin-cluster.js');
+    const { existsSync } = await import('node:fs');
+    const dir = builtinStateDir(io.env);
+    if (existsSync(join(dir, 'controller.json'))) {
+      const info = JSON.parse(read(join(dir, 'controller.json'), 'the controller info')) as { url: string };
+      url = info.url;
+      token ??= read(join(dir, 'token'), 'the token');
+    }
+  }
+  if (!url) throw usageError('no controller: pass --controller URL, -c FILE or --state-dir DIR, set IRIS_CONTROLLER, or run iris start');
   return new IrisClient({ baseUrl: url, ...(token ? { token } : {}) });
 }
 

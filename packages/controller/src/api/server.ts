@@ -34,6 +34,18 @@ export interface ApiDeps {
   maxWaitMs: number;
   workerTimeoutMs: number;
   maxBodyBytes: number;
+  /** Filled in once the cluster's autoscaler exists; absent on a controller without scale groups. */
+  autoscaler: AutoscalerSlot;
+}
+
+/** What the API shows of the autoscaler (GET /api/v1/autoscaler and /api/v1/autoscaler/explain). */
+export interface AutoscalerView {
+  status(): unknown;
+  explain(): unknown;
+}
+
+export interface AutoscalerSlot {
+  current?: AutoscalerView;
 }
 
 interface Waiter {
@@ -131,6 +143,15 @@ export class ApiServer {
         const body = await this.body<WorkerRegisterRequest>(req, validators.workerRegister);
         const w = state.registerWorker(body);
         sendJson(res, 200, { worker_id: w.workerId, worker_timeout_ms: this.deps.workerTimeoutMs, reconcile_wait_ms: this.deps.maxWaitMs });
+        return;
+      }
+      case 'GET autoscaler':
+      case 'GET autoscaler/:id': {
+        const view = this.deps.autoscaler.current;
+        if (!view) throw apiError('notFound', 'this controller runs no autoscaler (it was started without a cluster file)');
+        if (id === undefined) sendJson(res, 200, view.status());
+        else if (id === 'explain') sendJson(res, 200, view.explain());
+        else throw apiError('notFound', `no route ${method} ${url.pathname}`);
         return;
       }
       case 'GET workers': {

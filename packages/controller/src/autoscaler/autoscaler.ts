@@ -2,7 +2,7 @@ import type { AutoscalerConfig, Clock, Logger, Platform, TimerHandle } from '@ir
 import type { ActionLog } from './action-log.js';
 import type { CreateSlots } from './create-slots.js';
 import { sweepOrphans, type OrphanReport } from './orphans.js';
-import { routeDemand, type RoutingDecision } from './routing.js';
+import { byRoutingOrder, routeDemand, type RoutingDecision } from './routing.js';
 import type { ScalingGroup } from './scaling-group.js';
 import type { SliceStore } from './slice-store.js';
 import {
@@ -75,7 +75,7 @@ export class Autoscaler {
   private lastRouting: RoutingDecision | undefined;
 
   constructor(private readonly parts: AutoscalerParts) {
-    this.ordered = [...parts.groups].sort((a, b) => a.config.priority - b.config.priority || a.name.localeCompare(b.name));
+    this.ordered = [...parts.groups].sort(byRoutingOrder);
     this.byName = new Map(this.ordered.map((g) => [g.name, g]));
   }
 

@@ -54,7 +54,7 @@ export function routeDemand(
   workers: WorkerSnapshot,
   nowMs: number,
 ): RoutingDecision {
-  const ordered = [...groups].sort((a, b) => a.config.priority - b.config.priority || a.name.localeCompare(b.name));
+  const ordered = isRoutingOrder(groups) ? groups : [...groups].sort(byRoutingOrder);
   const views: GroupView[] = ordered.map((group) => {
     const { state, detail } = group.availability(workers);
     return { group, state, detail, budget: group.routingBudget(workers), pending: state === 'requesting' };
@@ -94,7 +94,7 @@ export function routeDemand(
     const take = (view: GroupView): void => {
       const n = Math.min(ids.length - next, view.budget);
       if (n <= 0) return;
-      routed.push({ group: view.group.name, entryIds: ids.slice(next, next + n) });
+      routed.push(lazyBatch(view.group.name, ids, next, next + n));
       next += n;
       view.budget -= n;
       view.pending = true;
@@ -105,8 +105,8 @@ export function routeDemand(
 
     let unmet: UnmetBatch | undefined;
     if (next < ids.length) {
-      const rest = ids.slice(next);
-      unmetEntries += rest.length;
+      const from = next;
+      unmetEntries += ids.length - from;
       let reason: UnmetReason;
       if (matching.length === 0) {
         const code = closestMismatch(mismatches);
@@ -115,7 +115,12 @@ export function routeDemand(
         const why = matching.map((v) => `${v.group.name}: ${SKIPPED.has(v.state) ? `${v.state} (${v.detail})` : `full (max_slices=${v.group.config.max_slices})`}`);
         reason = { code: 'no_capacity', message: `every matching group is unable to take it: ${why.join('; ')}` };
       }
-      unmet = { reason, entryIds: rest };
+      unmet = {
+        reason,
+        get entryIds() {
+          return ids.slice(from);
+        },
+      };
     }
     outcomes.push({ shape, sample, routed, unmet });
   }
@@ -126,4 +131,24 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+/** Entry ids are copied out only when someone asks (explain, status), not on every evaluation. */
+function lazyBatch(group: string, ids: readonly string[], from: number, to: number): RoutedBatch {
+  return {
+    group,
+    get entryIds() {
+      return ids.slice(from, to);
+    },
+  };
+}
+
+/** Priority (lower first), then name, so equal priorities route deterministically. */
+export function byRoutingOrder(a: ScalingGroup, b: ScalingGroup): number {
+  return a.config.priority - b.config.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+function isRoutingOrder(groups: readonly ScalingGroup[]): boolean {
+  for (let i = 1; i < groups.length; i++) if (byRoutingOrder(groups[i - 1]!, groups[i]!) > 0) return false;
+  return true;
 }

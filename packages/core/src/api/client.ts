@@ -160,6 +160,19 @@ export class IrisClient {
     return this.json('GET', `/actions${queryString({ ...query })}`);
   }
 
+  /**
+   * The autoscaler's state: groups, slices and VMs, demand, backoff, routing and recent actions.
+   * Its shape is the controller's `AutoscalerStatus`; core does not know the controller's types.
+   */
+  autoscalerStatus<T = Record<string, unknown>>(): Promise<T> {
+    return this.json('GET', '/autoscaler');
+  }
+
+  /** Why each group is at its size and why each pending demand entry waits (`AutoscalerExplanation`). */
+  autoscalerExplain<T = Record<string, unknown>>(): Promise<T> {
+    return this.json('GET', '/autoscaler/explain');
+  }
+
   private async json<T>(
     method: string,
     path: string,

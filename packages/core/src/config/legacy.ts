@@ -1,9 +1,11 @@
-import { isMap, isPair, isScalar, isSeq, Pair, Scalar, visit, YAMLMap, type Document } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, Pair, Scalar, visit, YAMLMap, type Document, type Node } from 'yaml';
 import type { ProviderRegistry } from '../plugins/registry.js';
 import { formatDuration } from '../units.js';
 import type { ConfigIssue } from './issues.js';
 import type { PathSegment, YamlSource } from './yaml-source.js';
 
+/** Every legacy-form warning starts with this. */
+export const LEGACY_PREFIX = 'legacy: ';
 const MIGRATE_HINT = '; run iris config migrate';
 const ACCELERATOR_TYPES = new Set(['cpu', 'gpu', 'tpu']);
 
@@ -47,7 +49,7 @@ class Normaliser {
 
   private warn(path: PathSegment[], message: string): void {
     // At the key: a legacy section is named by its key, and its value may already be rewritten.
-    this.issues.push(this.source.issueAtKey(path, `legacy: ${message}${MIGRATE_HINT}`, 'warning'));
+    this.issues.push(this.source.issueAtKey(path, `${LEGACY_PREFIX}${message}${MIGRATE_HINT}`, 'warning'));
   }
 
   private error(path: PathSegment[], message: string): void {
@@ -62,6 +64,17 @@ class Normaliser {
   private plain(path: PathSegment[]): unknown {
     const node = this.doc.getIn(path, true);
     return node && typeof (node as { toJSON?: unknown }).toJSON === 'function' ? (node as { toJSON(): unknown }).toJSON() : node;
+  }
+
+  /**
+   * A new node for `value` that reports at the legacy node it was made from, so an error inside a
+   * rewritten block (a manual group with no hosts) points at what the user wrote.
+   */
+  private positioned(value: unknown, origin: unknown): Node {
+    const node = this.doc.createNode(value);
+    const range = (origin as { range?: Node['range'] } | undefined)?.range;
+    if (range) node.range = range;
+    return node;
   }
 
   /** `{milliseconds: N}` (the Python Duration message) → a duration string. */
@@ -102,7 +115,7 @@ class Normaliser {
       result.provider = { type: 'local' };
     }
     // manual: {} implies nothing cluster-wide: each manual group lists its own hosts.
-    if (result.provider && !root.has('provider')) replacements.push(new Pair(new Scalar('provider'), this.doc.createNode(result.provider)));
+    if (result.provider && !root.has('provider')) replacements.push(new Pair(new Scalar('provider'), this.positioned(result.provider, platform)));
     replacePair(root, 'platform', replacements);
     return result;
   }
@@ -120,7 +133,7 @@ class Normaliser {
         if (provider['project_id'] === undefined && platform.gcp?.project_id !== undefined) provider['project_id'] = platform.gcp.project_id;
         if (provider['zone'] === undefined && platform.gcp?.zone !== undefined) provider['zone'] = platform.gcp.zone;
       }
-      const replacement = controller.has('provider') ? [] : [new Pair(new Scalar('provider'), this.doc.createNode(compact(provider)))];
+      const replacement = controller.has('provider') ? [] : [new Pair(new Scalar('provider'), this.positioned(compact(provider), controller.get(type, true)))];
       replacePair(controller, type, replacement);
     }
     if (controller.has('bundle_prefix')) {
@@ -205,7 +218,8 @@ class Normaliser {
       default:
         this.error([...at, 'vm_type'], `unknown vm_type ${JSON.stringify(kind)}: expected one of tpu_vm, manual_vm, local_vm`);
     }
-    const replacement = provider && !group.has('provider') ? [new Pair(new Scalar('provider'), this.doc.createNode(provider))] : [];
+    const origin = group.get(vmType !== undefined ? 'vm_type' : 'manual', true);
+    const replacement = provider && !group.has('provider') ? [new Pair(new Scalar('provider'), this.positioned(provider, origin))] : [];
     replacePair(group, vmType !== undefined ? 'vm_type' : 'manual', replacement);
     for (const key of ['vm_type', 'zones', 'runtime_version', 'manual']) group.delete(key);
   }

@@ -62,16 +62,26 @@ describe('the loader under thousands of mutated cluster files', () => {
   it('never throws anything but ConfigError, and every error has a path and a line', async () => {
     let rejected = 0;
     let loaded = 0;
+    let lenient = 0;
     await fc.assert(
       fc.asyncProperty(fc.nat({ max: BASES.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), async (base, mutations) => {
         const text = mutations.reduce((t, m) => m(t), (BASES[base] as { text: string }).text);
         try {
           const result = await loadClusterText(text, 'fuzz.yaml', LOAD);
           expect(Object.isFrozen(result.config)).toBe(true);
-          // The fast path (plain data) and the positioned path (YAML Document) must agree.
+          // The fast path (js-yaml data) and the positioned path (yaml Document) agree whenever
+          // both parse the file; js-yaml is more lenient about some indentation, which yaml calls
+          // a syntax error, and that is the only disagreement allowed.
           const positioned = await runPipeline(new YamlSource('fuzz.yaml', text), LOAD, true).catch((e: unknown) => e);
-          if (positioned instanceof Error) throw new Error(`only the fast path accepted:\n${text}`, { cause: positioned });
-          expect((positioned as { config: unknown }).config).toEqual(result.config);
+          if (positioned instanceof ConfigError) {
+            const notSyntax = positioned.issues.filter((i) => i.severity === 'error' && !i.message.startsWith('YAML syntax error'));
+            if (notSyntax.length > 0) throw new Error(`only the fast path accepted:\n${text}`, { cause: positioned });
+            lenient++;
+          } else if (positioned instanceof Error) {
+            throw positioned;
+          } else {
+            expect((positioned as { config: unknown }).config).toEqual(result.config);
+          }
           loaded++;
         } catch (err) {
           if (!(err instanceof ConfigError)) throw new Error(`non-ConfigError for input:\n${text}`, { cause: err });
@@ -92,5 +102,6 @@ describe('the loader under thousands of mutated cluster files', () => {
     // Both outcomes are exercised, so the property is not vacuous.
     expect(loaded).toBeGreaterThan(100);
     expect(rejected).toBeGreaterThan(100);
+    expect(lenient).toBeLessThan(loaded / 10);
   }, 120_000);
 });

@@ -90,10 +90,10 @@ scale_groups:
     ]);
   });
 
-  it('a manual_vm group without a manual: block is reported as missing hosts, at the group', async () => {
+  it('a manual_vm group without a manual: block is reported as missing hosts, at its vm_type', async () => {
     const err = (await loadClusterText('scale_groups:\n  m:\n    vm_type: manual_vm\n    resources: { cpu: 1, ram: 1GB }\n', 'old.yaml', LOAD).catch((e: unknown) => e)) as ConfigError;
     expect(err.issues.filter((i) => i.severity === 'error').map(formatConfigIssue)).toEqual([
-      'old.yaml:3:5 scale_groups.m.provider: missing required field "hosts" (required by the manual provider)',
+      'old.yaml:3:14 scale_groups.m.provider: missing required field "hosts" (required by the manual provider)',
     ]);
   });
 });
@@ -117,6 +117,18 @@ describe('migrateClusterText', () => {
     expect(text).toContain('# The main TPU pool');
     expect(text).toContain('# workers dial this');
     expect(text).toMatch(/boot: 5m/);
+  });
+
+  it('returns a canonical file untouched', async () => {
+    const text = readFileSync(fixture('canonical.yaml'), 'utf8');
+    expect((await migrateClusterText(text, 'canonical.yaml', LOAD)).text).toBe(text);
+  });
+
+  it('a platform.gcp without zones is reported at the platform block it came from', async () => {
+    const err = (await loadClusterText('name: x\nplatform:\n  gcp: { project_id: p }\nscale_groups:\n  t: { vm_type: tpu_vm, resources: { cpu: 1, ram: 1GB } }\n', 'old.yaml', LOAD).catch((e: unknown) => e)) as ConfigError;
+    expect(err.issues.filter((i) => i.severity === 'error').map(formatConfigIssue)).toEqual([
+      'old.yaml:3:3 provider: missing required field "zones" (required by the gcp provider)',
+    ]);
   });
 
   it('refuses to migrate an invalid file', async () => {

@@ -117,6 +117,9 @@ export class WorkerDaemon {
     while (!signal.aborted) {
       try {
         if (!this.registered) await this.register();
+        // Never two unanswered reports at once: the controller reads a report missing an attempt
+        // as "lost on the worker", so an older snapshot applied after a newer one would fail it.
+        while (this.fastReport) await this.fastReport;
         await this.reconcileOnce(this.pollWaitMs(), signal);
         this.o.backoff.reset();
       } catch (err) {

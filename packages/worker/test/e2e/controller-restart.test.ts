@@ -87,6 +87,10 @@ describe('the controller killed with SIGKILL while jobs run', () => {
         expect(sorted[i]!.start > sorted[i - 1]!.end!, `${task} ran twice at once`).toBe(true);
       }
     }
+    // No attempt was taken for lost: the workers kept running them through the outage.
+    for (const name of names) {
+      for (const t of (await client.listTasks(name)).items) expect({ task: t.task_id, preemptions: t.preemption_count }).toEqual({ task: t.task_id, preemptions: 0 });
+    }
     // Workers stayed attached across the restart (they reconnected; none was declared dead).
     const listed = (await client.listWorkers()).items.map((w) => w.worker_id).sort();
     expect(listed).toEqual(['r0', 'r1', 'r2']);

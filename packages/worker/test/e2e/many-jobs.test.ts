@@ -72,6 +72,8 @@ describe('a controller and three worker processes', () => {
     expect(gang.map((t) => t.worker_id).sort()).toEqual(['w0', 'w1']);
     const logs = await client.fetchLogs({ id: '/e2e/gang' });
     expect(logs.lines.map((l) => l.line).sort()).toEqual(['gang member 0', 'gang member 1']);
+    // No attempt was ever taken for lost on a healthy worker (reports arrive in order).
+    for (const j of jobs) for (const t of await allTasks(client, j.req.name)) expect({ task: t.task_id, preemptions: t.preemption_count }).toEqual({ task: t.task_id, preemptions: 0 });
     // Work spread over all three workers.
     const used = new Set<string>();
     for (let i = 0; i < 140; i += 7) for (const t of await allTasks(client, `/e2e/ok-${i}`)) if (t.worker_id) used.add(t.worker_id);

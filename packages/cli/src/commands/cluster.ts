@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../context.js';
+import type { CliCommandGroup } from './types.js';
+
+function register(program: Command, io: CliIo): void {
+  program
+    .command('start')
+    .description('start the cluster: its controller, then scale groups grow with demand (no FILE: a built-in local cluster)')
+    .option('-c, --config <file>', 'the cluster file')
+    .option('--detach', 'return once the controller is up instead of following it until Ctrl-C')
+    .action(async (options: { config?: string; detach?: boolean }) => {
+      const { startCluster } = await import('../actions/cluster.js');
+      await startCluster({ ...(options.config ? { file: options.config } : {}), detach: options.detach === true }, io);
+    });
+  program
+    .command('stop')
+    .description('stop the controller and terminate every slice the cluster owns')
+    .option('-c, --config <file>', 'the cluster file (default: the built-in local cluster)')
+    .action(async (options: { config?: string }) => {
+      const { stopCluster } = await import('../actions/cluster.js');
+      await stopCluster(options.config ? { file: options.config } : {}, io);
+    });
+  program
+    .command('status')
+    .description('controller, groups, slices, workers and pending demand')
+    .option('-c, --config <file>', 'the cluster file (default: the built-in local cluster)')
+    .option('--json', 'print JSON')
+    .action(async (options: { config?: string; json?: boolean }) => {
+      const { clusterStatus } = await import('../actions/cluster.js');
+      await clusterStatus({ ...(options.config ? { file: options.config } : {}), json: options.json === true }, io);
+    });
+  const autoscaler = program.command('autoscaler').description("the autoscaler's decisions");
+  autoscaler
+    .command('explain')
+    .description('why each group is at its size and why each pending task waits')
+    .option('-c, --config <file>', 'the cluster file (default: the built-in local cluster)')
+    .option('--json', 'print JSON')
+    .action(async (options: { config?: string; json?: boolean }) => {
+      const { explainAutoscaler } = await import('../actions/cluster.js');
+      await explainAutoscaler({ ...(options.config ? { file: options.config } : {}), json: options.json === true }, io);
+    });
+}
+
+export const clusterCommands: CliCommandGroup = { name: 'cluster', register };

@@ -1,0 +1,131 @@
+import {
+  LABEL_ROLE,
+  SystemClock,
+  silentLogger,
+  type ClusterConfig,
+  type Platform,
+  type PlatformDeps,
+  type ProviderRegistry,
+  type ScaleGroupConfig,
+  type VmBootstrapSpec,
+} from '@iris/core';
+import { createAutoscaler, PROVIDER_CREATE_RATES } from '../autoscaler/create-autoscaler.js';
+import type { Autoscaler, ReconcileReport } from '../autoscaler/autoscaler.js';
+import { startController, type ControllerHandle, type StartControllerOptions } from '../controller.js';
+import { SqliteSliceStore } from '../store/sqlite-slice-store.js';
+import { demandFromState, workerSnapshot } from './demand.js';
+import { createPlatforms } from './platforms.js';
+
+export interface StartClusterControllerOptions extends StartControllerOptions {
+  config: ClusterConfig;
+  registry: ProviderRegistry;
+  /** argv prefix that runs `iris` here (providers start workers with it). */
+  irisCommand?: readonly string[];
+  clusterFile?: string;
+  /** Labelled VMs nobody accounts for are terminated once older than this. */
+  orphanMinAgeMs?: number;
+  /** Report orphans instead of terminating them. */
+  orphanDryRun?: boolean;
+}
+
+export interface ClusterControllerHandle extends ControllerHandle {
+  autoscalerInstance: Autoscaler;
+  platforms: readonly Platform[];
+  reconcileReport: ReconcileReport;
+}
+
+/** How long a slice that dies must have lived for its death not to count against its group. */
+const SHORT_LIVED_SLICE_MS = 10 * 60_000;
+const ACTION_LOG_SIZE = 1_000;
+const DEFAULT_ORPHAN_MIN_AGE_MS = 10 * 60_000;
+
+/**
+ * The controller of a cluster file: the API and state of `startController`, one Platform per
+ * distinct provider config, one ScalingGroup per group and the autoscaler fed from the scheduler's
+ * pending tasks. On start it reconciles with what the providers hold (adopting its own slices).
+ */
+export async function startClusterController(options: StartClusterControllerOptions): Promise<ClusterControllerHandle> {
+  const { config, registry } = options;
+  const clock = options.clock ?? new SystemClock();
+  const logger = options.logger ?? silentLogger;
+  const handle = await startController({
+    ...options,
+    clock,
+    logger,
+    limits: { workerTimeoutMs: config.controller.worker_timeout, ...options.limits },
+  });
+  try {
+    const deps: PlatformDeps = {
+      clusterName: config.name,
+      bootstrap: { ...config.defaults.bootstrap, controller_address: handle.url },
+      timeouts: config.defaults.timeouts,
+      ssh: config.defaults.ssh,
+      clock,
+      logger: logger,
+      stateDir: handle.stateDir,
+      ...(options.irisCommand ? { irisCommand: options.irisCommand } : {}),
+      ...(options.clusterFile ? { clusterFile: options.clusterFile } : {}),
+    };
+    const platforms = await createPlatforms(config, registry, deps);
+    const workerBootstrap = (_group: ScaleGroupConfig): VmBootstrapSpec => ({
+      role: 'worker',
+      labels: { [LABEL_ROLE]: 'worker' },
+      providerOverrides: {},
+      container: {
+        image: config.defaults.bootstrap.docker_image ?? '',
+        entrypoint: [],
+        ports: {},
+        // The token reaches workers through their environment only; providers never log it.
+        env: { ...config.defaults.bootstrap.env, IRIS_CONTROLLER: handle.url, IRIS_TOKEN: handle.token },
+      },
+    });
+    const autoscaler = createAutoscaler(platforms.byGroup, config.defaults.autoscaler, config.scale_groups, {
+      clusterName: config.name,
+      clock,
+      logger: logger,
+      sliceStore: new SqliteSliceStore(handle.store, () => clock.now()),
+      workerBootstrap,
+      providerCreateRates: PROVIDER_CREATE_RATES,
+      shortLivedSliceMs: SHORT_LIVED_SLICE_MS,
+      actionLogSize: ACTION_LOG_SIZE,
+      random: Math.random,
+      demand: () => demandFromState(handle.state),
+      workers: () => workerSnapshot(handle.state),
+    });
+    const reconcileReport = await autoscaler.reconcile({
+      orphanMinAgeMs: options.orphanMinAgeMs ?? DEFAULT_ORPHAN_MIN_AGE_MS,
+      dryRun: options.orphanDryRun ?? false,
+    });
+    handle.autoscaler.current = autoscaler;
+
+    // New pending work reaches the autoscaler at once; its interval is only the ceiling.
+    const listener = handle.state.listener;
+    handle.state.listener = {
+      ...listener,
+      schedulingNeeded: () => {
+        listener.schedulingNeeded();
+        autoscaler.notifyDemand();
+      },
+    };
+    autoscaler.start();
+    autoscaler.notifyDemand();
+
+    const stopController = handle.stop;
+    return {
+      ...handle,
+      autoscalerInstance: autoscaler,
+      platforms: platforms.all,
+      reconcileReport,
+      async stop() {
+        // Slices stay up: a restarted controller adopts them. `iris stop` is what removes them.
+        autoscaler.stop();
+        await autoscaler.settle();
+        await Promise.all(platforms.all.map((p) => p.close?.()));
+        await stopController();
+      },
+    };
+  } catch (err) {
+    await handle.stop();
+    throw err;
+  }
+}
