@@ -67,9 +67,11 @@ export async function run() {
       detail: `${RUNS} jobs one after another on one idle worker process (ms resolution); max ${formatMs(Math.max(...samples))}`,
     };
   } finally {
+    const ended = (proc) => (proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise((r) => proc.once('exit', r)));
     worker?.kill('SIGTERM');
+    if (worker) await ended(worker);
     controller.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 200));
+    await ended(controller);
     rmSync(root, { recursive: true, force: true });
   }
 }

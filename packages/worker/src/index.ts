@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 export { startWorker } from './start-worker.js';
 export type { StartWorkerOptions, WorkerHandle } from './start-worker.js';
-export { parseWorkerArgs, readWorkerToken, WORKER_USAGE, WORKER_USAGE_ERROR } from './worker-args.js';
+export { parseWorkerArgs, parseResourceFlags, readWorkerToken, WORKER_USAGE, WORKER_USAGE_ERROR } from './worker-args.js';
 export { resolveWorkerId } from './worker-identity.js';
 export { WorkerDaemon } from './daemon/worker-daemon.js';
 export type { WorkerApi, WorkerDaemonOptions, WorkerStatus } from './daemon/worker-daemon.js';

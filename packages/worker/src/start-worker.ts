@@ -36,6 +36,11 @@ export interface StartWorkerOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The machine as the probe sees it; the real one by default. */
   probeSources?: ProbeSources;
+  /**
+   * What this worker offers instead of the whole machine, when several workers share one machine
+   * (local scale groups): CPUs and memory in bytes.
+   */
+  resources?: { cpu?: number; memoryBytes?: number };
 }
 
 export interface WorkerHandle {
@@ -54,7 +59,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const workDir = resolve(options.workDir ?? join(homedir(), '.iris', 'worker'));
   mkdirSync(workDir, { recursive: true });
   const sources = options.probeSources ?? systemProbeSources(env);
-  const facts = await probeEnvironment({ workDir, attributeFlags: options.attributes ?? [] }, sources);
+  const probed = await probeEnvironment({ workDir, attributeFlags: options.attributes ?? [] }, sources);
+  const facts = {
+    ...probed,
+    ...(options.resources?.cpu === undefined ? {} : { cpu: options.resources.cpu }),
+    ...(options.resources?.memoryBytes === undefined ? {} : { memoryBytes: options.resources.memoryBytes }),
+  };
   const workerId = resolveWorkerId({ explicit: options.workerId, env, workDir, hostname: facts.hostname });
 
   const pidDir = join(workDir, 'pids');
@@ -62,10 +72,18 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   if (reaped.length > 0) logger.warn('killed attempts left running by a previous worker process', { processGroups: reaped });
 
   const killGraceMs = options.killGraceMs ?? 5_000;
-  const runtime: TaskRuntime =
-    options.runtime === 'docker'
-      ? new DockerRuntime({ clock, killGraceMs, image: options.dockerImage ?? 'iris-task:latest', accelerator: facts.accelerator, baseEnv: env })
-      : new ProcessRuntime({ clock, killGraceMs, baseEnv: env, pidDir });
+  let runtime: TaskRuntime;
+  if (options.runtime === 'docker') {
+    const docker = new DockerRuntime({ clock, killGraceMs, image: options.dockerImage ?? 'iris-task:latest', accelerator: facts.accelerator, baseEnv: env });
+    const removed = await docker.removeLeftovers(workerId).catch((err: unknown) => {
+      logger.warn('cannot list leftover task containers', { error: (err as Error).message });
+      return [];
+    });
+    if (removed.length > 0) logger.warn('removed task containers left by a previous worker process', { containers: removed });
+    runtime = docker;
+  } else {
+    runtime = new ProcessRuntime({ clock, killGraceMs, baseEnv: env, pidDir });
+  }
 
   const api = new IrisClient(options.token === undefined ? { baseUrl: options.controllerUrl } : { baseUrl: options.controllerUrl, token: options.token });
   const daemon = new WorkerDaemon({

@@ -26,6 +26,28 @@ describe('parseWorkerArgs', () => {
     });
   });
 
+  it('reads the resources a worker offers when it shares the machine', () => {
+    expect(parseWorkerArgs(['--controller', 'http://c:1', '--cpu', '2', '--memory', '512MiB'], {}).resources).toEqual({
+      cpu: 2,
+      memoryBytes: 512 * 2 ** 20,
+    });
+    expect(parseWorkerArgs(['--controller', 'http://c:1', '--memory', '1000'], {}).resources).toEqual({ memoryBytes: 1000 });
+    expect(parseWorkerArgs(['--controller', 'http://c:1'], {}).resources).toBeUndefined();
+  });
+
+  it('refuses a bad --cpu or --memory with a usage error naming the flag', () => {
+    for (const args of [['--cpu', '0'], ['--cpu', 'lots'], ['--memory', '12 parsecs']]) {
+      let caught: unknown;
+      try {
+        parseWorkerArgs(['--controller', 'http://c:1', ...args], {});
+      } catch (err) {
+        caught = err;
+      }
+      expect(hasErrorCode(caught, WORKER_USAGE_ERROR)).toBe(true);
+      expect((caught as Error).message).toContain(args[0]);
+    }
+  });
+
   it('takes the token from IRIS_TOKEN and the controller from IRIS_CONTROLLER', () => {
     expect(parseWorkerArgs([], { IRIS_TOKEN: 't', IRIS_CONTROLLER: 'http://x:2' })).toMatchObject({ token: 't', controllerUrl: 'http://x:2', runtime: 'process' });
   });

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { IrisError } from '@iris/core';
+import { IrisError, parseSize } from '@iris/core';
 import type { StartWorkerOptions } from './start-worker.js';
 
 export const WORKER_USAGE_ERROR = 'IRIS_WORKER_USAGE';
 
 export const WORKER_USAGE = `usage: iris-worker --controller URL [--attribute k=v]... [--token-file F] [--work-dir D]
                    [--worker-id ID] [--runtime process|docker] [--docker-image IMAGE]
+                   [--cpu N] [--memory SIZE]
 The token comes from --token-file, else the IRIS_TOKEN environment variable.`;
 
 /** Turns the worker's command line (and IRIS_TOKEN) into StartWorkerOptions. */
@@ -23,6 +24,8 @@ export function parseWorkerArgs(argv: string[], env: Readonly<Record<string, str
         'worker-id': { type: 'string' },
         runtime: { type: 'string' },
         'docker-image': { type: 'string' },
+        cpu: { type: 'string' },
+        memory: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -42,7 +45,28 @@ export function parseWorkerArgs(argv: string[], env: Readonly<Record<string, str
   if (values['work-dir']) options.workDir = values['work-dir'];
   if (values['worker-id']) options.workerId = values['worker-id'];
   if (values['docker-image']) options.dockerImage = values['docker-image'];
+  const resources = parseResourceFlags(values.cpu, values.memory);
+  if (resources) options.resources = resources;
   return options;
+}
+
+/** `--cpu N --memory SIZE`: what the worker offers when it shares the machine with others. */
+export function parseResourceFlags(cpu: string | undefined, memory: string | undefined): StartWorkerOptions['resources'] {
+  if (cpu === undefined && memory === undefined) return undefined;
+  const out: NonNullable<StartWorkerOptions['resources']> = {};
+  if (cpu !== undefined) {
+    const n = Number(cpu);
+    if (!Number.isFinite(n) || n <= 0) throw new IrisError(WORKER_USAGE_ERROR, `--cpu must be a positive number, not "${cpu}"`);
+    out.cpu = n;
+  }
+  if (memory !== undefined) {
+    try {
+      out.memoryBytes = parseSize(/^\d+$/.test(memory) ? Number(memory) : memory);
+    } catch (err) {
+      throw new IrisError(WORKER_USAGE_ERROR, `--memory must be a size such as 8GB or a number of bytes, not "${memory}"`, { cause: err });
+    }
+  }
+  return out;
 }
 
 /** The token from `--token-file` (trimmed), else IRIS_TOKEN; the error names the file, never its content. */

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { c as tarCreate } from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, IrisClient, SystemClock, type AttemptStart, type Clock } from '@iris/core';
 import { BundleCache } from '../src/bundle/bundle-cache.js';
@@ -11,6 +9,7 @@ import { stderrLogger } from '../src/daemon/stderr-logger.js';
 import { WorkerDaemon } from '../src/daemon/worker-daemon.js';
 import type { WorkerFacts } from '../src/probe/env-probe.js';
 import { ProcessRuntime } from '../src/runtime/process-runtime.js';
+import { makeBundle } from './helpers/make-bundle.js';
 import { ScriptedController } from './helpers/scripted-controller.js';
 
 const TOKEN = 'tok-very-secret-1234';
@@ -158,12 +157,7 @@ describe('WorkerDaemon against a controller on loopback', () => {
 
   it('runs the attempt in its bundle, fetched once through the API and verified', async () => {
     const { ctl, daemon } = await setup();
-    const src = mkdtempSync(join(tmpdir(), 'iris-bundle-src-'));
-    writeFileSync(join(src, 'hello.txt'), 'from the bundle');
-    const tgz = join(src, '..', `${src.split('/').pop()}.tgz`);
-    await tarCreate({ gzip: true, file: tgz, cwd: src }, ['hello.txt']);
-    const bytes = new Uint8Array(readFileSync(tgz));
-    const sha = createHash('sha256').update(bytes).digest('hex');
+    const { bytes, sha } = await makeBundle({ 'hello.txt': 'from the bundle' });
     ctl.bundles.set(sha, bytes);
     daemon.start();
     await until(() => ctl.reconciles.length > 0);
@@ -172,6 +166,24 @@ describe('WorkerDaemon against a controller on loopback', () => {
     await until(() => ctl.lastReport('/b/0', 0)?.state === 'SUCCEEDED' && ctl.lastReport('/b/1', 0)?.state === 'FAILED');
     expect(ctl.logs.find((l) => l.task_id === '/b/0')?.line).toBe('from the bundle');
     expect(ctl.lastReport('/b/1', 0)?.error).toMatch(/bundle|not found/i);
+  });
+
+  it('kills an attempt still fetching its bundle without ever starting it', async () => {
+    const { ctl, daemon } = await setup();
+    let open: () => void = () => undefined;
+    ctl.bundleGate = new Promise<void>((r) => (open = r));
+    const { bytes, sha } = await makeBundle({ 'x.txt': 'x' });
+    ctl.bundles.set(sha, bytes);
+    daemon.start();
+    await until(() => ctl.reconciles.length > 0);
+    ctl.queueStart(attempt('/bk/0', 0, ['sh', '-c', 'echo should-not-run'], { bundle_id: sha }));
+    await until(() => ctl.lastReport('/bk/0', 0)?.state === 'BUILDING');
+    ctl.queueKill({ task_id: '/bk/0', attempt: 0, reason: 'job killed while building' });
+    await until(() => ctl.reconciles.length > 0 && daemon.heldAttempts()[0]?.state === 'BUILDING');
+    open();
+    await until(() => ctl.lastReport('/bk/0', 0)?.state === 'KILLED');
+    expect(ctl.lastReport('/bk/0', 0)?.error).toBe('job killed while building');
+    expect(ctl.logs.some((l) => l.line === 'should-not-run')).toBe(false);
   });
 
   it('registers again, with its live attempts, when the controller forgets it', async () => {
@@ -252,6 +264,23 @@ describe('WorkerDaemon against a controller on loopback', () => {
     await daemon.stop();
     expect(ctl.lastReport('/s/0', 0)).toMatchObject({ state: 'WORKER_FAILED', error: 'worker shutting down' });
     expect(daemon.status).toBe('stopped');
+  });
+});
+
+describe('stopping', () => {
+  it('gives up its final report after a bounded time when the controller does not answer', async () => {
+    const clock = new FakeClock();
+    const { ctl, daemon } = await setup({ clock });
+    daemon.start();
+    await until(() => ctl.reconciles.length > 0);
+    ctl.queueStart(attempt('/h/0', 0, ['sleep', '60']));
+    await until(() => ctl.lastReport('/h/0', 0)?.state === 'RUNNING');
+    ctl.hanging = true;
+    let stopped = false;
+    const stopping = daemon.stop().then(() => (stopped = true));
+    await driveUntil(clock, () => stopped, 1_000);
+    await stopping;
+    expect(daemon.heldAttempts()[0]?.state).toBe('WORKER_FAILED');
   });
 });
 

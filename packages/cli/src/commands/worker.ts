@@ -10,6 +10,8 @@ interface WorkerCommandOptions {
   workerId?: string;
   runtime: string;
   dockerImage?: string;
+  cpu?: string;
+  memory?: string;
 }
 
 function register(program: Command, io: CliIo): void {
@@ -23,9 +25,11 @@ function register(program: Command, io: CliIo): void {
     .option('--worker-id <id>', 'the worker id (default: $IRIS_VM_ADDRESS, else one saved in the work dir)')
     .option('--runtime <runtime>', 'process or docker', 'process')
     .option('--docker-image <image>', 'task image for the docker runtime', 'iris-task:latest')
+    .option('--cpu <n>', 'CPUs this worker offers (default: all of the machine)')
+    .option('--memory <size>', 'memory this worker offers, e.g. 8GB (default: all of the machine)')
     .action(async (options: WorkerCommandOptions) => {
       const { IrisError } = await import('@iris/core');
-      const { startWorker, readWorkerToken } = await import('@iris/worker');
+      const { startWorker, readWorkerToken, parseResourceFlags } = await import('@iris/worker');
       const { USAGE_ERROR_CODE } = await import('../exit-codes.js');
       const controllerUrl = options.controller ?? io.env['IRIS_CONTROLLER'];
       if (!controllerUrl) throw new IrisError(USAGE_ERROR_CODE, 'iris worker needs --controller URL (or IRIS_CONTROLLER)');
@@ -33,6 +37,7 @@ function register(program: Command, io: CliIo): void {
         throw new IrisError(USAGE_ERROR_CODE, `--runtime must be "process" or "docker", not "${options.runtime}"`);
       }
       const token = readWorkerToken(options.tokenFile, io.env);
+      const resources = parseResourceFlags(options.cpu, options.memory);
       const handle = await startWorker({
         controllerUrl,
         attributes: options.attribute,
@@ -42,6 +47,7 @@ function register(program: Command, io: CliIo): void {
         ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
         ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
         ...(options.dockerImage === undefined ? {} : { dockerImage: options.dockerImage }),
+        ...(resources === undefined ? {} : { resources }),
       });
       io.err(`iris worker ${handle.workerId} attached to ${controllerUrl}\n`);
       await new Promise<void>((resolve) => {

@@ -19,7 +19,7 @@ import type { CreateSlots } from './create-slots.js';
 import { GroupHealth, type HealthBlock } from './group-health.js';
 import type { SliceStore } from './slice-store.js';
 import type { TokenBucket } from './token-bucket.js';
-import type { ActionType, GroupAvailability, StoredSlice, WorkerSnapshot } from './types.js';
+import type { ActionType, GroupAvailability, StoredSlice, WorkerLiveness, WorkerSnapshot } from './types.js';
 import { groupZones } from './zones.js';
 
 /** What a ScalingGroup needs besides its five core collaborators; every field is required. */
@@ -303,7 +303,7 @@ export class ScalingGroup {
       if (slice.state === 'requesting' || slice.state === 'terminating') continue;
       let heard = false;
       for (const vm of slice.vms) {
-        const w = vm.address ? workers.get(vm.address) : undefined;
+        const w = workerOf(vm, workers);
         if (!w) continue;
         heard = true;
         const deadline = w.lastHeartbeatMs + this.autoscalerConfig.heartbeat_grace;
@@ -337,7 +337,7 @@ export class ScalingGroup {
   /** The controller saw a worker of this group die; its whole slice goes. */
   notifyWorkerFailed(address: string, reason: string): boolean {
     for (const slice of this.slices.values()) {
-      if (slice.state === 'terminating' || !slice.vms.some((vm) => vm.address === address)) continue;
+      if (slice.state === 'terminating' || !slice.vms.some((vm) => vm.vmId === address || vm.address === address)) continue;
       this.terminate(slice, 'worker_failed', `worker ${address} failed: ${reason}`);
       this.backoffIfYoung(slice, 'worker failed');
       return true;
@@ -674,9 +674,18 @@ function providerAccepted(state: VmState): VmState {
   return state === 'requesting' ? 'booting' : state;
 }
 
+/**
+ * The registered worker on a VM: workers register under the VM id their provider gave them (local,
+ * gcp and manual workers do), else under the VM's address. Several local VMs share one address,
+ * so the id comes first.
+ */
+function workerOf(vm: { vmId: string; address: string }, workers: WorkerSnapshot): WorkerLiveness | undefined {
+  return workers.get(vm.vmId) ?? (vm.address ? workers.get(vm.address) : undefined);
+}
+
 function isBusy(slice: TrackedSlice, workers: WorkerSnapshot): boolean {
   for (const vm of slice.vms) {
-    const w = vm.address ? workers.get(vm.address) : undefined;
+    const w = workerOf(vm, workers);
     if (w && w.runningTasks > 0) return true;
   }
   return false;

@@ -36,13 +36,16 @@ export interface DemandEntry {
   readonly constraints?: readonly DemandConstraint[];
 }
 
-/** What the controller knows of one registered worker (worker id == VM address). */
+/** What the controller knows of one registered worker. */
 export interface WorkerLiveness {
   readonly lastHeartbeatMs: number;
   readonly runningTasks: number;
 }
 
-/** Registered workers keyed by VM address; the autoscaler's only view of worker health. */
+/**
+ * Registered workers keyed by worker id, which providers set to the VM id (a snapshot keyed by VM
+ * address is matched too); the autoscaler's only view of worker health.
+ */
 export type WorkerSnapshot = ReadonlyMap<string, WorkerLiveness>;
 
 /**

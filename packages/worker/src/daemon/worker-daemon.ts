@@ -44,6 +44,9 @@ export interface WorkerDaemonOptions {
   fenceFraction: number;
 }
 
+/** How long a stopping worker tries to deliver its last logs and attempt states. */
+const FINAL_REPORT_TIMEOUT_MS = 5_000;
+
 export type WorkerStatus = 'starting' | 'registered' | 'disconnected' | 'stopped';
 
 /**
@@ -106,8 +109,15 @@ export class WorkerDaemon {
     await this.loop?.catch(() => undefined);
     if (options.killAttempts !== false) {
       await Promise.all([...this.attempts.values()].map((a) => this.killAttempt(a, 'worker shutting down', 'WORKER_FAILED')));
-      await this.pusher.flush().catch(() => undefined);
-      if (this.registered) await this.reconcileOnce(0).catch(() => undefined);
+      // Best effort, bounded: an unreachable controller must not keep the worker from exiting.
+      const giveUp = new AbortController();
+      const timer = this.o.clock.setTimeout(() => giveUp.abort(new Error('final report timed out')), FINAL_REPORT_TIMEOUT_MS);
+      const finalReport = (async () => {
+        await this.pusher.flush().catch(() => undefined);
+        if (this.registered) await this.reconcileOnce(0, giveUp.signal).catch(() => undefined);
+      })();
+      await Promise.race([finalReport, new Promise((resolve) => giveUp.signal.addEventListener('abort', resolve, { once: true }))]);
+      timer.cancel();
     }
     this.pusher.stop();
   }

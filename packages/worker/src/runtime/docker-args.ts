@@ -8,6 +8,8 @@ export interface DockerRunPlan {
   image: string;
   /** Container name; unique per attempt. */
   name: string;
+  /** Labels the container so a restarted worker removes only its own leftovers. */
+  workerId: string;
   /** The full task environment (job env plus IRIS_*). */
   env: Readonly<Record<string, string>>;
   /** Host ports of the job's named ports; published 1:1 so IRIS_PORT_<NAME> holds inside too. */
@@ -32,7 +34,7 @@ export function containerName(taskId: string, attempt: number): string {
 export function dockerRunArgs(launch: AttemptLaunch, plan: DockerRunPlan): string[] {
   const s = launch.start;
   const args = ['run', '--rm', '--name', plan.name];
-  args.push('--label', MANAGED_LABEL, '--label', `iris.job=${s.job}`, '--label', `iris.task_id=${s.task_id}`, '--label', `iris.attempt=${s.attempt}`);
+  args.push('--label', MANAGED_LABEL, '--label', `iris.job=${s.job}`, '--label', `iris.task_id=${s.task_id}`, '--label', `iris.attempt=${s.attempt}`, '--label', `iris.worker_id=${plan.workerId}`);
   const wantsTpu = s.resources.accelerator?.type === 'tpu' && plan.accelerator.type === 'tpu';
   if (wantsTpu) {
     // libtpu needs the device nodes, locked memory and a large /dev/shm; multi-host JAX talks over

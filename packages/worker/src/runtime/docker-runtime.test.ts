@@ -47,6 +47,9 @@ case "$cmd" in
   kill)
     sig="$2"; name="$3"; [ -f "${dir}/$name.pid" ] || exit 1
     kill -s "\${sig#SIG}" "$(cat "${dir}/$name.pid")" ;;
+  ps)
+    echo abc123; echo def456 ;;
+  rm) ;;
   inspect)
     [ "$3" = "known" ] || { echo "Error: No such object: $3" >&2; exit 1; }
     echo '{"Status":"running","Running":true,"OOMKilled":false,"ExitCode":0}' ;;
@@ -78,11 +81,11 @@ describe('dockerRunArgs', () => {
   it('builds a CPU task: labels, limits, mount, env, ports, image, command', () => {
     const args = dockerRunArgs(
       { start: start(), workDir: '/cache/bundles/abc' },
-      { image: 'iris-task:latest', name: 'iris-team-run-0-a1', env: { B: '2', A: '1' }, ports: { http: 31000 }, accelerator: cpuHost, user: '1000:1000' },
+      { image: 'iris-task:latest', name: 'iris-team-run-0-a1', workerId: 'w-1', env: { B: '2', A: '1' }, ports: { http: 31000 }, accelerator: cpuHost, user: '1000:1000' },
     );
     expect(args).toEqual([
       'run', '--rm', '--name', 'iris-team-run-0-a1',
-      '--label', MANAGED_LABEL, '--label', 'iris.job=/team/run', '--label', 'iris.task_id=/team/run/0', '--label', 'iris.attempt=1',
+      '--label', MANAGED_LABEL, '--label', 'iris.job=/team/run', '--label', 'iris.task_id=/team/run/0', '--label', 'iris.attempt=1', '--label', 'iris.worker_id=w-1',
       '--security-opt', 'no-new-privileges', '--cap-drop', 'ALL', '--add-host=host.docker.internal:host-gateway',
       '-p', '31000:31000',
       '--cpus', '2', '--memory', '4096m', '--user', '1000:1000',
@@ -95,7 +98,7 @@ describe('dockerRunArgs', () => {
   it('gives TPU tasks host networking, privileged mode and the TPU devices', () => {
     const args = dockerRunArgs(
       { start: start({ resources: { cpu: 0, memory_bytes: 0, disk_bytes: 0, accelerator: { type: 'tpu', variant: 'v5litepod-16', count: 4 } } }), workDir: '/w' },
-      { image: 'img', name: 'n', env: {}, ports: { coord: 8476 }, accelerator: { type: 'tpu', devices: ['/dev/vfio/0', '/dev/vfio/1'] } },
+      { image: 'img', name: 'n', workerId: 'w', env: {}, ports: { coord: 8476 }, accelerator: { type: 'tpu', devices: ['/dev/vfio/0', '/dev/vfio/1'] } },
     );
     const joined = args.join(' ');
     expect(joined).toContain('--network=host --privileged');
@@ -107,7 +110,7 @@ describe('dockerRunArgs', () => {
     expect(joined).not.toContain('--cpus');
     const accel = dockerRunArgs(
       { start: start({ resources: { cpu: 0, memory_bytes: 0, disk_bytes: 0, accelerator: { type: 'tpu', count: 4 } } }), workDir: '/w' },
-      { image: 'img', name: 'n', env: {}, ports: {}, accelerator: { type: 'tpu', devices: ['/dev/accel0'] } },
+      { image: 'img', name: 'n', workerId: 'w', env: {}, ports: {}, accelerator: { type: 'tpu', devices: ['/dev/accel0'] } },
     ).join(' ');
     expect(accel).toContain('--device /dev/accel0:/dev/accel0');
     expect(accel).not.toContain('/dev/vfio');
@@ -116,7 +119,7 @@ describe('dockerRunArgs', () => {
   it('asks for GPUs with --gpus', () => {
     const args = dockerRunArgs(
       { start: start({ resources: { cpu: 1, memory_bytes: 0, disk_bytes: 0, accelerator: { type: 'gpu', count: 2 } } }), workDir: '/w' },
-      { image: 'img', name: 'n', env: {}, ports: {}, accelerator: { type: 'gpu', devices: [] } },
+      { image: 'img', name: 'n', workerId: 'w', env: {}, ports: {}, accelerator: { type: 'gpu', devices: [] } },
     );
     expect(args.join(' ')).toContain('--gpus 2');
   });
@@ -186,5 +189,15 @@ describe('DockerRuntime with a fake docker CLI', () => {
     expect(await rt.inspect('known')).toEqual({ Status: 'running', Running: true, OOMKilled: false, ExitCode: 0 });
     expect(await rt.inspect('gone')).toBeUndefined();
     expect(await rt.kill('gone', 'SIGKILL')).toBe(false);
+  });
+
+  it('removes the containers a previous life of the worker left, by label', async () => {
+    const fake = fakeDocker();
+    const rt = new DockerRuntime({ clock: new SystemClock(), killGraceMs: 1, image: 'img', dockerBinary: fake.bin, accelerator: { type: 'cpu', devices: [] } });
+    expect(await rt.removeLeftovers('w-7')).toEqual(['abc123', 'def456']);
+    expect(calls(fake.log)).toEqual([
+      ['ps', '-aq', '--filter', 'label=iris.managed=true', '--filter', 'label=iris.worker_id=w-7'],
+      ['rm', '-f', 'abc123', 'def456'],
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { spawn, execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { IrisError, type Clock } from '@iris/core';
-import { containerName, dockerRunArgs } from './docker-args.js';
+import { containerName, dockerRunArgs, MANAGED_LABEL } from './docker-args.js';
 import { allocatePorts } from './ports.js';
 import { ATTEMPT_START_FAILED } from './process-runtime.js';
 import { SupervisedChild } from './supervised-child.js';
@@ -56,6 +56,7 @@ export class DockerRuntime implements TaskRuntime {
     const args = dockerRunArgs(launch, {
       image: this.options.image,
       name,
+      workerId: context.workerId,
       env,
       ports,
       accelerator: this.options.accelerator,
@@ -78,6 +79,17 @@ export class DockerRuntime implements TaskRuntime {
       signal: (sig) => void this.kill(name, sig).catch(() => undefined),
       mapExit: dockerExitStatus,
     });
+  }
+
+  /**
+   * Removes containers a previous life of this worker left behind (it died without stopping
+   * them); returns their ids.
+   */
+  async removeLeftovers(workerId: string): Promise<string[]> {
+    const out = await this.run(['ps', '-aq', '--filter', `label=${MANAGED_LABEL}`, '--filter', `label=iris.worker_id=${workerId}`]);
+    const ids = out.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    if (ids.length > 0) await this.run(['rm', '-f', ...ids]);
+    return ids;
   }
 
   /** `docker kill --signal SIG name`; resolves false when the container is already gone. */

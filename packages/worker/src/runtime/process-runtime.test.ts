@@ -162,3 +162,20 @@ describe('ProcessRuntime', () => {
     expect(existsSync(pidDir)).toBe(true);
   });
 });
+
+describe('reapOrphans', () => {
+  it('leaves alone a process whose id was reused by something that is not the attempt', async () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'iris-reap-')));
+    const { spawn } = await import('node:child_process');
+    const stranger = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    try {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(join(dir, `${encodeURIComponent('/team/run/0')}.0.pid`), String(stranger.pid));
+      expect(reapOrphans(dir)).toEqual([]);
+      expect(stranger.exitCode).toBeNull();
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      stranger.kill('SIGKILL');
+    }
+  });
+});

@@ -1,10 +1,14 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * Ends the process groups recorded in `pidDir` by a previous life of this worker (killed before it
  * could stop its attempts), so a restarted worker never runs beside its own zombies. Returns the
  * group ids signalled.
+ *
+ * A recorded id may have been reused by an unrelated process since: when the group leader still
+ * exists, it is only killed if its environment names the attempt's task. When the leader is gone,
+ * Linux does not hand its id out again while any member of its group lives, so the group is ours.
  */
 export function reapOrphans(pidDir: string): number[] {
   let files: string[];
@@ -17,7 +21,8 @@ export function reapOrphans(pidDir: string): number[] {
   for (const file of files) {
     const path = join(pidDir, file);
     const pgid = Number(readFileSync(path, 'utf8').trim());
-    if (Number.isInteger(pgid) && pgid > 1) {
+    const taskId = decodeURIComponent(file.replace(/\.\d+\.pid$/, ''));
+    if (Number.isInteger(pgid) && pgid > 1 && leaderIsOurs(pgid, taskId)) {
       try {
         process.kill(-pgid, 'SIGKILL');
         reaped.push(pgid);
@@ -28,4 +33,15 @@ export function reapOrphans(pidDir: string): number[] {
     rmSync(path, { force: true });
   }
   return reaped;
+}
+
+function leaderIsOurs(pgid: number, taskId: string): boolean {
+  let environ: string;
+  try {
+    environ = readFileSync(`/proc/${pgid}/environ`, 'utf8');
+  } catch (err) {
+    // No such process: only group members (ours) can still carry the id. Unreadable: not ours.
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+  return environ.split('\0').includes(`IRIS_TASK_ID=${taskId}`);
 }

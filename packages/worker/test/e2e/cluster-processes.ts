@@ -7,6 +7,7 @@ import { reapOrphans } from '../../src/runtime/reap-orphans.js';
 
 /** The built programs the end-to-end tests run as real processes (nx builds them before tests). */
 export const CONTROLLER_MAIN = fileURLToPath(new URL('../../../controller/dist/serve-main.js', import.meta.url));
+const SERVE_WITH_LIMITS = fileURLToPath(new URL('./fixtures/serve-with-limits.mjs', import.meta.url));
 export const WORKER_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
@@ -54,8 +55,13 @@ export class ControllerProcess {
   /** Starts `serve-main.js` and resolves once it printed its URL. */
   static async start(stateDir: string, options: { port?: number; workerTimeoutMs?: number } = {}): Promise<ControllerProcess> {
     mkdirSync(stateDir, { recursive: true });
-    const args = [CONTROLLER_MAIN, '--state-dir', stateDir, '--port', String(options.port ?? 0), '--host', '127.0.0.1'];
-    if (options.workerTimeoutMs !== undefined && controllerTakesWorkerTimeout()) args.push('--worker-timeout', String(options.workerTimeoutMs));
+    const port = String(options.port ?? 0);
+    let args = [CONTROLLER_MAIN, '--state-dir', stateDir, '--port', port, '--host', '127.0.0.1'];
+    if (options.workerTimeoutMs !== undefined) {
+      args = controllerTakesWorkerTimeout()
+        ? [...args, '--worker-timeout', String(options.workerTimeoutMs)]
+        : [SERVE_WITH_LIMITS, stateDir, port, String(options.workerTimeoutMs)];
+    }
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const stderr: string[] = [];
     proc.stderr?.on('data', (c: Buffer) => stderr.push(c.toString()));

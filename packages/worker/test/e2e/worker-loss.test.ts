@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_ERROR_CODES, hasErrorCode } from '@iris/core';
-import { ControllerProcess, controllerTakesWorkerTimeout, startWorkers, waitFor, type WorkerProcess } from './cluster-processes.js';
+import { ControllerProcess, startWorkers, waitFor, type WorkerProcess } from './cluster-processes.js';
 
 let controller: ControllerProcess | undefined;
 let workers: WorkerProcess[] = [];
@@ -14,8 +14,8 @@ afterEach(async () => {
   controller = undefined;
 });
 
-// Without --worker-timeout support the controller's default 60 s applies.
-const WORKER_TIMEOUT_MS = controllerTakesWorkerTimeout() ? 3_000 : 60_000;
+// Short, so the dead worker is noticed in seconds.
+const WORKER_TIMEOUT_MS = 3_000;
 
 describe('a worker killed with SIGKILL mid-task', () => {
   it('has its task retried on another worker within the preemption budget; a late report of the dead attempt is ignored', { timeout: WORKER_TIMEOUT_MS * 2 + 60_000 }, async () => {

@@ -23,8 +23,12 @@ export class ScriptedController {
   readonly bundles = new Map<string, Uint8Array>();
   known = new Set<string>();
   failing = false;
+  /** Never answer (a controller behind a black hole). */
+  hanging = false;
   /** Answer register with 404 (an old controller without the route, a proxy in the way). */
   rejectRegister = false;
+  /** While set, bundle downloads wait for it (to catch an attempt in BUILDING). */
+  bundleGate: Promise<void> | undefined;
   workerTimeoutMs = 60_000;
   private starts: AttemptStart[] = [];
   private kills: AttemptKill[] = [];
@@ -76,6 +80,7 @@ export class ScriptedController {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(value));
     };
+    if (this.hanging) return;
     if (this.failing) return send(500, { code: API_ERROR_CODES.internal, message: 'scripted outage' });
     const path = url.pathname;
     if (req.method === 'POST' && path === '/api/v1/workers/register') {
@@ -107,6 +112,7 @@ export class ScriptedController {
     }
     const bundle = /^\/api\/v1\/bundles\/([0-9a-f]+)$/.exec(path);
     if (req.method === 'GET' && bundle?.[1]) {
+      await this.bundleGate;
       const bytes = this.bundles.get(bundle[1]);
       if (!bytes) return send(404, { code: API_ERROR_CODES.notFound, message: 'no such bundle' });
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
