@@ -20,7 +20,26 @@ describe('README', () => {
     }
   });
 
-  it('starts with a first command that works: iris config validate examples/mixed.yaml', async () => {
+  it('starts with a first command that works: npx iris start brings up the built-in local cluster', async () => {
+    const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    expect(firstBlock.split('\n')[0]).toMatch(/^npm ci && npx iris start\b/);
+    // --detach so the test gets its prompt back; a private HOME so it cannot touch a real cluster.
+    const home = await mkdtemp(join(tmpdir(), 'iris-cli-readme-home-'));
+    try {
+      const start = await runIris(['start', '--detach'], { env: { HOME: home } });
+      expect(start.code, start.stderr).toBe(0);
+      expect(start.stdout).toMatch(/cluster "local": controller at http:\/\/127\.0\.0\.1:\d+/);
+      const status = await runIris(['status', '--json'], { env: { HOME: home } });
+      expect(JSON.parse(status.stdout)).toMatchObject({ cluster: 'local', controller: { running: true } });
+    } finally {
+      const stop = await runIris(['stop'], { env: { HOME: home } });
+      expect(stop.code, stop.stderr).toBe(0);
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('points at a mixed cluster file that validates', async () => {
     const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
     expect(readme).toContain('npx iris config validate examples/mixed.yaml');
     const run = await runIris(['config', 'validate', 'examples/mixed.yaml'], { env: { IRIS_CONTROLLER_ADDRESS: '10.0.0.10:10000' } });

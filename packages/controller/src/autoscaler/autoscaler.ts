@@ -133,7 +133,7 @@ export class Autoscaler {
     while (this.running) await this.running.catch(() => undefined);
   }
 
-  /** Resolves once every provider call started so far has settled. */
+  /** Resolves once every provider call started so far has settled (advance a FakeClock meanwhile). */
   async settle(): Promise<void> {
     for (;;) {
       if (this.running) await this.running.catch(() => undefined);
@@ -169,10 +169,16 @@ export class Autoscaler {
     };
   }
 
-  /** `iris stop`: terminate every slice of every group, then every labelled worker VM left. */
+  /**
+   * `iris stop`: no more evaluations, then terminate every slice of every group and every labelled
+   * worker VM left. Resolves when the provider confirmed each terminate (advance a FakeClock).
+   */
   async terminateAll(): Promise<OrphanReport[]> {
+    this.stopped = true;
     this.interval?.cancel();
-    this.interval = undefined;
+    this.soon?.cancel();
+    this.wake?.handle.cancel();
+    this.interval = this.soon = this.wake = undefined;
     await this.settle();
     await Promise.all(this.ordered.map((g) => g.terminateAll('cluster stop')));
     return sweepOrphans(this.sweepParts(), { orphanMinAgeMs: 0, dryRun: false });
