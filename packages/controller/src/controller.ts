@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { SystemClock, silentLogger, type Clock, type Logger, type TimerHandle } from '@iris/core';
 import { loadOrCreateToken } from './api/auth.js';
 import { BundleStore } from './api/bundles.js';
-import { ApiServer, type AutoscalerSlot } from './api/server.js';
+import { ApiServer, type AutoscalerSlot, type ConfigSlot } from './api/server.js';
+import { DashboardRoutes } from './dashboard/dashboard-routes.js';
+import { LoginCodes } from './dashboard/login-codes.js';
+import { loadAssets } from './dashboard/static-assets.js';
 import { ControllerState } from './state/controller-state.js';
 import { openDatabase } from './store/database.js';
 import { StateStore } from './store/state-store.js';
@@ -23,6 +26,8 @@ export interface ControllerLimits {
   maxActions: number;
   maxBodyBytes: number;
   maxBundleBytes: number;
+  /** How long a dashboard sign-in link (one-time code) stays usable. */
+  loginCodeTtlMs: number;
 }
 
 /** Every default of the controller process in one place. */
@@ -36,6 +41,7 @@ export const DEFAULT_CONTROLLER_LIMITS: ControllerLimits = {
   maxActions: 10_000,
   maxBodyBytes: 64 * 1024 * 1024,
   maxBundleBytes: 1024 * 1024 * 1024,
+  loginCodeTtlMs: 5 * 60_000,
 };
 
 export interface StartControllerOptions {
@@ -57,6 +63,8 @@ export interface ControllerHandle {
   store: StateStore;
   /** Where the composition root plugs the autoscaler in, for the API to show. */
   autoscaler: AutoscalerSlot;
+  /** Where the composition root puts the resolved, secret-masked config for GET /api/v1/config. */
+  config: ConfigSlot;
   /** Runs one scheduling pass now (the controller also runs one after every change). */
   schedule(): number;
   stop(): Promise<void>;
@@ -87,8 +95,13 @@ export async function startController(options: StartControllerOptions): Promise<
     maxStartingPerWorker: limits.maxStartingPerWorker,
   });
   const autoscaler: AutoscalerSlot = {};
+  const config: ConfigSlot = {};
+  const loginCodes = new LoginCodes(clock, limits.loginCodeTtlMs);
   const api = new ApiServer({
     autoscaler,
+    config,
+    loginCodes,
+    dashboard: new DashboardRoutes({ assets: loadAssets(), codes: loginCodes, token, logger }),
     state,
     store,
     bundles: new BundleStore(stateDir, store, clock, limits.maxBundleBytes),
@@ -150,6 +163,7 @@ export async function startController(options: StartControllerOptions): Promise<
     state,
     store,
     autoscaler,
+    config,
     schedule: runPass,
     async stop() {
       if (stopped) return;

@@ -52,6 +52,7 @@ export {
   TaskModel,
   findLeakedVms,
   findLostJobs,
+  ShapeIndex,
 } from './autoscaler/index.js';
 export type {
   AutoscalerDeps,
@@ -109,6 +110,7 @@ export type {
   ScenarioFault,
   SimJob,
   SimTaskState,
+  ShapeBucket,
 } from './autoscaler/index.js';
 
 // The controller of a cluster file: platforms, scaling groups and the autoscaler around the core controller.
@@ -117,3 +119,8 @@ export type { StartClusterControllerOptions, ClusterControllerHandle } from './c
 export { createPlatforms } from './cluster/platforms.js';
 export { demandFromState, workerSnapshot } from './cluster/demand.js';
 export type { AutoscalerView, AutoscalerSlot } from './api/server.js';
+
+// The dashboard: static pages, one-time sign-in codes, the jobs tree and the masked config view.
+export { LoginCodes, maskConfig, isSecretKey, MASKED, jobTree, JOB_TREE_SORTS, DashboardRoutes, DASHBOARD_PATH, SESSION_COOKIE, loadAssets, DASHBOARD_ASSETS_DIR } from './dashboard/index.js';
+export type { LoginCode, JobTreeQuery, JobTreeRow, JobTreePage, JobTreeSort, DashboardRoutesDeps, StaticAsset } from './dashboard/index.js';
+export type { ConfigSlot } from './api/server.js';

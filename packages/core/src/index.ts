@@ -19,6 +19,7 @@ export type {
   Platform,
   PlatformDeps,
   PlatformFactory,
+  PlatformHostReport,
 } from './platform.js';
 export { TOKENS } from './tokens.js';
 export { silentLogger } from './logger.js';

@@ -65,6 +65,26 @@ export interface ControllerHost {
   stop(): Promise<void>;
   status(): Promise<ControllerStatus>;
   address(): Promise<string | undefined>;
+  /**
+   * Optional capability: the controller's API token, read where the controller keeps it (on a
+   * remote host its state_dir is not on this machine). Absent: the CLI reads `<state_dir>/token`.
+   */
+  readToken?(): Promise<string | undefined>;
+}
+
+/** A machine a platform failed to bootstrap, stop or reach: what `iris status` shows per host. */
+export interface PlatformHostReport {
+  /** The host as the cluster file names it. */
+  host: string;
+  /** The step that failed (connect, program, start, status, stop, …). */
+  step: string;
+  error: string;
+  /** The host's last output lines before the failure (never secrets). */
+  lastLines: string[];
+  failures: number;
+  atMs: number;
+  /** The platform will not pick the host again before this time. */
+  retryAfterMs: number;
 }
 
 export interface InstanceTypeOffering {
@@ -90,6 +110,8 @@ export interface Platform {
   listInstanceTypes?(): Promise<InstanceTypeOffering[]>;
   /** Optional capability: the cost of running `group` for `hours`, in USD. */
   estimateCost?(group: ScaleGroupConfig, hours: number): number | undefined;
+  /** Optional capability: hosts that are failing, with the step and their last lines (fixed-host providers). */
+  hostReports?(): PlatformHostReport[];
   /** Releases clients and connections. */
   close?(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { check, compileStrict, propertiesWithoutDescription, summarize } from '../test/schema-helpers.js';
+import { check, compileStrict, propertiesWithoutDescription, summarize } from '@iris/provider-testkit';
 import { manualControllerSchema, manualProviderSchema } from './schema.js';
 
 const validateGroup = compileStrict(manualProviderSchema);

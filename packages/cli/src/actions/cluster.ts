@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IrisClient, IrisError } from '@iris/core';
+import { IrisClient, IrisError, type PlatformHostReport, type Tunnel } from '@iris/core';
 import type { AutoscalerAction, AutoscalerExplanation, AutoscalerStatus } from '@iris/controller';
 import { createPlatforms } from '@iris/controller';
 import type { CliIo } from '../context.js';
@@ -19,18 +19,68 @@ function readToken(stateDir: string): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
-/** A client for the target cluster's running controller, or a clear error when it is not running. */
-export async function clusterClient(target: ClusterTarget): Promise<{ client: IrisClient; url: string }> {
-  const { host } = await controllerHostOf(target);
-  const status = await host.status();
-  if (!status.running || !status.address) {
-    throw new IrisError(
-      CONTROLLER_NOT_RUNNING,
-      `the controller of cluster "${target.cluster.config.name}" is not running${status.detail ? ` (${status.detail})` : ''}; start it with: iris start${target.clusterFile ? ` -c ${target.clusterFile}` : ''}`,
-    );
+/** A client for the target cluster's controller, reached directly or through the provider's tunnel. */
+export interface ClusterConnection {
+  client: IrisClient;
+  /** The URL this process reaches the controller at (a tunnel's local end when tunnelled). */
+  url: string;
+  /** The address the controller serves at, as its host sees it. */
+  address: string;
+  /** The API token (never printed). */
+  token?: string;
+  /** Set when the controller is reached through `Platform.tunnel`. */
+  tunnel?: Tunnel;
+  /** Closes the tunnel, if any. Safe to skip: a tunnel never keeps the CLI alive on its own. */
+  close(): Promise<void>;
+}
+
+async function answersHealth(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) })).ok;
+  } catch {
+    return false;
   }
-  const token = readToken(target.cluster.config.controller.state_dir);
-  return { client: new IrisClient({ baseUrl: status.address, ...(token ? { token } : {}) }), url: status.address };
+}
+
+/**
+ * Whether to reach the controller through the provider's tunnel. A manual controller is always
+ * tunnelled: SSH is the one door a lab machine is known to open, and the bearer token then crosses
+ * the lab network encrypted instead of in plain HTTP. A local controller is on this machine. Any
+ * other provider is tried directly first and tunnelled only when its address does not answer.
+ */
+async function needsTunnel(providerType: string, address: string): Promise<boolean> {
+  if (providerType === 'manual') return true;
+  if (providerType === 'local') return false;
+  return !(await answersHealth(address));
+}
+
+/** A client for the target cluster's running controller, or a clear error when it is not running. */
+export async function clusterClient(target: ClusterTarget): Promise<ClusterConnection> {
+  const { platform, host } = await controllerHostOf(target);
+  try {
+    const status = await host.status();
+    if (!status.running || !status.address) {
+      throw new IrisError(
+        CONTROLLER_NOT_RUNNING,
+        `the controller of cluster "${target.cluster.config.name}" is not running${status.detail ? ` (${status.detail})` : ''}; start it with: iris start${target.clusterFile ? ` -c ${target.clusterFile}` : ''}`,
+      );
+    }
+    const token = (await host.readToken?.()) ?? readToken(target.cluster.config.controller.state_dir);
+    const address = status.address;
+    // The tunnel has its own connection, so closing the platform below leaves it open.
+    const tunnel = (await needsTunnel(platform.type, address)) ? await platform.tunnel(address) : undefined;
+    const url = tunnel?.localAddress ?? address;
+    return {
+      client: new IrisClient({ baseUrl: url, ...(token ? { token } : {}) }),
+      url,
+      address,
+      ...(token ? { token } : {}),
+      ...(tunnel ? { tunnel } : {}),
+      close: async () => tunnel?.close(),
+    };
+  } finally {
+    await platform.close?.();
+  }
 }
 
 function describeAction(a: AutoscalerAction): string {
@@ -40,9 +90,10 @@ function describeAction(a: AutoscalerAction): string {
 export async function startCluster(options: { file?: string; detach: boolean }, io: CliIo): Promise<void> {
   const target = await resolveClusterTarget(options.file, io);
   const { config } = target.cluster;
-  const { host } = await controllerHostOf(target);
+  const { platform: controllerPlatform, host } = await controllerHostOf(target);
   progress(io, `starting the controller of cluster "${config.name}" (${config.controller.provider.type} provider)…`);
-  const status = await host.start();
+  // The platform holds SSH connections for a manual controller: release them so the CLI can exit.
+  const status = await host.start().finally(() => controllerPlatform.close?.());
   io.out(`cluster "${config.name}": controller at ${status.address}\n`);
   io.out(`  groups: ${Object.values(config.scale_groups).map((g) => `${g.name} (${g.provider.type}, ${g.min_slices}..${g.max_slices} slices)`).join(', ')}\n`);
   io.out(`  state:  ${config.controller.state_dir}\n`);
@@ -52,7 +103,8 @@ export async function startCluster(options: { file?: string; detach: boolean }, 
 
   // Foreground: follow the autoscaler's decisions until Ctrl-C, then stop the whole cluster.
   progress(io, 'following autoscaler actions; Ctrl-C stops the cluster (use --detach to leave it running)');
-  const { client } = await clusterClient(target);
+  const connection = await clusterClient(target);
+  const { client } = connection;
   let lastSeq = -1;
   let stopping = false;
   const done = new Promise<void>((resolve) => {
@@ -77,6 +129,7 @@ export async function startCluster(options: { file?: string; detach: boolean }, 
     }
     await Promise.race([done, new Promise((r) => setTimeout(r, 1_000))]);
   }
+  await connection.close();
   await stopCluster({ ...(options.file ? { file: options.file } : {}) }, io);
 }
 
@@ -84,10 +137,10 @@ export async function startCluster(options: { file?: string; detach: boolean }, 
 export async function stopCluster(options: { file?: string }, io: CliIo): Promise<void> {
   const target = await resolveClusterTarget(options.file, io);
   const { config, registry } = target.cluster;
-  const { host } = await controllerHostOf(target);
+  const { platform: controllerPlatform, host } = await controllerHostOf(target);
   progress(io, `stopping the controller of cluster "${config.name}"…`);
   // The controller goes first, so it cannot create a slice while we remove them.
-  await host.stop();
+  await host.stop().finally(() => controllerPlatform.close?.());
   const platforms = await createPlatforms(config, registry, target.deps);
   const removed: string[] = [];
   const failures: string[] = [];
@@ -121,37 +174,68 @@ export async function stopCluster(options: { file?: string }, io: CliIo): Promis
   }
 }
 
+type HostReportView = PlatformHostReport & { provider: string };
+
 interface StatusReport {
   cluster: string;
-  controller: { running: boolean; address?: string; workers?: number; jobs?: number };
+  controller: { running: boolean; address?: string; workers?: number; jobs?: number; via?: string };
+  /** Hosts a fixed-host provider (manual) failed to bootstrap, stop or reach. */
+  hosts?: HostReportView[];
   autoscaler?: AutoscalerStatus;
   jobs?: Record<string, number>;
+  /** What the live slices cost per hour, for groups whose provider can price them. */
+  cost?: ClusterCost;
 }
 
 export async function clusterStatus(options: { file?: string; json: boolean }, io: CliIo): Promise<void> {
   const target = await resolveClusterTarget(options.file, io);
-  const { host } = await controllerHostOf(target);
-  const status = await host.status();
+  const { platform: controllerPlatform, host } = await controllerHostOf(target);
+  const status = await host.status().finally(() => controllerPlatform.close?.());
   const report: StatusReport = { cluster: target.cluster.config.name, controller: { running: status.running } };
   if (status.running && status.address) {
-    const { client } = await clusterClient(target);
-    const health = await client.health();
-    report.controller = { running: true, address: status.address, workers: health.workers, jobs: health.jobs };
-    report.autoscaler = await client.autoscalerStatus<AutoscalerStatus>();
-    const jobs: Record<string, number> = {};
-    let cursor: string | undefined;
-    do {
-      const page = await client.listJobs({ limit: 1000, ...(cursor ? { cursor } : {}) });
-      for (const j of page.items) jobs[j.state] = (jobs[j.state] ?? 0) + 1;
-      cursor = page.next_cursor;
-    } while (cursor);
-    report.jobs = jobs;
+    const connection = await clusterClient(target);
+    try {
+      await fillStatus(report, connection, status.address);
+    } finally {
+      await connection.close();
+    }
   }
-  if (options.json) {
+  printStatus(report, options.json, io);
+}
+
+async function fillStatus(report: StatusReport, connection: ClusterConnection, address: string): Promise<void> {
+  const { client } = connection;
+  const health = await client.health();
+  report.controller = { running: true, address, workers: health.workers, jobs: health.jobs };
+  if (connection.tunnel) report.controller.via = `ssh tunnel ${connection.url}`;
+  report.autoscaler = await client.autoscalerStatus<AutoscalerStatus>();
+  const jobs: Record<string, number> = {};
+  let cursor: string | undefined;
+  do {
+    const page = await client.listJobs({ limit: 1000, ...(cursor ? { cursor } : {}) });
+    for (const j of page.items) jobs[j.state] = (jobs[j.state] ?? 0) + 1;
+    cursor = page.next_cursor;
+  } while (cursor);
+  report.jobs = jobs;
+  report.hosts = await hostReports(connection);
+  const cost = await clusterCost(connection, report.autoscaler);
+  if (cost) report.cost = cost;
+}
+
+/** GET /api/v1/hosts: failing hosts of fixed-host providers. An older controller without the route shows none. */
+async function hostReports(connection: ClusterConnection): Promise<HostReportView[]> {
+  const { token } = connection;
+  const res = await fetch(`${connection.url}/api/v1/hosts`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (!res.ok) return [];
+  return ((await res.json()) as { items?: HostReportView[] }).items ?? [];
+}
+
+function printStatus(report: StatusReport, json: boolean, io: CliIo): void {
+  if (json) {
     io.out(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  io.out(`cluster ${report.cluster}: controller ${report.controller.running ? `running at ${report.controller.address}` : 'not running'}\n`);
+  io.out(`cluster ${report.cluster}: controller ${report.controller.running ? `running at ${report.controller.address}${report.controller.via ? ` (via ${report.controller.via})` : ''}` : 'not running'}\n`);
   if (!report.autoscaler) return;
   io.out(`workers: ${report.controller.workers}   jobs: ${Object.entries(report.jobs ?? {}).map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}\n\n`);
   io.out(
@@ -175,12 +259,51 @@ export async function clusterStatus(options: { file?: string; json: boolean }, i
     io.out('\nunmet demand:\n');
     for (const u of unmet) io.out(`  ${u.count} × ${u.reason.message}\n`);
   }
+  const hosts = report.hosts ?? [];
+  if (hosts.length > 0) {
+    io.out('\nfailing hosts:\n');
+    for (const h of hosts) {
+      const retry = Math.max(0, Math.round((h.retryAfterMs - Date.now()) / 1000));
+      io.out(`  ${h.host} (${h.provider}): ${h.step} failed ${h.failures}×: ${h.error}${retry > 0 ? ` — next try in ${retry}s` : ''}\n`);
+      for (const line of h.lastLines.slice(-3)) io.out(`      | ${line}\n`);
+    }
+  }
+  if (report.cost) {
+    const parts = report.cost.groups.filter((g) => g.slices > 0).map((g) => `${g.name} ${g.slices} × $${g.perSliceHour.toFixed(2)}`);
+    io.out(`\ncost: $${report.cost.perHour.toFixed(2)}/hour${parts.length > 0 ? ` (${parts.join(', ')})` : ''}\n`);
+  }
+}
+
+interface ClusterCost {
+  perHour: number;
+  groups: { name: string; slices: number; perSliceHour: number; perHour: number }[];
+}
+
+/**
+ * Cost per hour of the slices that exist (every state but terminated), priced by the controller's
+ * providers (GET /api/v1/config carries `cost_per_slice_hour` where a provider has
+ * `estimateCost`). Undefined when no group can be priced, or the controller predates the route.
+ */
+async function clusterCost(connection: ClusterConnection, autoscaler: AutoscalerStatus): Promise<ClusterCost | undefined> {
+  const { token } = connection;
+  const res = await fetch(`${connection.url}/api/v1/config`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch(() => undefined);
+  if (!res?.ok) return undefined;
+  const view = (await res.json()) as { groups?: { name: string; cost_per_slice_hour?: number }[] };
+  const prices = new Map((view.groups ?? []).flatMap((g) => (typeof g.cost_per_slice_hour === 'number' ? [[g.name, g.cost_per_slice_hour] as const] : [])));
+  if (prices.size === 0) return undefined;
+  const groups = autoscaler.groups.flatMap((g) => {
+    const price = prices.get(g.name);
+    if (price === undefined) return [];
+    const slices = g.slices.filter((s) => s.state !== 'terminated').length;
+    return [{ name: g.name, slices, perSliceHour: price, perHour: slices * price }];
+  });
+  return { perHour: groups.reduce((sum, g) => sum + g.perHour, 0), groups };
 }
 
 export async function explainAutoscaler(options: { file?: string; json: boolean }, io: CliIo): Promise<void> {
   const target = await resolveClusterTarget(options.file, io);
-  const { client } = await clusterClient(target);
-  const explanation = await client.autoscalerExplain<AutoscalerExplanation>();
+  const connection = await clusterClient(target);
+  const explanation = await connection.client.autoscalerExplain<AutoscalerExplanation>().finally(() => connection.close());
   if (options.json) {
     io.out(`${JSON.stringify(explanation, null, 2)}\n`);
     return;

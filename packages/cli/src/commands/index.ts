@@ -6,6 +6,8 @@ import { workerCommand } from './worker.js';
 import { controllerCommand } from './controller.js';
 import { jobCommands } from './job.js';
 import { clusterCommands } from './cluster.js';
+import { simulateCommand } from './simulate.js';
+import { dashboardCommand } from './dashboard.js';
 
 export type { CliCommandGroup } from './types.js';
 
@@ -15,6 +17,8 @@ export type { CliCommandGroup } from './types.js';
  */
 export const COMMAND_GROUPS: readonly CliCommandGroup[] = [
   clusterCommands,
+  simulateCommand,
+  dashboardCommand,
   configCommands,
   schemaCommand,
   providersCommand,

@@ -22,6 +22,9 @@ import { isAuthorized } from './auth.js';
 import { apiError, intParam, pageParams, readJson, sendError, sendJson } from './http-util.js';
 import { describeValidationError, validators } from './schemas.js';
 import type { ValidateFunction } from 'ajv';
+import type { DashboardRoutes } from '../dashboard/dashboard-routes.js';
+import type { LoginCodes } from '../dashboard/login-codes.js';
+import { jobTree, JOB_TREE_SORTS, type JobTreeSort } from '../dashboard/job-tree.js';
 
 export interface ApiDeps {
   state: ControllerState;
@@ -36,12 +39,25 @@ export interface ApiDeps {
   maxBodyBytes: number;
   /** Filled in once the cluster's autoscaler exists; absent on a controller without scale groups. */
   autoscaler: AutoscalerSlot;
+  /** The dashboard's static pages and its login route (absent: no dashboard). */
+  dashboard?: DashboardRoutes;
+  /** One-time dashboard login codes, minted by POST /api/v1/login-codes. */
+  loginCodes?: LoginCodes;
+  /** The resolved cluster config, secrets masked (GET /api/v1/config); filled by the composition root. */
+  config?: ConfigSlot;
+}
+
+/** What GET /api/v1/config shows: set once a cluster file's controller has loaded its config. */
+export interface ConfigSlot {
+  current?: unknown;
 }
 
 /** What the API shows of the autoscaler (GET /api/v1/autoscaler and /api/v1/autoscaler/explain). */
 export interface AutoscalerView {
   status(): unknown;
   explain(): unknown;
+  /** Failing hosts of the platforms that report them (GET /api/v1/hosts). */
+  hostReports?(): unknown[];
 }
 
 export interface AutoscalerSlot {
@@ -90,6 +106,7 @@ export class ApiServer {
       sendJson(res, 200, body);
       return;
     }
+    if (this.deps.dashboard?.handle(req, res, url)) return;
     if (!url.pathname.startsWith(`${API_PREFIX}/`)) throw apiError('notFound', `no route ${method} ${url.pathname}`);
     // Segments stay encoded until split, so a job name (`%2Fteam%2Frun`) is one segment.
     const parts = url.pathname.slice(API_PREFIX.length + 1).split('/').map(decodeSegment);
@@ -100,9 +117,12 @@ export class ApiServer {
       ? `${method} workers/register`
       : `${method} ${resource ?? ''}${id === undefined ? '' : '/:id'}${action === undefined ? '' : `/${action}`}`;
     if (parts.length > 3) throw apiError('notFound', `no route ${method} ${url.pathname}`);
-    const needsToken = method !== 'GET' || resource === 'bundles' || resource === 'logs';
-    if (needsToken && !isAuthorized(req.headers, this.deps.token)) {
-      throw apiError('unauthorized', 'missing or wrong token: send "Authorization: Bearer <token>" (the token is in the state dir file "token")');
+    // Every API route needs the token (header) or the dashboard's cookie; only /health is open.
+    if (!isAuthorized(req.headers, this.deps.token)) {
+      throw apiError(
+        'unauthorized',
+        'missing or wrong token: send "Authorization: Bearer <token>" (the token is in the state dir file "token"), or sign in to the dashboard with the link `iris dashboard` prints',
+      );
     }
     const { state } = this.deps;
     switch (key) {
@@ -196,6 +216,25 @@ export class ApiServer {
         sendJson(res, 200, page);
         return;
       }
+      case 'POST login-codes': {
+        await this.body(req, validators.empty, true);
+        if (!this.deps.loginCodes) throw apiError('notFound', 'this controller serves no dashboard');
+        const { code, expiresAtMs } = this.deps.loginCodes.mint();
+        sendJson(res, 201, { code, expires_at_ms: expiresAtMs, path: `/dashboard/login?code=${encodeURIComponent(code)}` });
+        return;
+      }
+      case 'GET config': {
+        const current = this.deps.config?.current;
+        if (current === undefined) throw apiError('notFound', 'this controller was started without a cluster file, so it has no config to show');
+        sendJson(res, 200, current);
+        return;
+      }
+      case 'GET job-tree':
+        sendJson(res, 200, this.jobTree(q));
+        return;
+      case 'GET hosts':
+        sendJson(res, 200, { items: this.deps.autoscaler.current?.hostReports?.() ?? [] });
+        return;
       default:
         throw apiError('notFound', `no route ${method} ${url.pathname}`);
     }
@@ -236,6 +275,26 @@ export class ApiServer {
     const page: Page<unknown> = { items: items.map(jobView) };
     if (more) page.next_cursor = String(items.at(-1)!.seq);
     return page;
+  }
+
+  private jobTree(q: URLSearchParams): ReturnType<typeof jobTree> {
+    const stateFilter = q.get('state') || undefined;
+    if (stateFilter !== undefined && !(JOB_STATES as readonly string[]).includes(stateFilter)) {
+      throw apiError('invalidRequest', `state must be one of ${JOB_STATES.join(', ')}`);
+    }
+    const sort = q.get('sort') ?? 'submitted';
+    if (!(JOB_TREE_SORTS as readonly string[]).includes(sort)) throw apiError('invalidRequest', `sort must be one of ${JOB_TREE_SORTS.join(', ')}`);
+    const order = q.get('order') ?? 'desc';
+    if (order !== 'asc' && order !== 'desc') throw apiError('invalidRequest', 'order must be asc or desc');
+    const name = q.get('name') ?? undefined;
+    return jobTree(this.deps.state.jobs.values(), {
+      ...(stateFilter === undefined ? {} : { state: stateFilter as JobState }),
+      ...(name === undefined ? {} : { name }),
+      sort: sort as JobTreeSort,
+      descending: order === 'desc',
+      offset: intParam(q, 'offset', 0),
+      limit: intParam(q, 'limit', 100, 1000) || 100,
+    });
   }
 
   private async reconcile(workerId: string, body: ReconcileRequest, res: ServerResponse): Promise<void> {

@@ -57,3 +57,4 @@ export { TaskModel } from './simulator/task-model.js';
 export type { SimJob, SimTaskState } from './simulator/task-model.js';
 export { findLeakedVms, findLostJobs } from './simulator/invariants.js';
 export { ShapeIndex } from './shape-index.js';
+export type { ShapeBucket } from './shape-index.js';

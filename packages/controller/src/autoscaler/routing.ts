@@ -74,13 +74,14 @@ export function routeDemand(
     return byVariant.get(`${entry.accelerator_type}|${entry.accelerator_variant}`) ?? [];
   };
 
-  const index = new ShapeIndex();
-  for (const entry of entries) index.add(entry);
+  const index = new ShapeIndex(entries);
 
   const demandByGroup = new Map<string, number>();
   const outcomes: ShapeOutcome[] = [];
   let unmetEntries = 0;
-  for (const { sample, ids } of index.buckets) {
+  for (let b = 0; b < index.buckets.length; b++) {
+    const { sample, count } = index.buckets[b]!;
+    const ids = (): readonly string[] => index.ids(b);
     const shape = demandShapeKey(sample);
     const matching: GroupView[] = [];
     const mismatches: UnmetReasonCode[] = [];
@@ -92,7 +93,7 @@ export function routeDemand(
     const routed: RoutedBatch[] = [];
     let next = 0;
     const take = (view: GroupView): void => {
-      const n = Math.min(ids.length - next, view.budget);
+      const n = Math.min(count - next, view.budget);
       if (n <= 0) return;
       routed.push(lazyBatch(view.group.name, ids, next, next + n));
       next += n;
@@ -104,9 +105,9 @@ export function routeDemand(
     for (const view of matching) if (!SKIPPED.has(view.state)) take(view);
 
     let unmet: UnmetBatch | undefined;
-    if (next < ids.length) {
+    if (next < count) {
       const from = next;
-      unmetEntries += ids.length - from;
+      unmetEntries += count - from;
       let reason: UnmetReason;
       if (matching.length === 0) {
         const code = closestMismatch(mismatches);
@@ -118,7 +119,7 @@ export function routeDemand(
       unmet = {
         reason,
         get entryIds() {
-          return ids.slice(from);
+          return ids().slice(from);
         },
       };
     }
@@ -134,11 +135,11 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /** Entry ids are copied out only when someone asks (explain, status), not on every evaluation. */
-function lazyBatch(group: string, ids: readonly string[], from: number, to: number): RoutedBatch {
+function lazyBatch(group: string, ids: () => readonly string[], from: number, to: number): RoutedBatch {
   return {
     group,
     get entryIds() {
-      return ids.slice(from, to);
+      return ids().slice(from, to);
     },
   };
 }

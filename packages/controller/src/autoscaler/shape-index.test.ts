@@ -8,7 +8,6 @@ function e(id: string, o: Partial<DemandEntry> = {}): DemandEntry {
 
 describe('ShapeIndex', () => {
   it('puts equal shapes together in first-seen order and separates every differing field', () => {
-    const idx = new ShapeIndex();
     const shared = [{ key: 'pool', op: 'eq' as const, value: 'a' }];
     const entries = [
       e('a1'),
@@ -24,15 +23,18 @@ describe('ShapeIndex', () => {
       e('j', { constraints: [{ key: 'pool', op: 'eq', value: 'b' }] }),
       e('k', { accelerator_variant: undefined }),
     ];
-    for (const x of entries) idx.add(x);
-    expect(idx.buckets.map((b) => b.ids)).toEqual([['a1', 'a2'], ['b'], ['c'], ['d'], ['f'], ['g'], ['h'], ['i', 'i2'], ['j'], ['k']]);
+    const idx = new ShapeIndex(entries);
+    expect(idx.buckets.map((_, b) => idx.ids(b))).toEqual([['a1', 'a2'], ['b'], ['c'], ['d'], ['f'], ['g'], ['h'], ['i', 'i2'], ['j'], ['k']]);
   });
 
   it('keeps hash collisions apart by comparing fields', () => {
-    const idx = new ShapeIndex();
     // cpu*31 + ram/2^20 collides: (1, 31 MiB) vs (2, 0 MiB).
-    idx.add(e('x', { resources: { cpu: 1, ram: 31 * 2 ** 20, disk: 0, accelerator_count: 0 } }));
-    idx.add(e('y', { resources: { cpu: 2, ram: 0, disk: 0, accelerator_count: 0 } }));
-    expect(idx.buckets.map((b) => b.ids)).toEqual([['x'], ['y']]);
+    const idx = new ShapeIndex([
+      e('x', { resources: { cpu: 1, ram: 31 * 2 ** 20, disk: 0, accelerator_count: 0 } }),
+      e('y', { resources: { cpu: 2, ram: 0, disk: 0, accelerator_count: 0 } }),
+      e('x2', { resources: { cpu: 1, ram: 31 * 2 ** 20, disk: 0, accelerator_count: 0 } }),
+    ]);
+    expect(idx.buckets.map((b) => b.count)).toEqual([2, 1]);
+    expect(idx.buckets.map((_, b) => idx.ids(b))).toEqual([['x', 'x2'], ['y']]);
   });
 });

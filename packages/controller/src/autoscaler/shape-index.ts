@@ -3,7 +3,8 @@ import type { DemandConstraint, DemandEntry } from './types.js';
 
 export interface ShapeBucket {
   readonly sample: DemandEntry;
-  readonly ids: string[];
+  /** Entries of this shape. */
+  count: number;
 }
 
 const constraintKeys = new WeakMap<readonly DemandConstraint[], string>();
@@ -45,13 +46,39 @@ function sameShape(a: DemandEntry, b: DemandEntry): boolean {
 /**
  * Groups entries by shape (everything routing looks at) in first-seen order. Keys are the
  * accelerator strings and a numeric hash, verified field by field: building a string key per
- * entry cost about ten times more at 100k entries.
+ * entry cost about ten times more at 100k entries. Membership is one typed array, so indexing
+ * allocates nothing per entry; entry ids are gathered only when someone asks for them.
  */
 export class ShapeIndex {
-  private readonly byAccelerator = new Map<AcceleratorType, Map<string | undefined, Map<number, ShapeBucket[]>>>();
   readonly buckets: ShapeBucket[] = [];
+  private readonly byAccelerator = new Map<AcceleratorType, Map<string | undefined, Map<number, number[]>>>();
+  private readonly membership: Uint32Array;
+  private idsCache: string[][] | undefined;
 
-  add(entry: DemandEntry): void {
+  private readonly entries: readonly DemandEntry[];
+
+  constructor(entries: readonly DemandEntry[]) {
+    // A snapshot: callers may reuse their array, and ids are gathered later, on demand.
+    this.entries = entries.slice();
+    this.membership = new Uint32Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const b = this.bucketOf(entries[i]!);
+      this.membership[i] = b;
+      this.buckets[b]!.count++;
+    }
+  }
+
+  /** Entry ids of bucket `b`, in queue order. */
+  ids(b: number): readonly string[] {
+    if (!this.idsCache) {
+      const cache: string[][] = this.buckets.map(() => []);
+      for (let i = 0; i < this.entries.length; i++) cache[this.membership[i]!]!.push(this.entries[i]!.id);
+      this.idsCache = cache;
+    }
+    return this.idsCache[b] ?? [];
+  }
+
+  private bucketOf(entry: DemandEntry): number {
     let byVariant = this.byAccelerator.get(entry.accelerator_type);
     if (!byVariant) {
       byVariant = new Map();
@@ -65,16 +92,12 @@ export class ShapeIndex {
     const hash = numericHash(entry);
     const chain = byHash.get(hash);
     if (chain) {
-      for (const bucket of chain) {
-        if (sameShape(bucket.sample, entry)) {
-          bucket.ids.push(entry.id);
-          return;
-        }
-      }
+      for (const b of chain) if (sameShape(this.buckets[b]!.sample, entry)) return b;
     }
-    const fresh: ShapeBucket = { sample: entry, ids: [entry.id] };
-    if (chain) chain.push(fresh);
-    else byHash.set(hash, [fresh]);
-    this.buckets.push(fresh);
+    const b = this.buckets.length;
+    this.buckets.push({ sample: entry, count: 0 });
+    if (chain) chain.push(b);
+    else byHash.set(hash, [b]);
+    return b;
   }
 }

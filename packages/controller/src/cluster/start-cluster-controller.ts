@@ -15,6 +15,7 @@ import { startController, type ControllerHandle, type StartControllerOptions } f
 import { SqliteSliceStore } from '../store/sqlite-slice-store.js';
 import { demandFromState, workerSnapshot } from './demand.js';
 import { createPlatforms } from './platforms.js';
+import { maskConfig } from '../dashboard/mask-config.js';
 
 export interface StartClusterControllerOptions extends StartControllerOptions {
   config: ClusterConfig;
@@ -96,7 +97,13 @@ export async function startClusterController(options: StartClusterControllerOpti
       orphanMinAgeMs: options.orphanMinAgeMs ?? DEFAULT_ORPHAN_MIN_AGE_MS,
       dryRun: options.orphanDryRun ?? false,
     });
-    handle.autoscaler.current = autoscaler;
+    handle.autoscaler.current = {
+      status: () => autoscaler.status(),
+      explain: () => autoscaler.explain(),
+      // Platforms with fixed hosts (manual) say which hosts fail and why: `iris status` shows it.
+      hostReports: () => platforms.all.flatMap((p) => (p.hostReports ? p.hostReports().map((r) => ({ provider: p.type, ...r })) : [])),
+    };
+    handle.config.current = configView(config, platforms.byGroup, options.clusterFile);
 
     // New pending work reaches the autoscaler at once; its interval is only the ceiling.
     const listener = handle.state.listener;
@@ -128,4 +135,26 @@ export async function startClusterController(options: StartClusterControllerOpti
     await handle.stop();
     throw err;
   }
+}
+
+/**
+ * GET /api/v1/config: the resolved config with secrets masked, each group's provider beside it and
+ * the price of one slice-hour where the group's provider can price it.
+ */
+function configView(config: ClusterConfig, byGroup: ReadonlyMap<string, Platform>, clusterFile: string | undefined): unknown {
+  const groups = Object.entries(config.scale_groups).map(([name, group]) => {
+    let costPerSliceHour: number | undefined;
+    try {
+      costPerSliceHour = byGroup.get(name)?.estimateCost?.(group, 1);
+    } catch {
+      costPerSliceHour = undefined; // pricing is informational; a provider that cannot price is not an error
+    }
+    return {
+      name,
+      provider_type: group.provider.type,
+      provider: maskConfig(group.provider),
+      ...(costPerSliceHour === undefined ? {} : { cost_per_slice_hour: costPerSliceHour }),
+    };
+  });
+  return { name: config.name, ...(clusterFile ? { cluster_file: clusterFile } : {}), groups, config: maskConfig(config) };
 }

@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { checkPackageDeps } from './check-package-deps.js';
 import { checkPlugin } from './check-plugin.js';
 import { PluginLoadError, type PluginFailure } from './plugin-errors.js';
 import { candidateNames, isPathSpec, resolvePackage, resolvePath, type ResolvedModule } from './resolve-package.js';
@@ -45,6 +46,9 @@ async function loadOne(spec: string, specIndex: number, options: LoadPluginsOpti
     const install = isPathSpec(spec) ? `check the path` : `install it (npm install ${candidateNames(spec)[0] === spec ? spec : `@iris/provider-${spec} or iris-provider-${spec}`}) next to the cluster file`;
     return [{ code: 'not_found', packageName: spec, specIndex, message: `plugin "${spec}" not found (tried ${tried.join('; ')}); ${install}` }];
   }
+  // Checked before importing: a plugin on a foreign tsyringe or outside its peer range must not run.
+  const installFailures = checkPackageDeps(found.packageName, found.location).map((f) => ({ ...f, specIndex }));
+  if (installFailures.length > 0) return installFailures;
   let module: { default?: unknown };
   try {
     module = (await import(pathToFileURL(found.entryFile).href)) as { default?: unknown };

@@ -11,7 +11,9 @@ export type PluginFailureCode =
   | 'duplicate_type'
   | 'schema_invalid'
   | 'schema_not_strict'
-  | 'register_failed';
+  | 'register_failed'
+  | 'tsyringe_copy'
+  | 'peer_range';
 
 /** One plugin that could not be used, named by package, with what to do about it. */
 export interface PluginFailure {

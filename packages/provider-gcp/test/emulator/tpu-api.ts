@@ -45,6 +45,12 @@ const HOSTS_BY_VARIANT: Record<string, number> = {
   'v6e-16': 4,
 };
 
+/** Told when a node's VMs come up or go away, so a test can play the VMs (see TpuVmPlayer). */
+export interface NodeLifecycleListener {
+  ready(node: EmulatedNode): void;
+  gone(node: EmulatedNode, why: 'deleted' | 'preempted'): void;
+}
+
 export const EMULATED_ACCELERATOR_TYPES = ['v4-8', 'v4-16', 'v4-32', 'v5litepod-4', 'v5litepod-16', 'v5litepod-32', 'v5p-8', 'v6e-8'];
 
 /** The TPU v2 REST API's nodes, operations and accelerator types, in memory. */
@@ -58,6 +64,7 @@ export class TpuApi {
   readonly racedCreates = new Set<string>();
   /** Every call as `METHOD path`, for assertions on which zones were touched. */
   readonly calls: string[] = [];
+  readonly listeners: NodeLifecycleListener[] = [];
 
   constructor(
     private readonly faults: FaultBook,
@@ -102,6 +109,7 @@ export class TpuApi {
       node.state = 'READY';
       const hosts = HOSTS_BY_VARIANT[acceleratorType] ?? 1;
       node.networkEndpoints = Array.from({ length: hosts }, () => ({ ipAddress: this.allocateIp(), port: 8470 }));
+      for (const l of this.listeners) l.ready(node);
       return { response: { '@type': 'type.googleapis.com/google.cloud.tpu.v2.Node', ...nodeJson(node) } };
     });
   }
@@ -120,7 +128,10 @@ export class TpuApi {
   deleteNode(name: string): Record<string, unknown> {
     const node = this.nodes.get(name);
     if (!node) throw notFound(name);
+    const wasRunning = node.state !== 'PREEMPTED';
     node.state = 'DELETING';
+    // The VMs shut down as the deletion starts; a preempted node's are already gone.
+    if (wasRunning) for (const l of this.listeners) l.gone(node, 'deleted');
     return this.startOperation(name.replace(/\/nodes\/[^/]+$/, ''), () => {
       this.nodes.delete(name);
       return { response: { '@type': 'type.googleapis.com/google.protobuf.Empty' } };
@@ -148,6 +159,7 @@ export class TpuApi {
     const node = [...this.nodes.values()].find((n) => n.name.endsWith(`/nodes/${nodeId}`));
     if (!node) throw new Error(`no emulated node ${nodeId}`);
     node.state = 'PREEMPTED';
+    for (const l of this.listeners) l.gone(node, 'preempted');
   }
 
   private startOperation(parent: string, finish: PendingOperation['finish']): Record<string, unknown> {

@@ -133,6 +133,14 @@ export class ManualControllerHost implements ControllerHost {
     );
   }
 
+  /** The token lives in the controller's state_dir on its host; read over SSH, never logged. */
+  async readToken(): Promise<string | undefined> {
+    const stateDir = await this.stateDir();
+    const res = await this.ctx.pool.runScript(targetOf(this.host), `cat ${JSON.stringify(`${stateDir}/token`)} 2>/dev/null`);
+    const token = res.stdout.trim();
+    return res.code === 0 && token !== '' ? token : undefined;
+  }
+
   async stop(): Promise<void> {
     const stateDir = await this.stateDir();
     const res = await this.ctx.pool.runScript(targetOf(this.host), daemonStopScript(this.spec(stateDir, '/', '')));

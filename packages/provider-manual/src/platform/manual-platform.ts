@@ -15,12 +15,12 @@ import {
   type VmInfo,
   type VmManager,
 } from '@iris/core';
-import type { ManualProviderConfig } from '../config-types.js';
+import type { ManualControllerConfig, ManualProviderConfig } from '../config-types.js';
 import { resolveManualHosts } from '../hosts.js';
 import { SshPool } from '../ssh/ssh-pool.js';
 import { HostHealth, type HostReport } from './host-reports.js';
 import { targetOf, type ManualContext } from './manual-context.js';
-import { ManualControllerHost } from './manual-controller-host.js';
+import { controllerSshHost, ManualControllerHost } from './manual-controller-host.js';
 import { describeManualSlice, ManualVmManager, terminateManualSlice } from './manual-vm-manager.js';
 import { ProgramShipper, programFromIrisCommand, type ManualProgram } from './program-shipper.js';
 import { ManualSliceRecords } from './slice-records.js';
@@ -45,11 +45,13 @@ export class ManualPlatform implements Platform {
   readonly type = 'manual';
   private readonly ctx: ManualContext;
   private readonly managers = new Map<string, ManualVmManager>();
+  private readonly agentSocket: string | undefined;
 
   constructor(config: ProviderConfig, deps: PlatformDeps, options: ManualPlatformOptions = {}) {
     const manual = config as unknown as ManualProviderConfig;
     const pollMs = Math.max(1, deps.timeouts.ssh_poll_interval);
     const agentSocket = options.agentSocket ?? process.env.SSH_AUTH_SOCK;
+    this.agentSocket = agentSocket;
     const pool = new SshPool({
       connectTimeoutMs: deps.ssh.connect_timeout,
       logger: deps.logger,
@@ -64,7 +66,8 @@ export class ManualPlatform implements Platform {
     this.ctx = {
       deps,
       config: manual,
-      hosts: resolveManualHosts(manual, deps.ssh),
+      // A `controller.provider` block names one host and no pool: that platform only runs the controller.
+      hosts: Array.isArray(manual.hosts) ? resolveManualHosts(manual, deps.ssh) : [],
       records: new ManualSliceRecords(join(root, 'slices')),
       health: new HostHealth(deps.clock, pollMs, Math.max(pollMs * 32, 60_000)),
       pool,
@@ -111,11 +114,20 @@ export class ManualPlatform implements Platform {
     await Promise.all(slices.map((s) => terminateManualSlice(this.ctx, s.sliceId)));
   }
 
+  /** Through the host that serves `address` when it is one of ours (the controller's host included), else the first host. */
   async tunnel(address: string): Promise<Tunnel> {
     const { host } = parseTunnelAddress(address);
-    const via = this.ctx.hosts.find((h) => h.host === host) ?? this.ctx.hosts[0];
+    const controller = (this.ctx.config as unknown as Partial<ManualControllerConfig>).host !== undefined
+      ? controllerSshHost(this.ctx.config as unknown as ManualControllerConfig, this.ctx)
+      : undefined;
+    const candidates = [...(controller ? [controller] : []), ...this.ctx.hosts];
+    const via = candidates.find((h) => h.host === host) ?? candidates[0];
     if (!via) throw new ProviderError('invalid_request', 'manual provider: no host to tunnel through', { provider: 'manual' });
-    return openSshTunnel(this.ctx.pool, targetOf(via), address);
+    return openSshTunnel(
+      targetOf(via),
+      { connectTimeoutMs: this.ctx.deps.ssh.connect_timeout, logger: this.ctx.deps.logger, ...(this.agentSocket ? { agentSocket: this.agentSocket } : {}) },
+      address,
+    );
   }
 
   controllerHost(controller: ControllerConfig): ControllerHost {

@@ -89,6 +89,23 @@ export class ManualVmManager implements VmManager {
     return { [LABEL_CLUSTER]: sanitizeLabelValue(this.ctx.deps.clusterName), [LABEL_GROUP]: sanitizeLabelValue(this.group) };
   }
 
+  /**
+   * What the group's workers advertise: the keys the autoscaler routes demand by (`scale-group`,
+   * `accelerator-*`, `preemptible`), so a job constrained to this group is placed on these workers.
+   */
+  private attributes(sliceId: string): Record<string, string> {
+    const g = this.groupConfig;
+    return {
+      ...g.attributes,
+      'scale-group': g.name,
+      'accelerator-type': g.accelerator_type,
+      'accelerator-variant': g.accelerator_variant,
+      preemptible: String(g.preemptible),
+      'iris-slice': sliceId,
+      'iris-group': this.group,
+    };
+  }
+
   private launchFor(request: CreateSliceRequest, sliceId: string): WorkerLaunch {
     const env = { ...this.ctx.deps.bootstrap.env, ...(request.bootstrap.container?.env ?? {}) };
     const controllerAddress = env.IRIS_CONTROLLER ?? this.ctx.deps.bootstrap.controller_address;
@@ -103,7 +120,7 @@ export class ManualVmManager implements VmManager {
     return {
       controllerAddress,
       env,
-      attributes: { ...this.groupConfig.attributes, 'iris-slice': sliceId, 'iris-group': this.group },
+      attributes: this.attributes(sliceId),
       cpu: res.cpu,
       memory: res.ram,
     };
@@ -238,7 +255,7 @@ export class ManualVmManager implements VmManager {
     const launch: WorkerLaunch = {
       controllerAddress,
       env: launchEnv,
-      attributes: { ...this.groupConfig.attributes, 'iris-slice': record.sliceId, 'iris-group': this.group },
+      attributes: this.attributes(record.sliceId),
       cpu: res.cpu,
       memory: res.ram,
     };

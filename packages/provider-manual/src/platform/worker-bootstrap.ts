@@ -70,7 +70,14 @@ export async function bootstrapWorker(
   vm.workerDir = `${root}/${vm.vmId}`;
   onPhase('program');
   const bundle = await step('program', () => ctx.shipper.ensure(target, `${root}/programs`));
-  const script = daemonStartScript(spec(ctx, vm, vm.workerDir, `${root}/programs/${bundle.hash}`, bundle.entry, launch));
+  // The worker registers with the host's address (IRIS_VM_ADDRESS) and says which host it is on, so
+  // the controller, `iris status` and constraints can tell the lab machines apart.
+  const onHost: WorkerLaunch = {
+    ...launch,
+    env: { ...launch.env, IRIS_VM_ADDRESS: host.host },
+    attributes: { ...launch.attributes, 'iris-host': host.entry },
+  };
+  const script = daemonStartScript(spec(ctx, vm, vm.workerDir, `${root}/programs/${bundle.hash}`, bundle.entry, onHost));
   const res = await step('start', () =>
     ctx.pool.runScript(target, script, {
       timeoutMs: ctx.deps.timeouts.boot,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Client, type ConnectConfig } from 'ssh2';
 import { ProviderError, type Logger } from '@iris/core';
@@ -22,6 +23,11 @@ export interface SshConnectOptions {
   /** `SSH_AUTH_SOCK`, when an agent should be offered. */
   agentSocket?: string;
   logger: Logger;
+  /**
+   * Neither the socket nor a keepalive timer keeps the process alive: for a CLI's tunnel, which
+   * must live exactly as long as the command's requests do.
+   */
+  unref?: boolean;
 }
 
 export interface ExecOptions {
@@ -61,6 +67,12 @@ function loadKey(target: SshTarget, agent: string | undefined): Buffer | undefin
   }
 }
 
+function unrefSocket(target: SshTarget): Socket {
+  const sock = connect({ host: target.host, port: target.port });
+  sock.unref();
+  return sock;
+}
+
 /** An open SSH connection to one host (ssh2). Reused for many commands; see SshPool. */
 export class SshConnection {
   private closedFlag = false;
@@ -98,8 +110,9 @@ export class SshConnection {
         port: target.port,
         username: target.user,
         readyTimeout: options.connectTimeoutMs,
-        keepaliveInterval: 15_000,
+        keepaliveInterval: options.unref ? 0 : 15_000,
         keepaliveCountMax: 4,
+        ...(options.unref ? { sock: unrefSocket(target) } : {}),
         hostVerifier: (key: Buffer): boolean => {
           const verdict = verifyHostKey(target.hostKey, target, key);
           if (!verdict.ok) refused = verdict;

@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SystemClock, silentLogger, type PlatformDeps } from '@iris/core';
+import { platformFromPlugin, runProviderConformance } from '@iris/provider-testkit';
+import helloProvider, { HELLO_STATE_MAP, mapHelloState } from '../src/index.js';
+import { helloGroup, workerBootstrap } from './hello-fixture.js';
+
+// Real processes: the fixture stands in for the `iris` program and idles like a worker.
+const fakeIris = fileURLToPath(new URL('./fixtures/fake-iris.mjs', import.meta.url));
+
+runProviderConformance({
+  plugin: helloProvider,
+  sampleConfig: { type: 'hello', greeting: 'bonjour' },
+  stateTable: HELLO_STATE_MAP,
+  mapState: mapHelloState,
+  backend: async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'hello-conformance-'));
+    const deps: PlatformDeps = {
+      clusterName: 'conformance',
+      bootstrap: { worker_port: 0, cache_dir: stateDir, env: {} },
+      timeouts: { boot: 60_000, init: 60_000, ssh_poll_interval: 1_000 },
+      ssh: { user: 'root', port: 22, connect_timeout: 10_000 },
+      clock: new SystemClock(),
+      logger: silentLogger,
+      stateDir,
+      irisCommand: [process.execPath, fakeIris],
+    };
+    return {
+      createPlatform: () => platformFromPlugin(helloProvider, { type: 'hello', greeting: 'hello' }, deps),
+      group: helloGroup(2),
+      bootstrap: workerBootstrap,
+      // No controller address anywhere: a worker could never register, so the create is refused.
+      refuseCreate: () => ({ request: { bootstrap: { role: 'worker', labels: {}, providerOverrides: {} } }, kinds: ['invalid_request'] }),
+      cleanup: async () => rmSync(stateDir, { recursive: true, force: true }),
+    };
+  },
+});

@@ -1,0 +1,218 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runIris } from '../run-iris.js';
+
+/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). Tests never download a browser. */
+const CHROMIUM = '/usr/bin/chromium';
+/** Git-ignored; the README's docs/dashboard.png is copied from here by hand. */
+const SCREENSHOTS = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
+const WAIT_MS = 60_000;
+
+function processesMentioning(needle: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) out.push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
+describe('the dashboard in a browser, against a real local cluster', () => {
+  let dir: string;
+  let file: string;
+  let stateDir: string;
+  let env: Record<string, string>;
+  let controllerUrl: string;
+  let context: BrowserContext;
+  let page: Page;
+
+  const iris = async (...args: string[]) => {
+    const run = await runIris(args, { env, cwd: dir });
+    expect(run.code, `iris ${args.join(' ')}\n${run.stdout}\n${run.stderr}`).toBe(0);
+    return run;
+  };
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)`);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'iris-dash-'));
+    stateDir = join(dir, 'state');
+    file = join(dir, 'cluster.yaml');
+    writeFileSync(
+      file,
+      `name: dash-${process.pid}
+controller:
+  provider: { type: local, port: 0 }
+  state_dir: ${stateDir}
+  worker_timeout: 10s
+defaults:
+  bootstrap:
+    env: { DASH_SECRET: hunter2-not-shown }
+  autoscaler:
+    evaluation_interval: 500ms
+    requesting_timeout: 30s
+    scale_up_delay: 0s
+    scale_down_delay: 5m
+    startup_grace: 60s
+    heartbeat_grace: 30s
+scale_groups:
+  cpu:
+    provider: { type: local }
+    accelerator_type: cpu
+    accelerator_variant: cpu
+    slice_size: 1
+    resources: { cpu: 2, ram: 1GB, disk: 1GB }
+    min_slices: 0
+    max_slices: 2
+`,
+    );
+    writeFileSync(join(dir, 'ok.sh'), 'echo "hello from the dashboard test"\nsleep 1\necho "task $IRIS_TASK_INDEX finished"\n');
+    writeFileSync(join(dir, 'bad.sh'), 'echo "about to fail" >&2\nexit 3\n');
+    env = { HOME: dir };
+    const start = await iris('start', '-c', file, '--detach');
+    controllerUrl = /controller at (http:\/\/127\.0\.0\.1:\d+)/.exec(start.stdout)![1]!;
+    // A new, empty profile: persistent-context is how playwright takes a user data dir.
+    context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      viewport: { width: 1440, height: 900 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await runIris(['stop', '-c', file], { env, cwd: dir });
+    for (const pid of processesMentioning(stateDir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('refuses API requests without the token, and the page asks the user to sign in', async () => {
+    const res = await fetch(`${controllerUrl}/api/v1/jobs`);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { code: string }).code).toBe('IRIS_API_UNAUTHORIZED');
+    await page.goto(`${controllerUrl}/dashboard/`);
+    await page.locator('#signin').waitFor({ timeout: WAIT_MS });
+    expect(await page.locator('#signin').textContent()).toContain('iris dashboard -c CLUSTER_FILE');
+    await shot('sign-in');
+  });
+
+  it('signs in with the one-time link `iris dashboard` prints', async () => {
+    const run = await iris('dashboard', '-c', file);
+    const link = run.stdout.trim();
+    expect(link).toMatch(new RegExp(`^${controllerUrl}/dashboard/login\\?code=[A-Za-z0-9_-]+$`));
+    expect(run.stdout + run.stderr).not.toContain(readFileSync(join(stateDir, 'token'), 'utf8').trim());
+    await page.goto(link);
+    expect(new URL(page.url()).pathname).toBe('/dashboard/');
+    const cookie = (await context.cookies()).find((c) => c.name === 'iris_token')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.locator('.big').first().waitFor();
+    // A used link does not sign anyone in again.
+    const again = await fetch(link, { redirect: 'manual' });
+    expect(again.status).toBe(401);
+  });
+
+  it('shows a job appear and succeed, with its logs', async () => {
+    await iris('job', 'run', '-c', file, '--name', '/dash/ok', '--cpu', '1', '--memory', '100MB', '--detach', '--', 'sh', 'ok.sh');
+    await page.goto(`${controllerUrl}/dashboard/#/jobs`);
+    const row = page.locator('tr[data-job="/dash/ok"]');
+    await row.waitFor({ timeout: WAIT_MS });
+    await row.locator('.badge', { hasText: 'SUCCEEDED' }).waitFor({ timeout: 120_000 });
+    await shot('jobs');
+    await row.getByRole('link', { name: '/dash/ok' }).click();
+    await page.getByRole('heading', { name: 'Job /dash/ok' }).waitFor();
+    await page.locator('#job-logs', { hasText: 'hello from the dashboard test' }).waitFor({ timeout: WAIT_MS });
+    await page.locator('#job-logs', { hasText: 'task 0 finished' }).waitFor({ timeout: WAIT_MS });
+    await page.locator('#tasks-table tr.attempt').first().waitFor();
+    // Search filters the lines and says how many match.
+    await page.locator('#logs-search').fill('hello');
+    expect(await page.locator('#job-logs div').count()).toBe(1);
+    await page.locator('#logs-search').fill('');
+    await shot('job');
+  });
+
+  it('shows why a failing job failed', async () => {
+    await iris('job', 'run', '-c', file, '--name', '/dash/bad', '--detach', '--', 'sh', 'bad.sh');
+    await page.goto(`${controllerUrl}/dashboard/#/job/${encodeURIComponent('/dash/bad')}`);
+    await page.locator('#job-summary .badge', { hasText: 'FAILED' }).waitFor({ timeout: 120_000 });
+    const error = (await page.locator('#job-error').textContent()) ?? '';
+    expect(error).toMatch(/3/);
+    await page.locator('#tasks-table td.error-text').first().waitFor();
+    await page.locator('#job-logs', { hasText: 'about to fail' }).waitFor({ timeout: WAIT_MS });
+    await shot('job-failed');
+    await page.goto(`${controllerUrl}/dashboard/#/jobs?state=FAILED`);
+    await page.locator('tr[data-job="/dash/bad"]').waitFor({ timeout: WAIT_MS });
+    expect(await page.locator('tr[data-job="/dash/ok"]').count()).toBe(0);
+  });
+
+  it('shows the group scaling up with its reason, its slices and VMs', async () => {
+    await page.goto(`${controllerUrl}/dashboard/#/autoscaler`);
+    const group = page.locator('[data-group="cpu"]');
+    await group.waitFor({ timeout: WAIT_MS });
+    const scaleUp = page.locator('table.actions tr', { has: page.locator('.badge', { hasText: /^scale up$/ }) }).first();
+    await scaleUp.waitFor({ timeout: WAIT_MS });
+    const text = (await scaleUp.textContent()) ?? '';
+    expect(text).toContain('cpu');
+    // The reason names the demand that caused it.
+    expect(text.replace(/.*scale up/, '').length).toBeGreaterThan(10);
+    await group.locator('td.mono').first().waitFor();
+    await shot('autoscaler');
+  });
+
+  it('shows workers, the overview and the cluster file with secrets masked', async () => {
+    await page.goto(`${controllerUrl}/dashboard/#/workers`);
+    await page.locator('#workers-table tr[data-worker]').first().waitFor({ timeout: WAIT_MS });
+    expect(await page.locator('#workers-table').textContent()).toContain('cpu');
+    await shot('workers');
+    await page.goto(`${controllerUrl}/dashboard/#/overview`);
+    await page.locator('#job-states', { hasText: 'SUCCEEDED' }).waitFor({ timeout: WAIT_MS });
+    await shot('overview');
+    await page.goto(`${controllerUrl}/dashboard/#/config`);
+    const config = page.locator('#config-json');
+    await config.waitFor({ timeout: WAIT_MS });
+    const text = (await config.textContent()) ?? '';
+    expect(text).toContain('DASH_SECRET');
+    expect(text).not.toContain('hunter2');
+    expect(text).toContain('••••••');
+    await shot('config');
+  });
+
+  it('can be driven from the keyboard: the navigation links take focus in order', async () => {
+    await page.goto(`${controllerUrl}/dashboard/#/overview`);
+    // A fresh load: focus starts at the top of the document, not in a previously focused view.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.locator(':focus').textContent()).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await page.locator(':focus').textContent()).toBe('Overview');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+  });
+});

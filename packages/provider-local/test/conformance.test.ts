@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SystemClock, silentLogger, type PlatformDeps } from '@iris/core';
+import { platformFromPlugin, runProviderConformance } from '@iris/provider-testkit';
+import localProvider, { LOCAL_STATE_MAP, mapLocalState } from '../src/index.js';
+
+// Real worker processes, started through a stand-in `iris` command that idles like a worker.
+const fakeIris = fileURLToPath(new URL('./fixtures/fake-iris.mjs', import.meta.url));
+
+runProviderConformance({
+  plugin: localProvider,
+  sampleConfig: { type: 'local', work_dir: '/tmp/iris-workers' },
+  sampleControllerConfig: { type: 'local', port: 0 },
+  stateTable: LOCAL_STATE_MAP,
+  mapState: mapLocalState,
+  backend: async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'iris-local-conformance-'));
+    const deps: PlatformDeps = {
+      clusterName: 'conformance',
+      bootstrap: { worker_port: 0, cache_dir: stateDir, env: {} },
+      timeouts: { boot: 300_000, init: 600_000, ssh_poll_interval: 5_000 },
+      ssh: { user: 'root', port: 22, connect_timeout: 30_000 },
+      clock: new SystemClock(),
+      logger: silentLogger,
+      stateDir,
+      irisCommand: [process.execPath, fakeIris],
+    };
+    return {
+      createPlatform: () => platformFromPlugin(localProvider, { type: 'local' }, deps),
+      group: {
+        name: 'cpu',
+        provider: { type: 'local' },
+        accelerator_type: 'cpu',
+        accelerator_variant: 'cpu',
+        slice_size: 2,
+        resources: { cpu: 1, ram: 1e9, disk: 1e9, gpu_count: 0, tpu_count: 0 },
+        preemptible: false,
+        min_slices: 0,
+        max_slices: 4,
+        priority: 100,
+        attributes: {},
+      },
+      bootstrap: {
+        role: 'worker',
+        labels: {},
+        providerOverrides: {},
+        container: { image: '', entrypoint: [], ports: {}, env: { IRIS_CONTROLLER: 'http://127.0.0.1:1', IRIS_TOKEN: 'conformance' } },
+      },
+      // Without a controller address a worker could never register: the provider refuses up front.
+      refuseCreate: () => ({ request: { bootstrap: { role: 'worker', labels: {}, providerOverrides: {} } }, kinds: ['invalid_request'] }),
+      cleanup: async () => rmSync(stateDir, { recursive: true, force: true }),
+    };
+  },
+});

@@ -1,0 +1,3 @@
+import { defineIrisVitestConfig } from '../../vitest.shared.js';
+
+export default defineIrisVitestConfig(import.meta.dirname);
