@@ -94,10 +94,8 @@ afterAll(async () => {
       /* gone */
     }
   }
-  const t = Date.now();
   await sshd.stop();
   rmSync(dir, { recursive: true, force: true });
-  console.log(`teardown ${Date.now() - t} ms`);
 }, 90_000);
 
 async function statusOf(file: string, env: Record<string, string>): Promise<StatusJson> {
