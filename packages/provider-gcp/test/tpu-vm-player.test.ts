@@ -21,7 +21,7 @@ describe('a node created by the platform boots its hosts from its own startup sc
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'iris-gcp-player-'));
     const entrypoint = join(dir, 'entrypoint.sh');
-    writeFileSync(entrypoint, '#!/bin/sh\n{ printf "%s\\n" "$@"; echo ---; env | sort; } > "$HOME/seen"\nexec sleep 600\n');
+    writeFileSync(entrypoint, '#!/bin/sh\n{ printf "%s\\n" "$@"; echo ---; env | sort; } > "$HOME/seen.part"\nmv "$HOME/seen.part" "$HOME/seen"\nexec sleep 600\n');
     chmodSync(entrypoint, 0o755);
     let endpoint: string;
     ({ emulator, endpoint } = await startEmulator());
@@ -60,7 +60,7 @@ describe('a node created by the platform boots its hosts from its own startup sc
     });
     expect(await player.startupExits(slice.sliceId)).toEqual([0, 0, 0, 0]);
     for (const [i, vm] of slice.vms.entries()) {
-      for (let tries = 0; !existsSync(join(dir, 'vms', vm.vmId, 'seen')) && tries < 100; tries++) await new Promise((r) => setTimeout(r, 50));
+      for (let tries = 0; !existsSync(join(dir, 'vms', vm.vmId, 'seen')) && tries < 200; tries++) await new Promise((r) => setTimeout(r, 50));
       const { argv, env } = seen(vm.vmId);
       expect(argv).toEqual(['worker', '--controller', 'http://10.0.0.9:10000', '--worker-id', vm.vmId, '--work-dir', join(dir, 'vms', vm.vmId, 'work')]);
       expect(env).toMatchObject({
@@ -79,7 +79,7 @@ describe('a node created by the platform boots its hosts from its own startup sc
     expect(player.liveWorkers().sort()).toEqual(slice.vms.map((v) => v.vmId).sort());
 
     emulator.tpu.preempt(slice.sliceId);
-    for (let tries = 0; player.liveWorkers().length > 0 && tries < 100; tries++) await new Promise((r) => setTimeout(r, 50));
+    for (let tries = 0; player.liveWorkers().length > 0 && tries < 200; tries++) await new Promise((r) => setTimeout(r, 50));
     expect(player.liveWorkers()).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { SystemClock, silentLogger, type PlatformDeps, type ScaleGroupConfig } from '@iris/core';
 import { runProviderConformance } from '@iris/provider-testkit';
 import manualProvider, { MANUAL_STATE_MAP, ManualPlatform, mapManualState, type ManualProviderConfig } from '../src/index.js';
-import { SshdHarness } from './sshd-harness.js';
+import { SshdHarness, killProcessesMentioning } from './sshd-harness.js';
 
 // Real OpenSSH servers on loopback addresses, each a "host"; the worker is a stand-in iris program.
 const HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
@@ -58,7 +58,7 @@ runProviderConformance({
       stateDir,
     };
     return {
-      createPlatform: () => new ManualPlatform(config as never, deps, { program, settleSeconds: 0.3, stopGraceSeconds: 2 }),
+      createPlatform: () => new ManualPlatform(config as never, deps, { program, programCache: join(stateDir, 'programs'), settleSeconds: 0.3, stopGraceSeconds: 2 }),
       group: group(2),
       bootstrap: {
         role: 'worker',
@@ -69,6 +69,8 @@ runProviderConformance({
       // Three hosts cannot make a slice of four: the provider reports a stockout, as a cloud would.
       refuseCreate: () => ({ group: group(4), kinds: ['capacity'] }),
       cleanup: async () => {
+        // Workers outlive their SSH sessions by design: reap whatever the checks left running.
+        await killProcessesMentioning(workerDir);
         await sshd.stop();
         rmSync(stateDir, { recursive: true, force: true });
         rmSync(workerDir, { recursive: true, force: true });

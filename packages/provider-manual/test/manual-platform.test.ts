@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,8 @@ import { LABEL_CLUSTER, SystemClock, silentLogger, type PlatformDeps, type Scale
 import type { ManualProviderConfig } from '../src/config-types.js';
 import { ManualPlatform } from '../src/platform/manual-platform.js';
 import { MANUAL_STATE_MAP, mapManualState } from '../src/platform/manual-state-map.js';
-import { SshdHarness } from './sshd-harness.js';
+import { SshdHarness, killProcessesMentioning, processesMentioning } from './sshd-harness.js';
+import { sha256Fingerprint } from '../src/ssh/host-key.js';
 
 const sshd = new SshdHarness();
 const HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
@@ -68,7 +69,7 @@ describe('ManualPlatform against real sshd hosts', () => {
   let deps: PlatformDeps;
   const platforms: ManualPlatform[] = [];
 
-  function config(hosts = HOSTS): ManualProviderConfig {
+  function config(hosts = HOSTS, overrides: Partial<ManualProviderConfig> = {}): ManualProviderConfig {
     return {
       type: 'manual',
       hosts: hosts.map((h) => `${h}:${sshd.host(h).port}`),
@@ -78,11 +79,17 @@ describe('ManualPlatform against real sshd hosts', () => {
       known_hosts_file: sshd.knownHosts,
       insecure_skip_host_key_check: false,
       worker_dir: workerDir,
+      ...overrides,
     };
   }
 
-  function platform(hosts = HOSTS): ManualPlatform {
-    const p = new ManualPlatform(config(hosts) as never, deps, { program, settleSeconds: 0.3, stopGraceSeconds: 2 });
+  function platform(hosts = HOSTS, overrides: Partial<ManualProviderConfig> = {}, settleSeconds = 0.3): ManualPlatform {
+    const p = new ManualPlatform(config(hosts, overrides) as never, deps, {
+      program,
+      programCache: join(stateDir, 'programs'),
+      settleSeconds,
+      stopGraceSeconds: 2,
+    });
     platforms.push(p);
     return p;
   }
@@ -109,6 +116,7 @@ describe('ManualPlatform against real sshd hosts', () => {
       for (const s of await m.listSlices()) await m.terminateSlice(s.sliceId).catch(() => undefined);
     }
     for (const p of platforms.splice(0)) await p.close();
+    await killProcessesMentioning(workerDir);
     rmSync(stateDir, { recursive: true, force: true });
     rmSync(workerDir, { recursive: true, force: true });
   });
@@ -205,6 +213,72 @@ describe('ManualPlatform against real sshd hosts', () => {
     await sshd.startHost(HOSTS[0]!);
     await until(async () => (await p.vmManager(group('gpu', 1)).listSlices())[0]?.state === 'ready', 'the retried host');
     expect(p.hostReports().filter((r) => r.host.startsWith(HOSTS[0]!))).toEqual([]);
+  });
+
+  it('refuses a host whose host key changed, naming both fingerprints, gives it up and serves the others', async () => {
+    // known_hosts lists the first host with the second host's key: what a reinstalled machine (or
+    // an interception) looks like from here.
+    const badKnownHosts = join(stateDir, 'known_hosts');
+    const lines = readFileSync(sshd.knownHosts, 'utf8').trim().split('\n');
+    const [first, second] = [HOSTS[0]!, HOSTS[1]!].map((h) => `[${h}]:${sshd.host(h).port}`);
+    const swapped = lines.map((l) => (l.startsWith(`${first} `) ? `${first} ${sshd.host(HOSTS[1]!).hostKeyPub}` : l));
+    writeFileSync(badKnownHosts, swapped.join('\n') + '\n');
+    const p = platform([HOSTS[0]!, HOSTS[1]!], { known_hosts_file: badKnownHosts });
+    const bad = await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'bad-key', labels: {}, bootstrap });
+    expect(bad.vms[0]?.address).toBe(HOSTS[0]);
+    const good = await p.vmManager(group('pair', 1)).createSlice({ requestId: 'good', labels: {}, bootstrap });
+    expect(good.vms[0]?.address).toBe(HOSTS[1]);
+    await p.settled();
+
+    const report = p.hostReports().find((r) => r.host === first);
+    expect(report?.step).toBe('connect');
+    expect(report?.failures).toBe(1); // given up at once: retrying cannot fix a host key
+    const presented = sha256Fingerprint(Buffer.from(sshd.host(HOSTS[0]!).hostKeyPub.split(' ')[1]!, 'base64'));
+    const expected = sha256Fingerprint(Buffer.from(sshd.host(HOSTS[1]!).hostKeyPub.split(' ')[1]!, 'base64'));
+    expect(report?.error).toContain(`expected ${expected}`);
+    expect(report?.error).toContain(`presented ${presented}`);
+    const [badSlice] = await p.vmManager(group('gpu', 1)).listSlices();
+    expect(badSlice?.state).toBe('failed');
+    expect((await p.vmManager(group('pair', 1)).listSlices())[0]?.state).toBe('ready');
+    // The host sits out its backoff: a new slice does not pick it.
+    await p.vmManager(group('gpu', 1)).terminateSlice(bad.sliceId);
+    await expect(p.vmManager(group('gpu', 1)).createSlice({ requestId: 'again', labels: {}, bootstrap })).rejects.toMatchObject({
+      kind: 'capacity',
+      message: expect.stringContaining('in backoff after failures'),
+    });
+  });
+
+  it('reports a host that refuses our key and gives it up without retrying', async () => {
+    const p = platform([HOSTS[2]!], { ssh_key_file: sshd.refusedKey });
+    const slice = await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'refused', labels: {}, bootstrap });
+    await p.settled();
+    const [report] = p.hostReports();
+    expect(report).toMatchObject({ host: `${HOSTS[2]}:${sshd.host(HOSTS[2]!).port}`, step: 'connect', failures: 1 });
+    expect(report?.error).toMatch(/refused our key.*authorized_keys/);
+    expect(report?.error).not.toContain(readFileSync(sshd.refusedKey, 'utf8').split('\n')[1]!); // no key material
+    expect((await p.vmManager(group('gpu', 1)).listSlices())[0]).toMatchObject({ sliceId: slice.sliceId, state: 'failed' });
+  });
+
+  it('recovers a host whose sshd stops mid-bootstrap: reported at the step it was in, retried, one worker in the end', async () => {
+    // A settle time long enough to stop sshd while the start script runs.
+    const p = platform([HOSTS[0]!], {}, 2);
+    const manager = p.vmManager(group('gpu', 1));
+    const slice = await manager.createSlice({ requestId: 'mid', labels: {}, bootstrap });
+    await until(async () => (await manager.listSlices())[0]?.vms[0]?.initPhase === 'start' || undefined, 'the start step', 30_000);
+    await sshd.stopHost(HOSTS[0]!);
+    const report = await until(() => p.hostReports()[0], 'the host report');
+    expect(report.step).toBe('start');
+    expect(report.error).toMatch(/dropped|ECONNREFUSED|ECONNRESET/);
+    expect((await manager.listSlices())[0]?.vms[0]?.rawState).toBe('retrying');
+    await sshd.startHost(HOSTS[0]!);
+    await p.settled();
+    const [after] = await manager.listSlices();
+    expect(after?.state).toBe('ready');
+    expect(p.hostReports()).toEqual([]);
+    // The worker the interrupted script had started was adopted, not doubled.
+    const vmId = slice.vms[0]!.vmId;
+    expect(processesMentioning(vmId)).toEqual([workerPid(vmId)]);
+    expect(pidAlive(workerPid(vmId))).toBe(true);
   });
 
   it('forwards a local port to an HTTP server on a host (tunnel)', async () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IrisClient, IrisError, type PlatformHostReport, type Tunnel } from '@iris/core';
+import { IrisClient, IrisError, hasErrorCode, type PlatformHostReport, type Tunnel } from '@iris/core';
 import type { AutoscalerAction, AutoscalerExplanation, AutoscalerStatus } from '@iris/controller';
 import { createPlatforms } from '@iris/controller';
 import type { CliIo } from '../context.js';
@@ -137,9 +137,25 @@ export async function startCluster(options: { file?: string; detach: boolean }, 
 export async function stopCluster(options: { file?: string }, io: CliIo): Promise<void> {
   const target = await resolveClusterTarget(options.file, io);
   const { config, registry } = target.cluster;
+  // A running controller removes what it owns first, with its own platforms: only it can reach
+  // state that lives beside it (a controller on a lab host keeps the manual slices' records there).
+  let byController = 0;
+  try {
+    const connection = await clusterClient(target);
+    try {
+      progress(io, `asking the controller of cluster "${config.name}" to terminate every slice…`);
+      const answer = await connection.client.autoscalerTerminateAll();
+      byController = answer.slices + answer.orphans;
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    // Not running, or without an autoscaler: the sweep below still removes every slice we can list.
+    if (!hasErrorCode(err, CONTROLLER_NOT_RUNNING)) progress(io, `the controller could not terminate the slices (${(err as Error).message}); sweeping from here`);
+  }
   const { platform: controllerPlatform, host } = await controllerHostOf(target);
   progress(io, `stopping the controller of cluster "${config.name}"…`);
-  // The controller goes first, so it cannot create a slice while we remove them.
+  // The controller goes before the sweep, so it cannot create a slice while we remove them.
   await host.stop().finally(() => controllerPlatform.close?.());
   const platforms = await createPlatforms(config, registry, target.deps);
   const removed: string[] = [];
@@ -168,7 +184,7 @@ export async function stopCluster(options: { file?: string }, io: CliIo): Promis
     }),
   );
   await Promise.all(platforms.all.map((p) => p.close?.()));
-  io.out(`cluster "${config.name}" stopped: controller down, ${removed.length} slice(s) terminated\n`);
+  io.out(`cluster "${config.name}" stopped: controller down, ${byController + removed.length} slice(s) or VM(s) terminated\n`);
   if (failures.length > 0) {
     throw new IrisError('IRIS_STOP_INCOMPLETE', `some slices could not be terminated (run iris stop again):\n  ${failures.join('\n  ')}`);
   }

@@ -58,6 +58,8 @@ export interface AutoscalerView {
   explain(): unknown;
   /** Failing hosts of the platforms that report them (GET /api/v1/hosts). */
   hostReports?(): unknown[];
+  /** Stops scaling and terminates every slice and labelled VM the cluster owns (`iris stop`). */
+  terminateAll?(): Promise<{ slices: number; orphans: number }>;
 }
 
 export interface AutoscalerSlot {
@@ -172,6 +174,13 @@ export class ApiServer {
         if (id === undefined) sendJson(res, 200, view.status());
         else if (id === 'explain') sendJson(res, 200, view.explain());
         else throw apiError('notFound', `no route ${method} ${url.pathname}`);
+        return;
+      }
+      case 'POST autoscaler/:id': {
+        await this.body(req, validators.empty, true);
+        const view = this.deps.autoscaler.current;
+        if (id !== 'terminate-all' || !view?.terminateAll) throw apiError('notFound', `no route ${method} ${url.pathname}`);
+        sendJson(res, 200, await view.terminateAll());
         return;
       }
       case 'GET workers': {

@@ -100,6 +100,13 @@ export async function startClusterController(options: StartClusterControllerOpti
     handle.autoscaler.current = {
       status: () => autoscaler.status(),
       explain: () => autoscaler.explain(),
+      // The controller removes what it owns with its own platforms: only it can reach a remote
+      // provider's state (a controller on a lab host keeps the manual slices' records there).
+      terminateAll: async () => {
+        const slices = autoscaler.status().groups.reduce((n, g) => n + g.counts.total, 0);
+        const orphans = await autoscaler.terminateAll();
+        return { slices, orphans: orphans.filter((o) => o.outcome === 'terminated').length };
+      },
       // Platforms with fixed hosts (manual) say which hosts fail and why: `iris status` shows it.
       hostReports: () => platforms.all.flatMap((p) => (p.hostReports ? p.hostReports().map((r) => ({ provider: p.type, ...r })) : [])),
     };

@@ -168,6 +168,14 @@ export class IrisClient {
     return this.json('GET', '/autoscaler');
   }
 
+  /**
+   * Stops the autoscaler and terminates every slice and labelled VM the cluster owns (`iris stop`);
+   * resolves with how many slices (and unaccounted-for labelled VMs) it terminated.
+   */
+  autoscalerTerminateAll(): Promise<{ slices: number; orphans: number }> {
+    return this.json('POST', '/autoscaler/terminate-all', {});
+  }
+
   /** Why each group is at its size and why each pending demand entry waits (`AutoscalerExplanation`). */
   autoscalerExplain<T = Record<string, unknown>>(): Promise<T> {
     return this.json('GET', '/autoscaler/explain');

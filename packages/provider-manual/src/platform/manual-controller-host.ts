@@ -13,7 +13,7 @@ import {
 import type { ManualControllerConfig } from '../config-types.js';
 import { parseHostEntry, type ManualHost } from '../hosts.js';
 import { absoluteOnHost, targetOf, type ManualContext } from './manual-context.js';
-import { lines } from './program-shipper.js';
+import { lines, PROGRAM_CACHE_ENV } from './program-shipper.js';
 
 export const MANUAL_CONTROLLER_FAILED = 'IRIS_MANUAL_CONTROLLER_FAILED';
 
@@ -64,7 +64,7 @@ export class ManualControllerHost implements ControllerHost {
       host: '0.0.0.0',
       port: this.provider.port,
       ...(clusterFile ? { clusterFile } : {}),
-      env: { ...this.ctx.deps.bootstrap.env },
+      env: { ...this.ctx.deps.bootstrap.env, [PROGRAM_CACHE_ENV]: `${stateDir}/programs` },
       settleSeconds: this.ctx.settleSeconds,
       stopGraceSeconds: this.ctx.stopGraceSeconds,
     });
@@ -103,7 +103,9 @@ export class ManualControllerHost implements ControllerHost {
     if (current.running && current.address) return current;
     const stateDir = await this.stateDir();
     const target = targetOf(this.host);
-    const bundle = await this.ctx.shipper.ensure(target, `${stateDir}/programs`);
+    // The tarball stays beside the unpacked program and the controller's program cache points there:
+    // it ships the same program to its workers without packing it again.
+    const bundle = await this.ctx.shipper.ensure(target, `${stateDir}/programs`, { keepTarball: true });
     let clusterFile: string | undefined;
     if (this.ctx.deps.clusterFile) {
       clusterFile = `${stateDir}/cluster.yaml`;

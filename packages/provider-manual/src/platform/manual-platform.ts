@@ -22,7 +22,7 @@ import { HostHealth, type HostReport } from './host-reports.js';
 import { targetOf, type ManualContext } from './manual-context.js';
 import { controllerSshHost, ManualControllerHost } from './manual-controller-host.js';
 import { describeManualSlice, ManualVmManager, terminateManualSlice } from './manual-vm-manager.js';
-import { ProgramShipper, programFromIrisCommand, type ManualProgram } from './program-shipper.js';
+import { ProgramShipper, programCacheDir, programFromIrisCommand, type ManualProgram } from './program-shipper.js';
 import { ManualSliceRecords } from './slice-records.js';
 import { openSshTunnel, parseTunnelAddress } from './ssh-tunnel.js';
 
@@ -30,6 +30,8 @@ import { openSshTunnel, parseTunnelAddress } from './ssh-tunnel.js';
 export interface ManualPlatformOptions {
   /** The program to install on hosts; defaults to the package of `deps.irisCommand`. */
   program?: ManualProgram;
+  /** Folder of packed program tarballs; defaults to programCacheDir(). */
+  programCache?: string;
   /** Seconds a started worker must stay alive to count as running. */
   settleSeconds?: number;
   stopGraceSeconds?: number;
@@ -71,7 +73,7 @@ export class ManualPlatform implements Platform {
       records: new ManualSliceRecords(join(root, 'slices')),
       health: new HostHealth(deps.clock, pollMs, Math.max(pollMs * 32, 60_000)),
       pool,
-      shipper: new ProgramShipper(program, join(root, 'programs'), pool),
+      shipper: new ProgramShipper(program, options.programCache ?? programCacheDir(), pool),
       settleSeconds: options.settleSeconds ?? 2,
       stopGraceSeconds: options.stopGraceSeconds ?? 10,
       inFlight: new Map(),

@@ -7,6 +7,7 @@ import {
   ProviderError,
   aggregateSliceState,
   matchesLabels,
+  providerErrorKind,
   sanitizeLabelValue,
   type CreateSliceRequest,
   type ScaleGroupConfig,
@@ -20,6 +21,10 @@ import type { ManualContext } from './manual-context.js';
 import { mapManualState, type ManualRawState } from './manual-state-map.js';
 import type { ManualSliceRecord, ManualVmRecord } from './slice-records.js';
 import { bootstrapWorker, stopWorker, workerStatus, type WorkerLaunch } from './worker-bootstrap.js';
+
+function isAuthFailure(err: unknown): boolean {
+  return providerErrorKind(err) === 'auth' || providerErrorKind((err as { cause?: unknown } | undefined)?.cause) === 'auth';
+}
 
 export function manualSliceId(clusterName: string, group: string, requestId: string): string {
   const digest = createHash('sha256').update(requestId).digest('hex').slice(0, 10);
@@ -218,7 +223,9 @@ export class ManualVmManager implements VmManager {
           failures: report.failures,
         });
         if (signal.aborted) return;
-        if (clock.now() + delay > deadline) {
+        // A refused key or host key needs an operator; retrying only hammers the host. The slice
+        // fails with the reason in the host report, and the host stays in backoff meanwhile.
+        if (isAuthFailure(err) || clock.now() + delay > deadline) {
           vm.state = 'failed';
           vm.phase = stepName;
           this.save(record);

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import {
   ProviderError,
   packProgram,
@@ -56,10 +58,13 @@ export class ProgramShipper {
     return this.bundle;
   }
 
-  /** Ensures `<programsDir>/<hash>` exists on the host; returns the bundle. */
-  async ensure(target: SshTarget, programsDir: string): Promise<ProgramBundle> {
+  /**
+   * Ensures `<programsDir>/<hash>` exists on the host; returns the bundle. `keepTarball` also leaves
+   * `<programsDir>/<hash>.tar.gz` there, for a controller that ships the program on to its workers.
+   */
+  async ensure(target: SshTarget, programsDir: string, options: { keepTarball?: boolean } = {}): Promise<ProgramBundle> {
     const bundle = await this.packed();
-    const probe = await this.pool.runScript(target, programProbeScript(programsDir, bundle.hash));
+    const probe = await this.pool.runScript(target, programProbeScript(programsDir, bundle.hash, options));
     const probed = parseBootstrapOutput(probe.stdout);
     if (probe.code !== 0 || !probed.status) {
       throw new BootstrapStepError('program', probed.errors[0] ?? `probe exited ${probe.code}`, lines(probe.stdout, probe.stderr));
@@ -67,13 +72,28 @@ export class ProgramShipper {
     if (probed.status === 'present') return bundle;
     const remoteTar = `${programsDir}/${bundle.hash}.tar.gz.${randomBytes(4).toString('hex')}.part`;
     await this.pool.withConnection(target, (conn) => conn.upload(bundle.tarball, remoteTar));
-    const unpack = await this.pool.runScript(target, programUnpackScript(programsDir, bundle.hash, remoteTar));
+    const unpack = await this.pool.runScript(target, programUnpackScript(programsDir, bundle.hash, remoteTar, options));
     if (unpack.code !== 0) {
       const parsed = parseBootstrapOutput(unpack.stdout);
       throw new BootstrapStepError('program', parsed.errors[0] ?? `unpack exited ${unpack.code}`, lines(unpack.stdout, unpack.stderr));
     }
     return bundle;
   }
+}
+
+/** Where a process keeps the program tarballs it packed, by content hash; see ProgramShipper. */
+export const PROGRAM_CACHE_ENV = 'IRIS_PROGRAM_CACHE';
+
+/**
+ * `$IRIS_PROGRAM_CACHE`, else `$XDG_CACHE_HOME/iris/programs` (`~/.cache/iris/programs`): one cache
+ * per user, shared by every cluster and by the CLI and a local controller, so the program (tens of
+ * MB) is packed once per version rather than once per state_dir.
+ */
+export function programCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env[PROGRAM_CACHE_ENV];
+  if (explicit) return explicit;
+  const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
+  return join(base, 'iris', 'programs');
 }
 
 export function lines(...texts: string[]): string[] {

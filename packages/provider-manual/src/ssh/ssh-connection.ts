@@ -123,6 +123,9 @@ export class SshConnection {
       };
       const onError = (err: Error): void => {
         client.removeListener('ready', onReady);
+        // ssh2 may emit a second error (the socket's reset after a refused handshake); with no
+        // listener left that would crash the whole process (the controller), so keep one.
+        client.on('error', () => undefined);
         client.end();
         if (refused && !refused.ok) {
           reject(new ProviderError('auth', `ssh ${targetName(target)}: ${refused.message}`, { provider: 'manual', cause: err }));

@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IrisClient, IrisApiError, SystemClock, defineProvider, loadClusterText, type LoadedCluster } from '@iris/core';
+import { FakePlatform, startClusterController, type AutoscalerExplanation, type AutoscalerStatus, type ClusterControllerHandle } from '../../src/index.js';
+
+const typeOnly = (type: string) => ({
+  type: 'object',
+  properties: { type: { const: type, description: 'the provider type' } },
+  required: ['type'],
+  additionalProperties: false,
+});
+
+const CLUSTER = `name: unit
+controller:
+  provider: { type: fake }
+  worker_timeout: 30s
+defaults:
+  autoscaler: { evaluation_interval: 200ms, scale_up_delay: 0s, scale_down_delay: 10m, startup_grace: 10m }
+scale_groups:
+  cpu:
+    provider: { type: fake }
+    accelerator_type: cpu
+    accelerator_variant: cpu
+    resources: { cpu: 4, ram: 8GB }
+    max_slices: 2
+`;
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('startClusterController: a controller with platforms and an autoscaler behind its API', () => {
+  let stateDir: string;
+  let platform: FakePlatform;
+  let cluster: LoadedCluster;
+  let running: ClusterControllerHandle[];
+
+  beforeEach(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'iris-cluster-ctl-'));
+    running = [];
+    platform = new FakePlatform({
+      type: 'fake',
+      clusterName: 'unit',
+      clock: new SystemClock(),
+      behaviour: { createLatencyMs: 5, bootMs: 5, initMs: 5, terminateLatencyMs: 5 },
+    });
+    const plugin = defineProvider({
+      type: 'fake',
+      description: 'a scripted provider for tests',
+      configSchema: typeOnly('fake'),
+      controllerSchema: typeOnly('fake'),
+      platformFactory: { type: 'fake', create: () => platform },
+    });
+    cluster = await loadClusterText(CLUSTER, join(stateDir, 'cluster.yaml'), { builtins: [{ plugin, packageName: 'iris-provider-fake', version: '0.0.0' }] });
+  });
+
+  afterEach(async () => {
+    for (const h of running) await h.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  async function start(): Promise<ClusterControllerHandle> {
+    const handle = await startClusterController({ stateDir, port: 0, config: cluster.config, registry: cluster.registry });
+    running.push(handle);
+    return handle;
+  }
+
+  it('scales a group up for a pending task at once and explains why, through the API', async () => {
+    const handle = await start();
+    const client = new IrisClient({ baseUrl: handle.url, token: handle.token });
+    await client.submitJob({ name: '/t/one', command: ['true'], resources: { cpu: 2, memory_bytes: 1e9 } });
+    // No worker ever registers with a fake VM, so the task stays pending and the slice stays up.
+    await until('a slice', () => (platform.liveSlices('cpu').length === 1 ? true : undefined));
+    const status = await client.autoscalerStatus<AutoscalerStatus>();
+    const group = status.groups.find((g) => g.name === 'cpu')!;
+    expect(group.counts.total).toBe(1);
+    expect(status.recentActions.find((a) => a.type === 'scale_up')?.reason).toMatch(/demand=1 > capacity=0/);
+    const explanation = await client.autoscalerExplain<AutoscalerExplanation>();
+    expect(explanation.groups.map((g) => g.name)).toEqual(['cpu']);
+    expect(explanation.demand.some((d) => d.outcome === 'routed' && d.group === 'cpu')).toBe(true);
+  });
+
+  it('adopts its slices after a restart instead of creating new ones', async () => {
+    const first = await start();
+    const client = new IrisClient({ baseUrl: first.url, token: first.token });
+    await client.submitJob({ name: '/t/one', command: ['true'], resources: { cpu: 2, memory_bytes: 1e9 } });
+    const [slice] = await until('a ready slice', () => {
+      const live = platform.liveSlices('cpu');
+      return live.length === 1 && live[0]!.vms.every((vm) => vm.state === 'ready') ? live : undefined;
+    });
+    await first.stop();
+    running = [];
+    const second = await start();
+    expect(second.reconcileReport.adopted).toBe(1);
+    // Evaluate with the demand still pending: an adopted slice must count, not be created again.
+    await second.autoscalerInstance.runOnce();
+    await second.autoscalerInstance.runOnce();
+    await second.autoscalerInstance.settle();
+    expect(platform.liveSlices('cpu').map((s) => s.sliceId)).toEqual([slice!.sliceId]);
+  });
+
+  it('terminates everything it owns on terminate-all, and only with the token', async () => {
+    const handle = await start();
+    const client = new IrisClient({ baseUrl: handle.url, token: handle.token });
+    await client.submitJob({ name: '/t/two', command: ['true'], replicas: 2, resources: { cpu: 4, memory_bytes: 1e9 } });
+    await until('two slices', () => (platform.liveSlices('cpu').length === 2 ? true : undefined));
+    const anonymous = new IrisClient({ baseUrl: handle.url });
+    const refused = await anonymous.autoscalerTerminateAll().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(IrisApiError);
+    expect((refused as IrisApiError).status).toBe(401);
+    expect(platform.liveSlices('cpu')).toHaveLength(2);
+    const answer = await client.autoscalerTerminateAll();
+    expect(answer.slices).toBe(2);
+    expect(platform.liveSlices('cpu')).toEqual([]);
+    expect(platform.heldVms()).toEqual([]);
+  });
+});
