@@ -184,6 +184,19 @@ scale_groups:
     await shot('autoscaler');
   });
 
+  it('says in plain words why a job that fits no group waits, on its page and in the routing decision', async () => {
+    await iris('job', 'run', '-c', file, '--name', '/dash/huge', '--cpu', '64', '--detach', '--', 'true');
+    await page.goto(`${controllerUrl}/dashboard/#/job/${encodeURIComponent('/dash/huge')}`);
+    await page.locator('#job-pending').waitFor({ timeout: WAIT_MS });
+    expect(await page.locator('#job-pending').textContent()).toMatch(/CPU/);
+    await page.goto(`${controllerUrl}/dashboard/#/autoscaler`);
+    const unmet = page.locator('#routing tr', { hasText: '/dash/huge' });
+    await unmet.waitFor({ timeout: WAIT_MS });
+    expect(((await unmet.locator('td').first().textContent()) ?? '').length).toBeGreaterThan(10);
+    await page.locator('#demand tr', { hasText: '/dash/huge' }).waitFor({ timeout: WAIT_MS });
+    await shot('autoscaler-unmet');
+  });
+
   it('shows workers, the overview and the cluster file with secrets masked', async () => {
     await page.goto(`${controllerUrl}/dashboard/#/workers`);
     await page.locator('#workers-table tr[data-worker]').first().waitFor({ timeout: WAIT_MS });

@@ -66,13 +66,13 @@ describe('a third-party provider installed from packed tarballs (no workspace li
     const files = (JSON.parse(packed.stdout) as { filename: string }[]).map((p) => join(tarballs, p.filename));
     expect(files).toHaveLength(WORKSPACES.length);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-cluster', private: true, type: 'module' }));
-    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...files], {
+    // --ignore-scripts: better-sqlite3 would otherwise compile itself (minutes on this machine).
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...files], {
       cwd: project,
       maxBuffer: 64 << 20,
     });
-    // npm 11 skips dependencies' install scripts unless approved. Rather than compiling
-    // better-sqlite3 again (minutes on this machine), reuse the workspace's build of the same
-    // version — what its prebuilt-binary download would fetch.
+    // Instead of compiling better-sqlite3 again, reuse the workspace's build of the same version
+    // (what its prebuilt-binary download would fetch); compile only when the versions differ.
     const addon = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
     const version = (root: string): string => (JSON.parse(readFileSync(join(root, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version;
     if (!existsSync(join(project, addon))) {
@@ -80,7 +80,7 @@ describe('a third-party provider installed from packed tarballs (no workspace li
         mkdirSync(join(project, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
         copyFileSync(join(REPO_ROOT, addon), join(project, addon));
       } else {
-        await run('npm', ['rebuild', 'better-sqlite3', '--allow-scripts=better-sqlite3'], { cwd: project });
+        await run('npm', ['rebuild', 'better-sqlite3'], { cwd: project });
       }
     }
     file = join(project, 'cluster.yaml');
@@ -118,9 +118,11 @@ scale_groups:
 `,
     );
     const env = { ...process.env, HOME: dir, IRIS_DEBUG: undefined };
+    // `npx iris` inside the project; elsewhere (the job's folder) the project's installed binary.
     iris = async (args, cwd = project) => {
+      const [cmd, prefix] = cwd === project ? ['npx', ['--no-install', 'iris']] : [join(project, 'node_modules/.bin/iris'), []];
       try {
-        const r = await run('npx', ['--no-install', 'iris', ...args], { cwd, env, maxBuffer: 16 << 20 });
+        const r = await run(cmd, [...prefix, ...args], { cwd, env, maxBuffer: 16 << 20 });
         return { code: 0, stdout: r.stdout, stderr: r.stderr };
       } catch (err) {
         const e = err as { code: number; stdout: string; stderr: string };

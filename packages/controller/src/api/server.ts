@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   API_PREFIX,
   isTerminalJobState,
+  isTerminalTaskState,
   JOB_STATES,
   type Clock,
   type HealthResponse,
@@ -236,6 +237,20 @@ export class ApiServer {
         const current = this.deps.config?.current;
         if (current === undefined) throw apiError('notFound', 'this controller was started without a cluster file, so it has no config to show');
         sendJson(res, 200, current);
+        return;
+      }
+      case 'GET tasks': {
+        // Tasks placed on workers and not finished (the dashboard's "running tasks" of each worker).
+        const worker = q.get('worker');
+        const { limit } = pageParams(q, 10_000, 1000);
+        const items = [];
+        for (const t of state.tasks.values()) {
+          if (t.state === 'PENDING' || isTerminalTaskState(t.state)) continue;
+          if (worker !== null && t.workerId !== worker) continue;
+          if (items.length === limit) break;
+          items.push(taskView(t));
+        }
+        sendJson(res, 200, { items } satisfies Page<unknown>);
         return;
       }
       case 'GET job-tree':

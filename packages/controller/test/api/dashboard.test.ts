@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ERROR_CODES } from '@iris/core';
-import { runController, type RunningController } from '../support/controller-fixture.js';
+import { runController, WORKER, type RunningController } from '../support/controller-fixture.js';
 
 let c: RunningController;
 beforeAll(async () => {
@@ -91,6 +91,20 @@ describe('dashboard routes and sign-in', () => {
     expect(filtered.total).toBe(2);
     expect(filtered.items.map((r) => r.name)).toEqual(['/team']);
     for (const bad of ['state=DONE', 'sort=size', 'order=up', 'limit=x']) expect((await get(`/api/v1/job-tree?${bad}`, auth)).status, bad).toBe(400);
+  });
+
+  it('lists the tasks placed on a worker and not finished', async () => {
+    const auth = { authorization: `Bearer ${c.handle.token}` };
+    await c.client.registerWorker({ worker_id: 'dash-w1', ...WORKER });
+    await c.client.submitJob({ name: '/placed', command: ['true'] });
+    c.handle.schedule();
+    const page = (await (await get('/api/v1/tasks?worker=dash-w1', auth)).json()) as { items: { task_id: string; state: string; worker_id: string }[] };
+    // The jobs of the earlier tests are placed on this worker too.
+    expect(page.items.map((t) => [t.task_id, t.state, t.worker_id])).toContainEqual(['/placed/0', 'ASSIGNED', 'dash-w1']);
+    expect(page.items.every((t) => t.worker_id === 'dash-w1' && t.state === 'ASSIGNED')).toBe(true);
+    const other = (await (await get('/api/v1/tasks?worker=nobody', auth)).json()) as { items: unknown[] };
+    expect(other.items).toEqual([]);
+    expect((await get('/api/v1/tasks')).status).toBe(401);
   });
 
   it('answers 404 for /config on a controller started without a cluster file', async () => {

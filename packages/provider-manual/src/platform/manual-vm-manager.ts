@@ -306,7 +306,9 @@ export async function terminateManualSlice(ctx: ManualContext, sliceId: string):
   await Promise.all(
     latest.vms.map(async (vm) => {
       const host = hostOf(ctx, vm.host);
-      if (!host) return;
+      // No worker dir recorded: the bootstrap never got past connecting (a refused key, a host
+      // that was down), so nothing runs there, and a host we cannot reach must not pin the slice.
+      if (!host || (vm.workerDir === undefined && vm.state !== 'running')) return;
       try {
         await stopWorker(ctx, host, vm);
       } catch (err) {

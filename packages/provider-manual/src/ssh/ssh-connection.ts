@@ -121,7 +121,12 @@ export class SshConnection {
         ...(privateKey ? { privateKey } : {}),
         ...(options.agentSocket ? { agent: options.agentSocket } : {}),
       };
+      // An unref'd socket does not keep the process alive, so while the handshake runs nothing
+      // would: a CLI awaiting its tunnel would exit (code 13, unsettled await) mid-handshake. Hold
+      // the process until the connection is ready or has failed.
+      const hold = options.unref ? setInterval(() => undefined, 1 << 30) : undefined;
       const onError = (err: Error): void => {
+        clearInterval(hold);
         client.removeListener('ready', onReady);
         // ssh2 may emit a second error (the socket's reset after a refused handshake); with no
         // listener left that would crash the whole process (the controller), so keep one.
@@ -134,6 +139,7 @@ export class SshConnection {
         }
       };
       const onReady = (): void => {
+        clearInterval(hold);
         client.removeListener('error', onError);
         resolve(new SshConnection(target, client, options.logger));
       };
@@ -158,6 +164,10 @@ export class SshConnection {
           this.logger.debug(`[${this.target.host}] ${line}`);
           options.onLine?.(line, stream);
         };
+        // A channel is a stream: an 'error' (writing the script to a host that went away) with no
+        // listener would crash the process; the 'close' that follows settles the promise instead.
+        channel.on('error', () => undefined);
+        channel.stderr.on('error', () => undefined);
         const out = new LineSplitter(emit('stdout'));
         const errLines = new LineSplitter(emit('stderr'));
         channel.on('data', (chunk: Buffer) => {
@@ -210,6 +220,9 @@ export class SshConnection {
           reject(sshProviderError(err, this.target, 'sftp to'));
           return;
         }
+        // A connection dropped mid-transfer surfaces through fastPut's callback; an 'error' event
+        // without a listener would instead crash the process.
+        sftp.on('error', () => undefined);
         sftp.fastPut(localPath, remotePath, (putErr) => {
           sftp.end();
           if (putErr) reject(sshProviderError(putErr, this.target, `upload of ${remotePath} to`));

@@ -1,6 +1,8 @@
 // Workers: attributes, resources used and free, running tasks, last contact, slice and group.
 import { get, getOptional } from '../api.js';
-import { ago, badge, bytes, h, swap, table } from '../dom.js';
+import { ago, badge, bytes, h, jobHref, link, swap, table } from '../dom.js';
+
+const TASKS_SHOWN_PER_WORKER = 5;
 
 export function mount(container) {
   const body = h('div');
@@ -8,7 +10,12 @@ export function mount(container) {
   return {
     title: 'Workers',
     async refresh() {
-      const [workers, scaler] = await Promise.all([get('/workers?limit=1000'), getOptional('/autoscaler')]);
+      const [workers, scaler, active] = await Promise.all([get('/workers?limit=1000'), getOptional('/autoscaler'), get('/tasks?limit=10000')]);
+      const tasksByWorker = new Map();
+      for (const t of active.items) {
+        if (!tasksByWorker.has(t.worker_id)) tasksByWorker.set(t.worker_id, []);
+        tasksByWorker.get(t.worker_id).push(t);
+      }
       // A worker's id is its VM's id, which is how the autoscaler matches workers to slices.
       const placement = new Map();
       for (const g of scaler?.groups ?? []) for (const s of g.slices) for (const vm of s.vms) placement.set(vm.vmId, { group: g.name, slice: s.sliceId });
@@ -20,7 +27,7 @@ export function mount(container) {
       swap(
         body,
         table(
-          ['Worker', 'Group / slice', 'Health', 'Last contact', { text: 'Running tasks', class: 'num' }, 'CPU used / total', 'Memory used / total', 'Disk used / total', 'Accelerators', 'Attributes'],
+          ['Worker', 'Group / slice', 'Health', 'Last contact', 'Running tasks', 'CPU used / total', 'Memory used / total', 'Disk used / total', 'Accelerators', 'Attributes'],
           workers.items.map((w) => {
             const p = placement.get(w.worker_id);
             return h(
@@ -30,7 +37,7 @@ export function mount(container) {
               h('td', {}, p ? [h('div', {}, p.group), h('div', { class: 'mono muted' }, p.slice)] : h('span', { class: 'muted' }, 'not in a scale group')),
               h('td', {}, badge(w.healthy ? 'healthy' : 'unhealthy')),
               h('td', {}, ago(w.last_seen_ms, now)),
-              h('td', { class: 'num' }, w.running_tasks),
+              h('td', {}, runningTasks(w, tasksByWorker.get(w.worker_id) ?? [])),
               h('td', {}, `${w.committed.cpu} / ${w.resources.cpu} (${w.resources.cpu - w.committed.cpu} free)`),
               h('td', {}, `${bytes(w.committed.memory_bytes)} / ${bytes(w.resources.memory_bytes)}`),
               h('td', {}, `${bytes(w.committed.disk_bytes)} / ${bytes(w.resources.disk_bytes)}`),
@@ -43,4 +50,15 @@ export function mount(container) {
       );
     },
   };
+}
+
+function runningTasks(worker, tasks) {
+  if (tasks.length === 0) return h('span', { class: 'muted' }, worker.running_tasks ? String(worker.running_tasks) : 'none');
+  const shown = tasks.slice(0, TASKS_SHOWN_PER_WORKER);
+  return h(
+    'div',
+    {},
+    shown.map((t) => h('div', {}, link(jobHref(t.job), t.task_id, { class: 'mono' }), ' ', badge(t.state))),
+    tasks.length > shown.length ? h('div', { class: 'muted' }, `+${tasks.length - shown.length} more`) : '',
+  );
 }
