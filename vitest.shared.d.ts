@@ -1,3 +1,5 @@
-import { type UserConfig } from 'vitest/config';
-export declare function defineIrisVitestConfig(root: string, overrides?: UserConfig['test']): UserConfig;
+import { type ViteUserConfig } from 'vitest/config';
+type TestOptions = NonNullable<ViteUserConfig['test']>;
+export declare function defineIrisVitestConfig(root: string, overrides?: TestOptions): ViteUserConfig;
+export {};
 //# sourceMappingURL=vitest.shared.d.ts.map

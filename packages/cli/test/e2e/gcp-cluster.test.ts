@@ -26,6 +26,15 @@ function processesMentioning(needle: string): number[] {
   return out;
 }
 
+/** Alive and not a zombie (a zombie holds no port). */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, explain?: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -171,6 +180,7 @@ scale_groups:
     //    the stockout in the first zone sends it to the second ──
     const release = join(dir, 'release');
     const gangJob = '/e2e/gang';
+    // Through the API: `iris job run` has no --group-by flag yet.
     await client().submitJob({
       name: gangJob,
       command: ['sh', '-c', `while [ ! -e ${release} ]; do sleep 0.2; done; echo "gang task $IRIS_TASK_INDEX done"`],
@@ -232,6 +242,8 @@ scale_groups:
     const createsBefore = creates();
     const { pid } = JSON.parse(readFileSync(join(stateDir, 'controller.json'), 'utf8')) as { pid: number };
     process.kill(pid, 'SIGKILL');
+    // Its port must be free again before the new controller binds it.
+    await until('the killed controller to be gone', async () => (isRunning(pid) ? undefined : true), 10_000);
     const restart = await runIris(['start', '-c', file, '--detach'], { env, cwd: dir });
     expect(restart.code, `${restart.stdout}\n${restart.stderr}`).toBe(0);
     await until(

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -213,7 +213,11 @@ scale_groups:
     max_slices: 2
 `,
     );
-    writeFileSync(join(dir, 'hello.sh'), 'echo "hello from $IRIS_VM_ADDRESS"\n');
+    // The job's own folder: `job run` packs its working directory, and dir holds live state
+    // (SQLite files being written, the program cache, the hosts' worker dirs).
+    const work = join(dir, 'work');
+    mkdirSync(work);
+    writeFileSync(join(work, 'hello.sh'), 'echo "hello from $IRIS_VM_ADDRESS"\n');
     const start = await runIris(['start', '-c', file, '--detach'], { env, cwd: dir });
     expect(start.code, `${start.stdout}\n${start.stderr}`).toBe(0);
     expect(start.stdout).toMatch(/controller at http:\/\/127\.0\.0\.2:\d+/);
@@ -222,7 +226,7 @@ scale_groups:
     expect(status.controller.running).toBe(true);
     expect(status.controller.via).toMatch(/^ssh tunnel http:\/\/127\.0\.0\.1:\d+$/);
 
-    const run = await runIris(['job', 'run', '-c', file, '--name', '/ctl/hello', '--cpu', '1', '--memory', '100MB', '--', 'sh', 'hello.sh'], { env, cwd: dir });
+    const run = await runIris(['job', 'run', '-c', file, '--name', '/ctl/hello', '--cpu', '1', '--memory', '100MB', '--', 'sh', 'hello.sh'], { env, cwd: work });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toMatch(/hello from 127\.0\.0\.[34]/);
 

@@ -72,6 +72,6 @@ describe('iris providers new NAME', () => {
       },
     );
     // Every check of the suite ran and passed: none skipped, none failed.
-    expect(tests.stdout).toMatch(/Tests\s+13 passed \(13\)/);
+    expect(tests.stdout).toMatch(/Tests\s+14 passed \(14\)/);
   }, 120_000);
 });

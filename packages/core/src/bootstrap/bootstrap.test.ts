@@ -95,6 +95,25 @@ describe('program bundle and daemon scripts (run with local bash)', () => {
     expect(parseBootstrapOutput(runScript(programProbeScript(programs, bundle.hash)).out).status).toBe('present');
   });
 
+  it('keeps the tarball beside the program when asked, and re-packing the unpacked program gives the same hash', async () => {
+    const programs = join(dir, 'controller-programs');
+    // Without the tarball the program does not count as present for a controller.
+    const first = runScript(`mkdir -p ${programs} && cp ${bundle.tarball} ${programs}/up.tgz\n${programUnpackScript(programs, bundle.hash, join(programs, 'up.tgz'))}`);
+    expect(first.code).toBe(0);
+    expect(parseBootstrapOutput(runScript(programProbeScript(programs, bundle.hash, { keepTarball: true })).out).status).toBe(`missing ${programs}`);
+    const res = runScript(`cp ${bundle.tarball} ${programs}/up.tgz\n${programUnpackScript(programs, bundle.hash, join(programs, 'up.tgz'), { keepTarball: true })}`);
+    expect(parseBootstrapOutput(res.out).status).toBe('present');
+    expect(existsSync(join(programs, 'up.tgz'))).toBe(false);
+    expect(existsSync(join(programs, `${bundle.hash}.tar.gz`))).toBe(true);
+    expect(parseBootstrapOutput(runScript(programProbeScript(programs, bundle.hash, { keepTarball: true })).out).status).toBe('present');
+    // A controller started from this program packs it for its workers: same files, same hash, so
+    // it finds the kept tarball instead of packing again.
+    const unpackedPackage = join(programs, bundle.hash, bundle.entry.replace(/\/bin\/iris\.js$/, ''));
+    const again = await packProgram({ packageDir: unpackedPackage, entry: 'bin/iris.js', outDir: programs });
+    expect(again.hash).toBe(bundle.hash);
+    expect(again.tarball).toBe(join(programs, `${bundle.hash}.tar.gz`));
+  });
+
   it('starts a worker detached, idempotently, reports status, and stops it', () => {
     const workerDir = join(dir, 'workers', 'w-1');
     const spec = workerDaemonSpec({
