@@ -19,6 +19,7 @@ interface RunOptions extends ConnectionOptions {
   tpu?: string;
   env: string[];
   maxRetries?: string;
+  groupBy?: string;
   timeout?: string;
   detach?: boolean;
 }
@@ -145,6 +146,7 @@ async function buildRequest(command: string[], options: RunOptions, io: CliIo): 
   };
   if (options.maxRetries !== undefined) request.max_retries_failure = int(options.maxRetries, '--max-retries', 0);
   if (options.timeout !== undefined) request.timeout_ms = unit(parseDuration, options.timeout, '--timeout');
+  if (options.groupBy !== undefined) request.group_by = options.groupBy;
   return request;
 }
 
@@ -190,6 +192,7 @@ function register(program: Command, io: CliIo): void {
       .option('--env <k=v>', 'environment variable (repeatable)', collect, [] as string[])
       .option('--max-retries <n>', 'retries after a task fails')
       .option('--timeout <d>', 'per-task time limit (e.g. 30m)')
+      .option('--group-by <attribute>', 'gang: place every task at once on workers sharing this attribute (e.g. tpu-name); one failure stops them all')
       .option('--detach', 'submit and return without waiting'),
   ).action(async (command: string[], options: RunOptions) => {
     const { createHash } = await import('node:crypto');

@@ -110,10 +110,20 @@ scale_groups:
 
     const afterJob = await status();
     expect(afterJob.jobs).toEqual({ SUCCEEDED: 1 });
+
     const ups = afterJob.autoscaler!.recentActions.filter((a) => a.type === 'scale_up');
     // Demand of six single-CPU tasks against a group of at most three one-CPU workers.
     expect(ups.length).toBe(3);
     expect(ups.every((a) => a.group === 'cpu')).toBe(true);
+
+    // A gang (--group-by) over the workers of the group: placed at once, both succeed.
+    const gang = await runIris(['job', 'run', '-c', file, '--name', '/e2e/gang', '--replicas', '1', '--group-by', 'iris-group', '--cpu', '1', '--', 'true'], {
+      env,
+      cwd: dir,
+    });
+    expect(gang.code, `${gang.stdout}\n${gang.stderr}`).toBe(0);
+    const gangStatus = await runIris(['job', 'status', '-c', file, '/e2e/gang', '--json'], { env, cwd: dir });
+    expect(JSON.parse(gangStatus.stdout)).toMatchObject({ job: { group_by: 'iris-group', state: 'SUCCEEDED' } });
 
     // Idle workers go away after scale_down_delay.
     await until(
