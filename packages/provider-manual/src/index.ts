@@ -16,6 +16,8 @@ export {
   MANUAL_STATE_MAP,
   mapManualState,
   MANUAL_BOOTSTRAP_FAILED,
+  programCacheDir,
+  PROGRAM_CACHE_ENV,
 } from './platform/index.js';
 export type { ManualPlatformOptions, ManualRawState, HostReport, ManualProgram } from './platform/index.js';
 export {

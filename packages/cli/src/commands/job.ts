@@ -75,35 +75,6 @@ async function connect(options: ConnectionOptions, io: CliIo): Promise<IrisClien
   return new IrisClient({ baseUrl: url, ...(token ? { token } : {}) });
 }
 
-/** The working directory as a gzipped tar: git-tracked + untracked-not-ignored files, else everything. */
-async function packWorkingDirectory(cwd: string): Promise<Uint8Array> {
-  const { execFileSync } = await import('node:child_process');
-  const { readdirSync, statSync } = await import('node:fs');
-  const { join, relative } = await import('node:path');
-  const { create } = await import('tar');
-  let files: string[];
-  try {
-    const out = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024 });
-    files = out.toString('utf8').split('\0').filter((f) => f !== '' && statSync(join(cwd, f), { throwIfNoEntry: false })?.isFile());
-  } catch {
-    files = [];
-    const walk = (dir: string): void => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const full = join(dir, entry.name);
-        if (entry.isDirectory()) walk(full);
-        else if (entry.isFile()) files.push(relative(cwd, full));
-      }
-    };
-    walk(cwd);
-  }
-  files.sort();
-  const chunks: Buffer[] = [];
-  // portable + fixed mtime: the same files give the same bytes, so the same bundle id.
-  const stream = create({ gzip: true, cwd, portable: true, mtime: new Date(0) }, files);
-  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
 async function buildRequest(command: string[], options: RunOptions, io: CliIo): Promise<JobSubmitRequest> {
   const { parseDuration, parseSize } = await import('@iris/core');
   const { usageError } = await import('../exit-codes.js');
@@ -199,7 +170,7 @@ function register(program: Command, io: CliIo): void {
     const { CliExit, EXIT_FAILURE } = await import('../exit-codes.js');
     const request = await buildRequest(command, options, io);
     const client = await connect(options, io);
-    const bundle = await packWorkingDirectory(io.cwd);
+    const bundle = await (await import('../bundle.js')).packWorkingDirectory(io.cwd);
     const sha = createHash('sha256').update(bundle).digest('hex');
     if (!(await client.hasBundle(sha))) await client.uploadBundle(sha, bundle);
     request.bundle_id = sha;

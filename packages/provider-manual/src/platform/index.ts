@@ -6,4 +6,5 @@ export { MANUAL_STATE_MAP, mapManualState } from './manual-state-map.js';
 export type { ManualRawState } from './manual-state-map.js';
 export type { HostReport } from './host-reports.js';
 export type { ManualProgram } from './program-shipper.js';
+export { programCacheDir, PROGRAM_CACHE_ENV } from './program-shipper.js';
 export { MANUAL_BOOTSTRAP_FAILED } from './bootstrap-step-error.js';
