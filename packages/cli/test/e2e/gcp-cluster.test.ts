@@ -1,5 +1,4 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,24 +6,11 @@ import { IrisClient, type TaskView, type WorkerView } from '@iris/core';
 import { GcpEmulator } from '../../../provider-gcp/test/emulator/gcp-emulator.js';
 import { TpuVmPlayer } from '../../../provider-gcp/test/emulator/tpu-vm-player.js';
 import { IRIS_BIN, runIris } from '../run-iris.js';
+import { freePort, processesMentioning, until } from './support.js';
 
 const Z1 = 'europe-west4-b';
 const Z2 = 'europe-west4-a';
 const PROJECT = 'iris-e2e';
-
-/** Pids of live processes whose command line mentions `needle`. */
-function processesMentioning(needle: string): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) out.push(Number(entry));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return out;
-}
 
 /** Alive and not a zombie (a zombie holds no port). */
 function isRunning(pid: number): boolean {
@@ -33,25 +19,6 @@ function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, explain?: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${explain ? `\n${explain()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-/** A port free right now, so a restarted controller listens where its workers look for it. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 interface GroupJson {

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IrisClient, packProgram, type JobView, type WorkerView } from '@iris/core';
 import { SshdHarness, killProcessesMentioning, processesMentioning } from '@iris/provider-manual/testing';
 import { REPO_ROOT, runIris } from '../run-iris.js';
+import { freePort, until } from './support.js';
 
 // Three "lab machines": real sshd on 127.0.0.2, .3 and .4, reached as root with a generated key and
 // host keys checked against a known_hosts file. Every `iris` below is the real, built executable.
@@ -18,28 +18,6 @@ let workerRoot: string;
 function pidFiles(root: string): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root).filter((d) => existsSync(join(root, d, 'pid')));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** A port free on every address (the controller on a host binds 0.0.0.0 and needs a fixed port). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '0.0.0.0', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function hostEntry(address: string): string {
