@@ -72,6 +72,7 @@ export type {
   ResourceRequest,
   JobSubmitRequest,
   TaskCounts,
+  JobSpec,
   JobView,
   JobSubmitResponse,
   TaskView,

@@ -1,8 +1,7 @@
 import type {
   AttributeValue,
-  Constraint,
+  JobSpec,
   JobState,
-  ResourceRequest,
   TaskCounts,
   TaskState,
   WorkerAccelerator,
@@ -11,21 +10,7 @@ import type {
 import type { PendingTask } from '../scheduler/types.js';
 
 /** A submitted job's immutable spec, with every default applied. Stored as JSON in `jobs.spec`. */
-export interface JobSpec {
-  command: string[];
-  env: Record<string, string>;
-  resources: ResourceRequest;
-  replicas: number;
-  max_retries_failure: number;
-  max_retries_preemption: number;
-  timeout_ms?: number;
-  scheduling_timeout_ms?: number;
-  constraints: Constraint[];
-  group_by?: string;
-  bundle_id?: string;
-  parent?: string;
-  ports: string[];
-}
+export type { JobSpec };
 
 export interface JobRecord {
   name: string;

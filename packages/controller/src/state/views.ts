@@ -2,26 +2,14 @@ import type { JobView, TaskView, WorkerView } from '@iris/core';
 import type { JobRecord, TaskRecord, WorkerRecord } from './model.js';
 
 export function jobView(job: JobRecord): JobView {
-  const s = job.spec;
+  // The view is the spec plus the job's live state, so a field added to JobSpec shows up here too.
   const view: JobView = {
+    ...job.spec,
     name: job.name,
     state: job.state,
-    command: s.command,
-    env: s.env,
-    resources: s.resources,
-    replicas: s.replicas,
-    max_retries_failure: s.max_retries_failure,
-    max_retries_preemption: s.max_retries_preemption,
-    constraints: s.constraints,
-    ports: s.ports,
     task_counts: { ...job.counts },
     submitted_at_ms: job.submittedAt,
   };
-  if (s.parent !== undefined) view.parent = s.parent;
-  if (s.timeout_ms !== undefined) view.timeout_ms = s.timeout_ms;
-  if (s.scheduling_timeout_ms !== undefined) view.scheduling_timeout_ms = s.scheduling_timeout_ms;
-  if (s.group_by !== undefined) view.group_by = s.group_by;
-  if (s.bundle_id !== undefined) view.bundle_id = s.bundle_id;
   if (job.finishedAt !== undefined) view.finished_at_ms = job.finishedAt;
   if (job.error !== undefined) view.error = job.error;
   if (job.counts.PENDING > 0) {

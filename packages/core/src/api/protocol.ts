@@ -120,10 +120,8 @@ export interface JobSubmitRequest {
 
 export type TaskCounts = Record<TaskState, number>;
 
-export interface JobView {
-  name: string;
-  state: JobState;
-  parent?: string;
+/** A submitted job's spec with every default applied: what the controller stores and shows. */
+export interface JobSpec {
   command: string[];
   env: Record<string, string>;
   resources: ResourceRequest;
@@ -135,7 +133,13 @@ export interface JobView {
   constraints: Constraint[];
   group_by?: string;
   bundle_id?: string;
+  parent?: string;
   ports: string[];
+}
+
+export interface JobView extends JobSpec {
+  name: string;
+  state: JobState;
   task_counts: TaskCounts;
   submitted_at_ms: number;
   finished_at_ms?: number;

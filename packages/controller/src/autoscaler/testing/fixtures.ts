@@ -1,20 +1,13 @@
-import type { AutoscalerConfig, ScaleGroupConfig, VmBootstrapSpec } from '@iris/core';
+import { DEFAULT_CONFIG, type AutoscalerConfig, type ScaleGroupConfig, type VmBootstrapSpec } from '@iris/core';
 
 /**
  * Explicit, complete configs for tests and simulations. Production code never uses these: it gets
  * its values from the loaded cluster file, defaults applied once.
  */
 export const TEST_AUTOSCALER_CONFIG: AutoscalerConfig = Object.freeze({
-  evaluation_interval: 10_000,
-  requesting_timeout: 120_000,
-  scale_up_delay: 60_000,
-  scale_down_delay: 300_000,
-  startup_grace: 1_800_000,
-  heartbeat_grace: 300_000,
-  backoff_initial: 5_000,
-  backoff_max: 300_000,
-  quota_timeout: 300_000,
-  create_rate_per_minute: 16,
+  // The shipped defaults, so tests exercise what users get; only the create limits are raised so
+  // scenarios that scale many groups are not throttled by the per-group bucket.
+  ...DEFAULT_CONFIG.defaults.autoscaler,
   create_burst: 16,
   max_parallel_creates: 64,
 });
