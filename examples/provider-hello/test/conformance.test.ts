@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SystemClock, silentLogger, type PlatformDeps } from '@iris/core';
-import { platformFromPlugin, runProviderConformance } from '@iris/provider-testkit';
+import { platformFromPlugin, runProviderConformance, testPlatformDeps } from '@iris/provider-testkit';
 import helloProvider, { HELLO_STATE_MAP, mapHelloState } from '../src/index.js';
 import { helloGroup, workerBootstrap } from './hello-fixture.js';
 
@@ -17,16 +16,11 @@ runProviderConformance({
   mapState: mapHelloState,
   backend: async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'hello-conformance-'));
-    const deps: PlatformDeps = {
-      clusterName: 'conformance',
-      bootstrap: { worker_port: 0, cache_dir: stateDir, env: {} },
+    const deps = testPlatformDeps(stateDir, {
       timeouts: { boot: 60_000, init: 60_000, ssh_poll_interval: 1_000 },
-      ssh: { user: 'root', port: 22, connect_timeout: 10_000 },
-      clock: new SystemClock(),
-      logger: silentLogger,
-      stateDir,
       irisCommand: [process.execPath, fakeIris],
-    };
+    });
+
     return {
       createPlatform: () => platformFromPlugin(helloProvider, { type: 'hello', greeting: 'hello' }, deps),
       group: helloGroup(2),

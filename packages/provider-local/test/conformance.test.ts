@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SystemClock, silentLogger, type PlatformDeps } from '@iris/core';
-import { platformFromPlugin, runProviderConformance } from '@iris/provider-testkit';
+import { platformFromPlugin, runProviderConformance, testPlatformDeps } from '@iris/provider-testkit';
 import localProvider, { LOCAL_STATE_MAP, mapLocalState } from '../src/index.js';
 
 // Real worker processes, started through a stand-in `iris` command that idles like a worker.
@@ -17,16 +16,8 @@ runProviderConformance({
   mapState: mapLocalState,
   backend: async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'iris-local-conformance-'));
-    const deps: PlatformDeps = {
-      clusterName: 'conformance',
-      bootstrap: { worker_port: 0, cache_dir: stateDir, env: {} },
-      timeouts: { boot: 300_000, init: 600_000, ssh_poll_interval: 5_000 },
-      ssh: { user: 'root', port: 22, connect_timeout: 30_000 },
-      clock: new SystemClock(),
-      logger: silentLogger,
-      stateDir,
-      irisCommand: [process.execPath, fakeIris],
-    };
+    const deps = testPlatformDeps(stateDir, { irisCommand: [process.execPath, fakeIris] });
+
     return {
       createPlatform: () => platformFromPlugin(localProvider, { type: 'local' }, deps),
       group: {

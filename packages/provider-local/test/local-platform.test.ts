@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testPlatformDeps, testScaleGroup, testWorkerBootstrap } from '@iris/provider-testkit';
 import {
   LABEL_CLUSTER,
-  SystemClock,
   isProviderError,
-  silentLogger,
   type PlatformDeps,
   type ScaleGroupConfig,
   type VmBootstrapSpec,
@@ -19,27 +18,10 @@ import { LOCAL_STATE_MAP, mapLocalState } from '../src/platform/local-state-map.
 const fakeIris = fileURLToPath(new URL('./fixtures/fake-iris.mjs', import.meta.url));
 
 function group(name: string, sliceSize: number): ScaleGroupConfig {
-  return {
-    name,
-    provider: { type: 'local' },
-    accelerator_type: 'cpu',
-    accelerator_variant: 'cpu',
-    slice_size: sliceSize,
-    resources: { cpu: 2, ram: 4e9, disk: 10e9, gpu_count: 0, tpu_count: 0 },
-    preemptible: false,
-    min_slices: 0,
-    max_slices: 4,
-    priority: 100,
-    attributes: { rack: 'a' },
-  };
+  return testScaleGroup(name, 'local', { slice_size: sliceSize, resources: { cpu: 2, ram: 4e9, disk: 10e9, gpu_count: 0, tpu_count: 0 }, attributes: { rack: 'a' } });
 }
 
-const bootstrap: VmBootstrapSpec = {
-  role: 'worker',
-  labels: {},
-  providerOverrides: {},
-  container: { image: '', entrypoint: [], ports: {}, env: { IRIS_CONTROLLER: 'http://127.0.0.1:1', IRIS_TOKEN: 's3cret' } },
-};
+const bootstrap: VmBootstrapSpec = testWorkerBootstrap('s3cret');
 
 async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -55,16 +37,8 @@ describe('LocalPlatform', () => {
 
   beforeEach(() => {
     stateDir = mkdtempSync(join(tmpdir(), 'iris-local-'));
-    deps = {
-      clusterName: 'Test Cluster',
-      bootstrap: { worker_port: 0, cache_dir: stateDir, env: {} },
-      timeouts: { boot: 300_000, init: 600_000, ssh_poll_interval: 5_000 },
-      ssh: { user: 'root', port: 22, connect_timeout: 30_000 },
-      clock: new SystemClock(),
-      logger: silentLogger,
-      stateDir,
-      irisCommand: [process.execPath, fakeIris],
-    };
+    deps = testPlatformDeps(stateDir, { clusterName: 'Test Cluster', irisCommand: [process.execPath, fakeIris] });
+
   });
 
   afterEach(async () => {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SystemClock, silentLogger, type PlatformDeps, type ScaleGroupConfig } from '@iris/core';
-import { runProviderConformance } from '@iris/provider-testkit';
+import type { ScaleGroupConfig } from '@iris/core';
+import { runProviderConformance, testPlatformDeps } from '@iris/provider-testkit';
 import manualProvider, { MANUAL_STATE_MAP, ManualPlatform, mapManualState, type ManualProviderConfig } from '../src/index.js';
 import { SshdHarness, killProcessesMentioning } from './sshd-harness.js';
 
@@ -48,15 +48,11 @@ runProviderConformance({
       insecure_skip_host_key_check: false,
       worker_dir: workerDir,
     };
-    const deps: PlatformDeps = {
-      clusterName: 'conformance',
-      bootstrap: { worker_port: 0, cache_dir: stateDir, env: {} },
+    const deps = testPlatformDeps(stateDir, {
       timeouts: { boot: 30_000, init: 20_000, ssh_poll_interval: 200 },
       ssh: { user: 'root', port: 22, connect_timeout: 5_000 },
-      clock: new SystemClock(),
-      logger: silentLogger,
-      stateDir,
-    };
+    });
+
     return {
       createPlatform: () => new ManualPlatform(config as never, deps, { program, programCache: join(stateDir, 'programs'), settleSeconds: 0.3, stopGraceSeconds: 2 }),
       group: group(2),

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LABEL_CLUSTER, SystemClock, silentLogger, type PlatformDeps, type ScaleGroupConfig, type VmBootstrapSpec } from '@iris/core';
+import { LABEL_CLUSTER, type PlatformDeps, type ScaleGroupConfig, type VmBootstrapSpec } from '@iris/core';
+import { testPlatformDeps } from '@iris/provider-testkit';
 import type { ManualProviderConfig } from '../src/config-types.js';
 import { ManualPlatform } from '../src/platform/manual-platform.js';
 import { MANUAL_STATE_MAP, mapManualState } from '../src/platform/manual-state-map.js';
@@ -97,15 +98,12 @@ describe('ManualPlatform against real sshd hosts', () => {
   beforeEach(() => {
     stateDir = mkdtempSync(join(tmpdir(), 'iris-manual-state-'));
     workerDir = mkdtempSync(join(tmpdir(), 'iris-manual-hosts-'));
-    deps = {
+    deps = testPlatformDeps(stateDir, {
       clusterName: 'Lab',
-      bootstrap: { worker_port: 0, cache_dir: stateDir, env: {} },
       timeouts: { boot: 30_000, init: 20_000, ssh_poll_interval: 200 },
       ssh: { user: 'root', port: 22, connect_timeout: 5_000 },
-      clock: new SystemClock(),
-      logger: silentLogger,
-      stateDir,
-    };
+    });
+
   });
 
   afterEach(async () => {
