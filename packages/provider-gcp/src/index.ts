@@ -16,3 +16,7 @@ export type { WorkerScriptSettings } from './platform/startup-script.js';
 export { gcpErrorKind, toProviderError } from './api/gcp-errors.js';
 export { CreateRateLimiter } from './api/create-rate-limiter.js';
 export { parseApiEndpoint, GCP_BAD_ENDPOINT } from './api/endpoint.js';
+export { validateGcpCluster, validateGcpGroup } from './validate/validate-gcp.js';
+export type { GcpConfigIssue } from './validate/validate-gcp.js';
+export { tpuHostCount } from './validate/tpu-topology.js';
+export { isUnroutableAddress } from './validate/unroutable-address.js';

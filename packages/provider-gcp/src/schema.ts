@@ -62,19 +62,19 @@ const groupProperties = {
   capacity: {
     enum: [...GCP_CAPACITIES],
     description:
-      'How capacity is obtained: `on_demand`, `preemptible`, `spot`, or `reserved` (a reservation, through queued resources). When omitted, the group\'s `preemptible` flag decides between `preemptible` and `on_demand`.',
+      'How capacity is obtained: `on_demand`, `preemptible`, `spot`, or `reserved` (reservations shared with the project). When omitted, the group\'s `preemptible` flag decides between `preemptible` and `on_demand`.',
   },
   queued_resource: {
     type: 'boolean',
     default: false,
     description:
-      'Create slices through the Queued Resources API, which waits for capacity instead of failing with a stockout. Always on for `capacity: reserved`.',
+      'Reserved for the Queued Resources API, which this version does not implement: `true` is refused at load time.',
   },
   reservation: {
     type: 'string',
     minLength: 1,
     description:
-      'Name of the reservation to draw from (short name or `projects/P/zones/Z/reservations/R`); only with `capacity: reserved`.',
+      'Reserved for named reservations (through queued resources), which this version does not implement: setting it is refused at load time.',
   },
   api_endpoint: apiEndpoint,
   labels: {

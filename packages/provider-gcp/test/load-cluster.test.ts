@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, composeClusterSchema, createProviderRegistry, loadClusterText, type BuiltinPlugin, type ConfigIssue } from '@iris/core';
-import { gcpProvider, type GcpControllerConfig, type GcpProviderConfig } from '../src/index.js';
+import { gcpProvider, validateGcpCluster, type GcpControllerConfig, type GcpProviderConfig } from '../src/index.js';
 
 const builtins: BuiltinPlugin[] = [{ plugin: gcpProvider, packageName: '@iris/provider-gcp', version: '0.1.0' }];
 
@@ -112,6 +112,7 @@ scale_groups:
     expect(Object.keys(config.scale_groups)).toEqual(['tpu_v5e_4', 'tpu_v5e_16', 'tpu_v5e_16_reserved']);
     expect(config.scale_groups['tpu_v5e_4']?.provider).toMatchObject({ zones: ['europe-west4-b', 'europe-west4-a'] });
     expect(config.scale_groups['tpu_v5e_16_reserved']?.provider).toMatchObject({ capacity: 'reserved' });
+    expect(validateGcpCluster(config)).toEqual([]);
   });
 });
 

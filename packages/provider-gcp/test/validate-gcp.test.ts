@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { loadClusterText, type BuiltinPlugin } from '@iris/core';
+import { gcpProvider, validateGcpCluster } from '../src/index.js';
+
+const builtins: BuiltinPlugin[] = [{ plugin: gcpProvider, packageName: '@iris/provider-gcp', version: '0.1.0' }];
+
+async function issuesOf(text: string): Promise<{ path: string; message: string }[]> {
+  const { config } = await loadClusterText(text, 'cluster.yaml', { builtins, env: {} });
+  return validateGcpCluster(config).map((i) => ({ path: i.path.join('.'), message: i.message }));
+}
+
+const head = `
+provider: { type: gcp, project_id: my-project, zones: [europe-west4-b] }
+controller:
+  provider: { type: gcp }
+  image: europe-docker.pkg.dev/p/iris/iris-controller:1`;
+
+function file(options: { bootstrap?: string; group?: string; provider?: string } = {}): string {
+  return `${head}
+defaults:
+  bootstrap: ${options.bootstrap ?? '{ docker_image: europe-docker.pkg.dev/p/iris/iris-worker:1 }'}
+scale_groups:
+  pod:
+    ${options.provider ? `provider: ${options.provider}\n    ` : ''}accelerator_type: tpu
+    ${options.group ?? 'accelerator_variant: v5litepod-16\n    slice_size: 4'}
+    resources: { cpu: 112, ram: 192GB, tpu_count: 4 }
+    max_slices: 2
+`;
+}
+
+describe('load-time checks of gcp groups', () => {
+  it('accepts a well-formed file', async () => {
+    expect(await issuesOf(file())).toEqual([]);
+  });
+
+  it('refuses a gcp group without a worker image', async () => {
+    expect(await issuesOf(file({ bootstrap: '{ worker_port: 10001 }' }))).toEqual([
+      { path: 'scale_groups.pod.provider', message: expect.stringContaining('add defaults.bootstrap.docker_image') },
+    ]);
+  });
+
+  it('refuses a slice_size that is not the variant host count', async () => {
+    expect(await issuesOf(file({ group: 'accelerator_variant: v5litepod-16\n    slice_size: 16' }))).toEqual([
+      { path: 'scale_groups.pod.slice_size', message: 'v5litepod-16 has 4 hosts, so a slice is 4 VMs: set slice_size: 4 (it is 16; slice_size counts VMs, not chips)' },
+    ]);
+    expect(await issuesOf(file({ group: 'accelerator_variant: v4-32\n    slice_size: 1' }))).toEqual([
+      { path: 'scale_groups.pod.slice_size', message: expect.stringContaining('v4-32 has 4 hosts') },
+    ]);
+  });
+
+  it('refuses an address TPU VMs cannot reach, but not an emulator on loopback', async () => {
+    for (const address of ['http://0.0.0.0:10000', 'http://127.0.0.1:10000', 'localhost:10000', 'http://[::1]:10000']) {
+      expect(await issuesOf(file({ bootstrap: `{ docker_image: i, controller_address: "${address}" }` }))).toEqual([
+        { path: 'defaults.bootstrap.controller_address', message: expect.stringContaining('TPU VMs of group pod cannot reach') },
+      ]);
+    }
+    expect(await issuesOf(file({ bootstrap: '{ docker_image: i, controller_address: "http://10.0.0.2:10000" }' }))).toEqual([]);
+    const emulated = '{ type: gcp, project_id: my-project, zones: [europe-west4-b], api_endpoint: "http://127.0.0.1:8470" }';
+    expect(await issuesOf(file({ provider: emulated, bootstrap: '{ docker_image: i, controller_address: "http://127.0.0.1:1" }' }))).toEqual([]);
+  });
+
+  it('refuses queued resources and named reservations, which it would otherwise ignore', async () => {
+    const queued = '{ type: gcp, project_id: my-project, zones: [europe-west4-b], queued_resource: true }';
+    expect(await issuesOf(file({ provider: queued }))).toEqual([
+      { path: 'scale_groups.pod.provider.queued_resource', message: expect.stringContaining('not supported') },
+    ]);
+    const reserved = '{ type: gcp, project_id: my-project, zones: [europe-west4-b], capacity: reserved, reservation: r1 }';
+    expect(await issuesOf(file({ provider: reserved }))).toEqual([
+      { path: 'scale_groups.pod.provider.reservation', message: expect.stringContaining('not supported') },
+    ]);
+  });
+
+  it('refuses contradicting capacity settings and unknown runtimes', async () => {
+    const onDemand = '{ type: gcp, project_id: my-project, zones: [europe-west4-b], capacity: on_demand }';
+    const issues = await issuesOf(file({ provider: onDemand, group: 'accelerator_variant: v5litepod-16\n    slice_size: 4\n    preemptible: true' }));
+    expect(issues).toEqual([{ path: 'scale_groups.pod.provider.capacity', message: expect.stringContaining('"preemptible: true" contradicts') }]);
+    expect(await issuesOf(file({ group: 'accelerator_variant: v9-8\n    slice_size: 1' }))).toEqual([
+      { path: 'scale_groups.pod.accelerator_variant', message: expect.stringContaining('set provider.runtime_version') },
+    ]);
+  });
+
+  it('refuses a gcp controller without an image', async () => {
+    const text = file().replace('  image: europe-docker.pkg.dev/p/iris/iris-controller:1\n', '');
+    expect(await issuesOf(text)).toEqual([{ path: 'controller', message: expect.stringContaining('add controller.image') }]);
+  });
+});
+
