@@ -12,7 +12,7 @@ export const bar = `≤ ${BAR_FACTOR} × L (L = ${LATENCY_MS} ms), rate limits r
 
 export async function run() {
   const core = await import(distUrl('core', 'index.js'));
-  const controller = await import(distUrl('controller', 'index.js'));
+  const controller = { ...(await import(distUrl('controller', 'index.js'))), ...(await import(distUrl('controller', 'testing.js'))) };
   const clock = new core.SystemClock();
   const platform = new controller.FakePlatform({
     type: 'fake',

@@ -53,7 +53,7 @@ export const name = 'cluster-load-1000-groups';
 export const bar = `≤ ${BAR_MS} ms`;
 
 export async function run() {
-  const { loadCluster } = await import(distUrl('core', 'index.js'));
+  const { loadCluster } = await import(distUrl('core', 'config/index.js'));
   const { loadBuiltinPlugins } = await import(distUrl('cli', 'builtins.js'));
   const dir = await mkdtemp(join(tmpdir(), 'iris-bench-'));
   try {

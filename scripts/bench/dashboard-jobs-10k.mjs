@@ -19,7 +19,7 @@ export const name = 'dashboard-jobs-10k';
 export const bar = `page load ≤ ${BAR_MS} ms`;
 
 export async function run() {
-  const { IrisClient } = await import(distUrl('core', 'index.js'));
+  const { IrisClient } = await import(distUrl('core', 'api/index.js'));
   const { chromium } = await import('playwright-core');
   const root = mkdtempSync(join(tmpdir(), 'iris-bench-dash-'));
   const { child, url, token } = await spawnController(join(root, 'state'));

@@ -27,7 +27,7 @@ async function until(what, probe, timeoutMs = 20_000, everyMs = 5) {
 }
 
 export async function run() {
-  const { IrisClient } = await import(distUrl('core', 'index.js'));
+  const { IrisClient } = await import(distUrl('core', 'api/index.js'));
   const controllerMain = fileURLToPath(distUrl('controller', 'serve-main.js'));
   const workerMain = fileURLToPath(distUrl('worker', 'main.js'));
   const root = mkdtempSync(join(tmpdir(), 'iris-bench-s2r-'));

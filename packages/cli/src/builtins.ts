@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadPlugins } from '@iris/core';
-import type { BuiltinPlugin } from '@iris/core';
+import { loadPlugins } from '@iris/core/config';
+import type { BuiltinPlugin } from '@iris/core/config';
 
 /** The first-party providers every cluster file can use without listing them under `plugins:`. */
 export const BUILTIN_PROVIDER_PACKAGES = ['@iris/provider-gcp', '@iris/provider-manual', '@iris/provider-local'] as const;

@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { createProviderRegistry, loadCluster } from '@iris/core';
-import type { LoadClusterOptions, LoadedCluster, ProviderRegistry } from '@iris/core';
+import { createProviderRegistry, loadCluster } from '@iris/core/config';
+import type { LoadClusterOptions, LoadedCluster, ProviderRegistry } from '@iris/core/config';
 import { CLI_PACKAGE_DIR, loadBuiltinPlugins } from './builtins.js';
 import type { CliIo } from './context.js';
 

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { CONFIG_ERROR_CODE, formatConfigIssue, hasErrorCode } from '@iris/core';
+import { hasErrorCode } from '@iris/core';
+import { CONFIG_ERROR_CODE, formatConfigIssue } from '@iris/core/config';
 import type { ConfigIssue } from '@iris/core';
 import type { CliIo } from './context.js';
 import { CLI_EXIT_CODE, EXIT_FAILURE, EXIT_USAGE, USAGE_ERROR_CODE } from './exit-codes.js';

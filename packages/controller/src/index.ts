@@ -17,7 +17,7 @@ export { loadOrCreateToken, TOKEN_FILE } from './api/auth.js';
 export { jsonLogger } from './logger.js';
 export { SqliteSliceStore } from './store/sqlite-slice-store.js';
 
-// Autoscaler, scaling groups, fake provider and simulator.
+// Autoscaler, scaling groups and simulator (fakes and fixtures are at @iris/controller/testing).
 export {
   createAutoscaler,
   PROVIDER_CREATE_RATES,
@@ -38,13 +38,6 @@ export {
   GROUP_AVAILABILITIES,
   UNMET_REASON_CODES,
   ACTION_TYPES,
-  FakePlatform,
-  FakeVmManager,
-  TEST_AUTOSCALER_CONFIG,
-  TEST_WORKER_BOOTSTRAP,
-  testAutoscalerConfig,
-  testScaleGroup,
-  FakeCluster,
   seededRandom,
   randomInt,
   runSimulation,
@@ -96,10 +89,6 @@ export type {
   UnmetReasonCode,
   ActionType,
   AutoscalerAction,
-  FakeBehaviour,
-  FakePlatformOptions,
-  FakeSlice,
-  FakeClusterOptions,
   SimulationInput,
   SimulationResult,
   SimulationSummary,

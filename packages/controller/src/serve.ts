@@ -1,4 +1,5 @@
-import { SystemClock, type ClusterConfig, type ProviderRegistry } from '@iris/core';
+import { SystemClock, type ClusterConfig } from '@iris/core';
+import { type ProviderRegistry } from '@iris/core/config';
 import { startClusterController } from './cluster/start-cluster-controller.js';
 import { startController, type ControllerHandle, type ControllerLimits } from './controller.js';
 import { jsonLogger } from './logger.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, composeClusterSchema, createProviderRegistry, loadClusterText, type BuiltinPlugin, type ConfigIssue } from '@iris/core';
+import { type ConfigIssue } from '@iris/core';
+import { ConfigError, composeClusterSchema, createProviderRegistry, loadClusterText, type BuiltinPlugin } from '@iris/core/config';
 import { gcpProvider, validateGcpCluster, type GcpControllerConfig, type GcpProviderConfig } from '../src/index.js';
 
 const builtins: BuiltinPlugin[] = [{ plugin: gcpProvider, packageName: '@iris/provider-gcp', version: '0.1.0' }];

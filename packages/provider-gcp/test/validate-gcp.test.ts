@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadClusterText, type BuiltinPlugin } from '@iris/core';
+import { loadClusterText, type BuiltinPlugin } from '@iris/core/config';
 import { gcpProvider, validateGcpCluster } from '../src/index.js';
 
 const builtins: BuiltinPlugin[] = [{ plugin: gcpProvider, packageName: '@iris/provider-gcp', version: '0.1.0' }];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, composeClusterSchema, createProviderRegistry, loadClusterText, type BuiltinPlugin } from '@iris/core';
+import { ConfigError, composeClusterSchema, createProviderRegistry, loadClusterText, type BuiltinPlugin } from '@iris/core/config';
 import { localProvider } from '../src/index.js';
 
 const builtins: BuiltinPlugin[] = [{ plugin: localProvider, packageName: '@iris/provider-local', version: '0.1.0' }];

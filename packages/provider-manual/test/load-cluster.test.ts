@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, composeClusterSchema, createProviderRegistry, loadClusterText, type BuiltinPlugin, type ConfigIssue } from '@iris/core';
+import { type ConfigIssue } from '@iris/core';
+import { ConfigError, composeClusterSchema, createProviderRegistry, loadClusterText, type BuiltinPlugin } from '@iris/core/config';
 import { manualProvider, resolveManualHosts, type ManualProviderConfig } from '../src/index.js';
 
 const builtins: BuiltinPlugin[] = [{ plugin: manualProvider, packageName: '@iris/provider-manual', version: '0.1.0' }];

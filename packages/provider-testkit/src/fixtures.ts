@@ -1,11 +1,5 @@
-import {
-  DEFAULT_CONFIG,
-  SystemClock,
-  silentLogger,
-  type PlatformDeps,
-  type ScaleGroupConfig,
-  type VmBootstrapSpec,
-} from '@iris/core';
+import { SystemClock, silentLogger, type PlatformDeps, type ScaleGroupConfig, type VmBootstrapSpec } from '@iris/core';
+import { DEFAULT_CONFIG } from '@iris/core/config';
 
 /**
  * What a platform factory receives, as a test wants it: the shipped defaults (so a provider is

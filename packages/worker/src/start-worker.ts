@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { IrisClient, SystemClock, type Clock, type Logger } from '@iris/core';
+import { SystemClock, type Clock, type Logger } from '@iris/core';
+import { IrisClient } from '@iris/core/api';
 import { BundleCache } from './bundle/bundle-cache.js';
 import { Backoff } from './daemon/backoff.js';
 import { stderrLogger } from './daemon/stderr-logger.js';

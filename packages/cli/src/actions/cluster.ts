@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IrisClient, IrisError, hasErrorCode, type PlatformHostReport, type Tunnel } from '@iris/core';
+import { IrisError, hasErrorCode, type PlatformHostReport, type Tunnel } from '@iris/core';
+import { IrisClient } from '@iris/core/api';
 import type { AutoscalerAction, AutoscalerExplanation, AutoscalerStatus } from '@iris/controller';
 import { createPlatforms } from '@iris/controller';
 import type { CliIo } from '../context.js';

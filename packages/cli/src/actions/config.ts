@@ -1,5 +1,6 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
-import { CONFIG_ERROR_CODE, formatConfigIssue, hasErrorCode, IrisError, migrateClusterText } from '@iris/core';
+import { hasErrorCode, IrisError } from '@iris/core';
+import { CONFIG_ERROR_CODE, formatConfigIssue, migrateClusterText } from '@iris/core/config';
 import type { ConfigIssue } from '@iris/core';
 import { clusterLoadOptions, clusterPath, loadClusterFile } from '../cluster-file.js';
 import type { CliIo } from '../context.js';

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { composeClusterSchema, IrisError } from '@iris/core';
+import { IrisError } from '@iris/core';
+import { composeClusterSchema } from '@iris/core/config';
 import { loadRegistry } from '../cluster-file.js';
 import type { CliIo } from '../context.js';
 

@@ -1,13 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  SystemClock,
-  silentLogger,
-  type ControllerHost,
-  type LoadedCluster,
-  type Platform,
-  type PlatformDeps,
-} from '@iris/core';
+import { SystemClock, silentLogger, type ControllerHost, type Platform, type PlatformDeps } from '@iris/core';
+import { type LoadedCluster } from '@iris/core/config';
 import { CLI_PACKAGE_DIR } from '../builtins.js';
 import { clusterLoadOptions, loadClusterFile } from '../cluster-file.js';
 import type { CliIo } from '../context.js';
@@ -39,7 +33,7 @@ export async function resolveClusterTarget(file: string | undefined, io: CliIo):
   } else {
     clusterFile = resolve(io.cwd, file);
   }
-  const cluster = file === undefined ? await (await import('@iris/core')).loadCluster(clusterFile, await clusterLoadOptions(io)) : await loadClusterFile(file, io);
+  const cluster = file === undefined ? await (await import('@iris/core/config')).loadCluster(clusterFile, await clusterLoadOptions(io)) : await loadClusterFile(file, io);
   for (const w of cluster.warnings) io.err(`warning: ${w.file}:${w.line}:${w.column} ${w.path}: ${w.message}\n`);
   const { config } = cluster;
   const deps: PlatformDeps = {

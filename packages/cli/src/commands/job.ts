@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { IrisClient, JobSubmitRequest, JobView } from '@iris/core';
+import type { IrisClient, JobSubmitRequest, JobView } from '@iris/core/api';
 import type { CliIo } from '../context.js';
 import type { CliCommandGroup } from './types.js';
 
@@ -38,7 +38,8 @@ function withConnection(cmd: Command): Command {
 async function connect(options: ConnectionOptions, io: CliIo): Promise<IrisClient> {
   const { readFileSync } = await import('node:fs');
   const { join, resolve } = await import('node:path');
-  const { IrisClient, IrisError } = await import('@iris/core');
+  const { IrisError } = await import('@iris/core');
+  const { IrisClient } = await import('@iris/core/api');
   const { usageError } = await import('../exit-codes.js');
   const read = (file: string, what: string): string => {
     try {
@@ -123,7 +124,7 @@ async function buildRequest(command: string[], options: RunOptions, io: CliIo): 
 
 /** Streams a job's logs until it ends; returns its final view. */
 async function followLogs(client: IrisClient, id: string, io: CliIo, untilDone: boolean): Promise<JobView | undefined> {
-  const { isTerminalJobState } = await import('@iris/core');
+  const { isTerminalJobState } = await import('@iris/core/api');
   const jobName = id.replace(/\/[0-9]+$/, '');
   let cursor = 0;
   for (;;) {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IrisClient, type TaskView, type WorkerView } from '@iris/core';
+import { IrisClient, type TaskView, type WorkerView } from '@iris/core/api';
 import { GcpEmulator } from '../../../provider-gcp/test/emulator/gcp-emulator.js';
 import { TpuVmPlayer } from '../../../provider-gcp/test/emulator/tpu-vm-player.js';
 import { IRIS_BIN, runIris } from '../run-iris.js';

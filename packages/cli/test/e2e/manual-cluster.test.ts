@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IrisClient, packProgram, type JobView, type WorkerView } from '@iris/core';
+import { IrisClient, type JobView, type WorkerView } from '@iris/core/api';
+import { packProgram } from '@iris/core/bootstrap';
 import { SshdHarness, killProcessesMentioning, processesMentioning } from '@iris/provider-manual/testing';
 import { REPO_ROOT, runIris } from '../run-iris.js';
 import { freePort, until } from './support.js';

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { BundleUploadResponse, Clock } from '@iris/core';
+import type { Clock } from '@iris/core';
+import type { BundleUploadResponse } from '@iris/core/api';
 import type { StateStore } from '../store/state-store.js';
 import { apiError } from './http-util.js';
 

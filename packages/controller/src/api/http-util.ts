@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { API_ERROR_CODES, IrisError, type ApiErrorBody } from '@iris/core';
+import { IrisError } from '@iris/core';
+import { API_ERROR_CODES, type ApiErrorBody } from '@iris/core/api';
 
 /** HTTP status for each API error code. */
 const STATUS: Record<string, number> = {

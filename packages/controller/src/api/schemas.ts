@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { CONSTRAINT_OPS, LOG_STREAMS, MAX_REPLICAS, REPORTABLE_ATTEMPT_STATES } from '@iris/core';
+import { CONSTRAINT_OPS, LOG_STREAMS, MAX_REPLICAS, REPORTABLE_ATTEMPT_STATES } from '@iris/core/api';
 
 const nonNegInt = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 const nonNeg = { type: 'number', minimum: 0, maximum: 1e18 } as const;

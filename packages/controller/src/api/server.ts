@@ -1,20 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Clock, type Logger } from '@iris/core';
 import {
   API_PREFIX,
   isTerminalJobState,
   isTerminalTaskState,
   JOB_STATES,
-  type Clock,
   type HealthResponse,
   type JobState,
   type JobSubmitRequest,
   type LogPushRequest,
-  type Logger,
   type Page,
   type ReconcileRequest,
   type ReconcileResponse,
   type WorkerRegisterRequest,
-} from '@iris/core';
+} from '@iris/core/api';
 import type { ControllerState } from '../state/controller-state.js';
 import { jobView, taskView, workerView } from '../state/views.js';
 import type { StateStore } from '../store/state-store.js';

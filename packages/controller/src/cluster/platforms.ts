@@ -1,4 +1,5 @@
-import type { ClusterConfig, Platform, PlatformDeps, ProviderConfig, ProviderRegistry } from '@iris/core';
+import type { ClusterConfig, Platform, PlatformDeps, ProviderConfig } from '@iris/core';
+import type { ProviderRegistry } from '@iris/core/config';
 
 /** Stable identity of a provider block: equal blocks share one Platform (and its rate limits). */
 function providerKey(config: ProviderConfig): string {

@@ -5,10 +5,10 @@ import {
   type ClusterConfig,
   type Platform,
   type PlatformDeps,
-  type ProviderRegistry,
   type ScaleGroupConfig,
   type VmBootstrapSpec,
 } from '@iris/core';
+import { type ProviderRegistry } from '@iris/core/config';
 import { createAutoscaler, PROVIDER_CREATE_RATES } from '../autoscaler/create-autoscaler.js';
 import type { Autoscaler, ReconcileReport } from '../autoscaler/autoscaler.js';
 import { startController, type ControllerHandle, type StartControllerOptions } from '../controller.js';

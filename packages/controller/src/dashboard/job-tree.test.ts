@@ -1,4 +1,4 @@
-import { JOB_STATES, TASK_STATES, type JobState, type TaskCounts } from '@iris/core';
+import { JOB_STATES, TASK_STATES, type JobState, type TaskCounts } from '@iris/core/api';
 import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../state/model.js';
 import { jobTree, type JobTreeQuery } from './job-tree.js';

@@ -1,4 +1,4 @@
-import { JOB_STATES, TASK_STATES, type JobState, type TaskCounts } from '@iris/core';
+import { JOB_STATES, TASK_STATES, type JobState, type TaskCounts } from '@iris/core/api';
 import type { JobRecord } from '../state/model.js';
 
 export const JOB_TREE_SORTS = ['submitted', 'name', 'state'] as const;

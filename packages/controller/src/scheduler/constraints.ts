@@ -1,4 +1,4 @@
-import type { AttributeValue, Constraint } from '@iris/core';
+import type { AttributeValue, Constraint } from '@iris/core/api';
 
 /** True when the attributes satisfy the constraint. Ordered ops need numbers on both sides. */
 export function matchesConstraint(attributes: Readonly<Record<string, AttributeValue>>, c: Constraint): boolean {

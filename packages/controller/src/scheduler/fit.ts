@@ -1,4 +1,4 @@
-import type { ResourceRequest } from '@iris/core';
+import type { ResourceRequest } from '@iris/core/api';
 import type { WorkerCapacity } from './types.js';
 
 /** Accelerator type and variant compatible (a task without accelerator fits any worker). */

@@ -1,4 +1,4 @@
-import type { ResourceRequest } from '@iris/core';
+import type { ResourceRequest } from '@iris/core/api';
 import { describeConstraint, matchesAll } from './constraints.js';
 import { acceleratorCompatible, formatBytes, resourcesFit } from './fit.js';
 import type { PendingTask, WorkerCapacity } from './types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Constraint, ResourceRequest } from '@iris/core';
+import type { Constraint, ResourceRequest } from '@iris/core/api';
 import { schedule } from './scheduler.js';
 import { matchesConstraint } from './constraints.js';
 import type { PendingTask, WorkerCapacity } from './types.js';

@@ -1,4 +1,4 @@
-import type { AttributeValue, Constraint, ResourceRequest } from '@iris/core';
+import type { AttributeValue, Constraint, ResourceRequest } from '@iris/core/api';
 
 /** A task waiting to be placed, in queue order. */
 export interface PendingTask {

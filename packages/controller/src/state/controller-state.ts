@@ -1,20 +1,18 @@
+import { IrisError, type Clock, type Logger } from '@iris/core';
 import {
   API_ERROR_CODES,
   DEFAULT_MAX_RETRIES_FAILURE,
   DEFAULT_MAX_RETRIES_PREEMPTION,
-  IrisError,
   isTerminalJobState,
   isTerminalTaskState,
   taskIdOf,
   type AttemptKill,
   type AttemptReport,
   type AttemptStart,
-  type Clock,
   type JobSubmitRequest,
-  type Logger,
   type TaskState,
   type WorkerRegisterRequest,
-} from '@iris/core';
+} from '@iris/core/api';
 import { schedule } from '../scheduler/scheduler.js';
 import type { WorkerCapacity } from '../scheduler/types.js';
 import type { StateStore } from '../store/state-store.js';

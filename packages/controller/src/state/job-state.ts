@@ -1,4 +1,4 @@
-import type { JobState, TaskCounts } from '@iris/core';
+import type { JobState, TaskCounts } from '@iris/core/api';
 
 /**
  * A job's state from its task counts, in O(1). A task in a terminal failure state has exhausted its

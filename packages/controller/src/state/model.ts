@@ -1,12 +1,4 @@
-import type {
-  AttributeValue,
-  JobSpec,
-  JobState,
-  TaskCounts,
-  TaskState,
-  WorkerAccelerator,
-  WorkerResources,
-} from '@iris/core';
+import type { AttributeValue, JobSpec, JobState, TaskCounts, TaskState, WorkerAccelerator, WorkerResources } from '@iris/core/api';
 import type { PendingTask } from '../scheduler/types.js';
 
 /** A submitted job's immutable spec, with every default applied. Stored as JSON in `jobs.spec`. */

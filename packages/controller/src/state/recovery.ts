@@ -1,4 +1,4 @@
-import { isTerminalJobState, taskIdOf, type TaskState } from '@iris/core';
+import { isTerminalJobState, taskIdOf, type TaskState } from '@iris/core/api';
 import { parseJobSpec, type StateStore } from '../store/state-store.js';
 import type { ControllerState } from './controller-state.js';
 import { emptyCounts, isActiveTaskState, type JobRecord, type TaskRecord } from './model.js';

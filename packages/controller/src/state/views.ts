@@ -1,4 +1,4 @@
-import type { JobView, TaskView, WorkerView } from '@iris/core';
+import type { JobView, TaskView, WorkerView } from '@iris/core/api';
 import type { JobRecord, TaskRecord, WorkerRecord } from './model.js';
 
 export function jobView(job: JobRecord): JobView {

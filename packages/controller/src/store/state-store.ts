@@ -1,4 +1,4 @@
-import type { ActionView, AttemptView, StoredLogLine, TaskState, LogLine } from '@iris/core';
+import type { ActionView, AttemptView, StoredLogLine, TaskState, LogLine } from '@iris/core/api';
 import type { JobRecord, JobSpec, TaskRecord, WorkerRecord } from '../state/model.js';
 import type { SqliteDatabase } from './database.js';
 

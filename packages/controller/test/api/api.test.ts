@@ -3,7 +3,7 @@ import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_ERROR_CODES, IrisApiError } from '@iris/core';
+import { API_ERROR_CODES, IrisApiError } from '@iris/core/api';
 import { runController, WORKER, type RunningController } from '../support/controller-fixture.js';
 
 let c: RunningController;
@@ -40,7 +40,7 @@ describe('HTTP API', () => {
 
   it('refuses every API call without the right token', async () => {
     await rejects(c.anonymous.submitJob({ name: '/x', command: ['true'] }), 401, API_ERROR_CODES.unauthorized);
-    await rejects(new (c.client.constructor as typeof import('@iris/core').IrisClient)({ baseUrl: c.handle.url, token: 'wrong' }).registerWorker({ worker_id: 'w', ...WORKER }), 401, API_ERROR_CODES.unauthorized);
+    await rejects(new (c.client.constructor as typeof import('@iris/core/api').IrisClient)({ baseUrl: c.handle.url, token: 'wrong' }).registerWorker({ worker_id: 'w', ...WORKER }), 401, API_ERROR_CODES.unauthorized);
     await rejects(c.anonymous.fetchLogs({ id: '/x' }), 401, API_ERROR_CODES.unauthorized);
     // Reads need the token too (or the dashboard's cookie): the cluster's jobs are not public.
     await rejects(c.anonymous.listJobs(), 401, API_ERROR_CODES.unauthorized);

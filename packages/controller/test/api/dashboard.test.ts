@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_ERROR_CODES } from '@iris/core';
+import { API_ERROR_CODES } from '@iris/core/api';
 import { runController, WORKER, type RunningController } from '../support/controller-fixture.js';
 
 let c: RunningController;

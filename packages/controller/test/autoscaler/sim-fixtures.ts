@@ -1,5 +1,6 @@
 import type { AutoscalerConfig, ScaleGroupConfig } from '@iris/core';
-import { parseScenario, runSimulation, testAutoscalerConfig, testScaleGroup, type SimulationResult } from '../../src/index.js';
+import { parseScenario, runSimulation, type SimulationResult } from '../../src/index.js';
+import { testAutoscalerConfig, testScaleGroup } from '../../src/testing.js';
 
 export const SIM_CONFIG: AutoscalerConfig = testAutoscalerConfig({
   evaluation_interval: 10_000,

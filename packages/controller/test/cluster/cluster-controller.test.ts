@@ -2,8 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IrisClient, IrisApiError, SystemClock, defineProvider, loadClusterText, type LoadedCluster } from '@iris/core';
-import { FakePlatform, startClusterController, type AutoscalerExplanation, type AutoscalerStatus, type ClusterControllerHandle } from '../../src/index.js';
+import { SystemClock, defineProvider } from '@iris/core';
+import { loadClusterText, type LoadedCluster } from '@iris/core/config';
+import { IrisClient, IrisApiError } from '@iris/core/api';
+import { startClusterController, type AutoscalerExplanation, type AutoscalerStatus, type ClusterControllerHandle } from '../../src/index.js';
+import { FakePlatform } from '../../src/testing.js';
 
 const typeOnly = (type: string) => ({
   type: 'object',

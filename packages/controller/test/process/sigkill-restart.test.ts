@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IrisClient } from '@iris/core';
+import { IrisClient } from '@iris/core/api';
 import { buildController, spawnController, waitForExit, type ChildController } from '../support/child-controller.js';
 import { WORKER } from '../support/controller-fixture.js';
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hasErrorCode, API_ERROR_CODES } from '@iris/core';
+import { hasErrorCode } from '@iris/core';
+import { API_ERROR_CODES } from '@iris/core/api';
 import { StateFixture, workerRequest } from '../support/state-fixture.js';
 
 let f: StateFixture;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IrisClient } from '@iris/core';
+import { IrisClient } from '@iris/core/api';
 import { startController, type ControllerHandle, type ControllerLimits } from '../../src/controller.js';
 
 export interface RunningController {

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeClock, silentLogger, type WorkerRegisterRequest } from '@iris/core';
+import { FakeClock, silentLogger } from '@iris/core';
+import { type WorkerRegisterRequest } from '@iris/core/api';
 import { ControllerState } from '../../src/state/controller-state.js';
 import { openDatabase } from '../../src/store/database.js';
 import { StateStore } from '../../src/store/state-store.js';

@@ -1,3 +1,4 @@
+// @iris/core/bootstrap: shell scripts and program bundles that start iris daemons on a remote host over SSH.
 export { shellQuote, shellJoin, remotePathExpr } from './shell.js';
 export {
   PHASE_PREFIX,

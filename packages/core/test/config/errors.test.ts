@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatConfigIssue, loadCluster, loadClusterText, type ConfigIssue } from '../../src/index.js';
+import { type ConfigIssue } from '../../src/index.js';
+import { ConfigError, formatConfigIssue, loadCluster, loadClusterText } from '../../src/config/index.js';
 import { LOAD } from '../helpers/test-providers.js';
 
 async function errorsOf(text: string, file = 'cluster.yaml'): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatConfigIssue, loadClusterText } from '../../src/index.js';
+import { ConfigError, formatConfigIssue, loadClusterText } from '../../src/config/index.js';
 import { runPipeline } from '../../src/config/load-cluster.js';
 import { YamlSource } from '../../src/config/yaml-source.js';
 import { LOAD } from '../helpers/test-providers.js';

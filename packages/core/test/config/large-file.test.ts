@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadClusterText } from '../../src/index.js';
+import { loadClusterText } from '../../src/config/index.js';
 import { generateCluster } from '../helpers/generate-cluster.js';
 import { LOAD } from '../helpers/test-providers.js';
 

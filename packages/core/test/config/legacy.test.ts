@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatConfigIssue, loadCluster, loadClusterText, migrateClusterText } from '../../src/index.js';
+import { ConfigError, formatConfigIssue, loadCluster, loadClusterText, migrateClusterText } from '../../src/config/index.js';
 import { LOAD } from '../helpers/test-providers.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/clusters/${name}`, import.meta.url));

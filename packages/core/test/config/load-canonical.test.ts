@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, loadCluster, loadClusterText, composeClusterSchema, formatConfigIssue } from '../../src/index.js';
+import { DEFAULT_CONFIG, loadCluster, loadClusterText, composeClusterSchema, formatConfigIssue } from '../../src/config/index.js';
 import { ENV, LOAD } from '../helpers/test-providers.js';
 
 const CANONICAL = fileURLToPath(new URL('../fixtures/clusters/canonical.yaml', import.meta.url));

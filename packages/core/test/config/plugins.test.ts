@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, defineProvider, loadCluster, loadClusterText, loadPlugins, createProviderRegistry, PluginLoadError, type ConfigIssue } from '../../src/index.js';
+import { defineProvider, type ConfigIssue } from '../../src/index.js';
+import { ConfigError, loadCluster, loadClusterText, loadPlugins, createProviderRegistry, PluginLoadError } from '../../src/config/index.js';
 import { PluginProject } from '../helpers/plugin-project.js';
 import { BUILTINS, LOAD } from '../helpers/test-providers.js';
 

@@ -1,4 +1,5 @@
-import { defineProvider, type BuiltinPlugin, type Platform, type PlatformDeps, type PlatformFactory, type ProviderConfig } from '../../src/index.js';
+import { defineProvider, type Platform, type PlatformDeps, type PlatformFactory, type ProviderConfig } from '../../src/index.js';
+import { type BuiltinPlugin } from '../../src/config/index.js';
 
 /**
  * First-party-like providers for core's own tests (core never imports the real provider packages).

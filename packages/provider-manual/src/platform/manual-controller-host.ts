@@ -1,15 +1,5 @@
-import {
-  IrisError,
-  controllerDaemonSpec,
-  daemonStartScript,
-  daemonStatusScript,
-  daemonStopScript,
-  parseBootstrapOutput,
-  type ControllerConfig,
-  type ControllerHost,
-  type ControllerStatus,
-  type DaemonSpec,
-} from '@iris/core';
+import { IrisError, type ControllerConfig, type ControllerHost, type ControllerStatus } from '@iris/core';
+import { controllerDaemonSpec, daemonStartScript, daemonStatusScript, daemonStopScript, parseBootstrapOutput, type DaemonSpec } from '@iris/core/bootstrap';
 import type { ManualControllerConfig } from '../config-types.js';
 import { parseHostEntry, type ManualHost } from '../hosts.js';
 import { absoluteOnHost, targetOf, type ManualContext } from './manual-context.js';

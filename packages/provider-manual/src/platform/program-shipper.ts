@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ProviderError } from '@iris/core';
 import {
-  ProviderError,
   packProgram,
   packageDirOf,
   parseBootstrapOutput,
@@ -10,7 +10,7 @@ import {
   programProbeScript,
   programUnpackScript,
   type ProgramBundle,
-} from '@iris/core';
+} from '@iris/core/bootstrap';
 import type { SshPool } from '../ssh/ssh-pool.js';
 import type { SshTarget } from '../ssh/ssh-connection.js';
 import { BootstrapStepError } from './bootstrap-step-error.js';

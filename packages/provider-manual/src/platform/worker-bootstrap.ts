@@ -1,13 +1,13 @@
+import { isProviderError } from '@iris/core';
 import {
   daemonStartScript,
   daemonStatusScript,
   daemonStopScript,
-  isProviderError,
   parseBootstrapOutput,
   phaseOfLine,
   workerDaemonSpec,
   type DaemonSpec,
-} from '@iris/core';
+} from '@iris/core/bootstrap';
 import type { ManualHost } from '../hosts.js';
 import { BootstrapStepError } from './bootstrap-step-error.js';
 import { absoluteOnHost, targetOf, type ManualContext } from './manual-context.js';

@@ -1,4 +1,4 @@
-import type { AttemptReport, AttemptStart, ReportableAttemptState } from '@iris/core';
+import type { AttemptReport, AttemptStart, ReportableAttemptState } from '@iris/core/api';
 import type { RunningAttempt } from '../runtime/types.js';
 
 const TERMINAL: readonly ReportableAttemptState[] = ['SUCCEEDED', 'FAILED', 'KILLED', 'WORKER_FAILED'];

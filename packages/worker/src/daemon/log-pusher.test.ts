@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock, silentLogger, type LogLine } from '@iris/core';
+import { FakeClock, silentLogger } from '@iris/core';
+import { type LogLine } from '@iris/core/api';
 import { Backoff } from './backoff.js';
 import { LogPusher } from './log-pusher.js';
 import { stderrLogger } from './stderr-logger.js';

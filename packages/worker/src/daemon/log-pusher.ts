@@ -1,4 +1,5 @@
-import type { Clock, LogLine, Logger, TimerHandle } from '@iris/core';
+import type { Clock, Logger, TimerHandle } from '@iris/core';
+import type { LogLine } from '@iris/core/api';
 
 export interface LogPusherOptions {
   clock: Clock;

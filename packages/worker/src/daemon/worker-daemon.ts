@@ -1,17 +1,15 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { hasErrorCode, type Clock, type Logger } from '@iris/core';
 import {
   API_ERROR_CODES,
-  hasErrorCode,
   type AttemptKill,
   type AttemptReport,
   type AttemptStart,
-  type Clock,
   type IrisClient,
-  type Logger,
   type ReconcileResponse,
   type WorkerRegisterRequest,
-} from '@iris/core';
+} from '@iris/core/api';
 import type { BundleCache } from '../bundle/bundle-cache.js';
 import type { WorkerFacts } from '../probe/env-probe.js';
 import type { TaskRuntime } from '../runtime/types.js';

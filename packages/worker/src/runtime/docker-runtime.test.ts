@@ -2,7 +2,8 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FakeClock, SystemClock, type AttemptStart } from '@iris/core';
+import { FakeClock, SystemClock } from '@iris/core';
+import { type AttemptStart } from '@iris/core/api';
 import { containerName, dockerRunArgs, MANAGED_LABEL } from './docker-args.js';
 import { DockerRuntime, dockerExitStatus } from './docker-runtime.js';
 

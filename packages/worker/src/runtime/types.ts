@@ -1,4 +1,4 @@
-import type { AttemptStart, LogStream } from '@iris/core';
+import type { AttemptStart, LogStream } from '@iris/core/api';
 
 /** Who runs the attempt: fixed per worker, exported to the task's environment. */
 export interface AttemptContext {

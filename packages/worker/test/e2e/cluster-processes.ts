@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IrisClient } from '@iris/core';
+import { IrisClient } from '@iris/core/api';
 import { reapOrphans } from '../../src/runtime/reap-orphans.js';
 
 /** The built programs the end-to-end tests run as real processes (nx builds them before tests). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { URL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isTerminalJobState } from '@iris/core';
+import { isTerminalJobState } from '@iris/core/api';
 import { ControllerProcess, startWorkers, waitFor, type WorkerProcess } from './cluster-processes.js';
 
 let controller: ControllerProcess | undefined;

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isTerminalJobState, type IrisClient, type JobSubmitRequest, type JobView, type TaskView } from '@iris/core';
+import { isTerminalJobState, type IrisClient, type JobSubmitRequest, type JobView, type TaskView } from '@iris/core/api';
 import { ControllerProcess, startWorkers, waitFor, type WorkerProcess } from './cluster-processes.js';
 
 let controller: ControllerProcess | undefined;

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { API_ERROR_CODES, hasErrorCode } from '@iris/core';
+import { hasErrorCode } from '@iris/core';
+import { API_ERROR_CODES } from '@iris/core/api';
 import { ControllerProcess, startWorkers, waitFor, type WorkerProcess } from './cluster-processes.js';
 
 let controller: ControllerProcess | undefined;

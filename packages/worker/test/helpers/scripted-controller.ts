@@ -1,13 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  API_ERROR_CODES,
-  type AttemptKill,
-  type AttemptStart,
-  type LogLine,
-  type ReconcileRequest,
-  type WorkerRegisterRequest,
-} from '@iris/core';
+import { API_ERROR_CODES, type AttemptKill, type AttemptStart, type LogLine, type ReconcileRequest, type WorkerRegisterRequest } from '@iris/core/api';
 
 /**
  * A controller speaking the real HTTP API on loopback whose answers the test scripts: it queues

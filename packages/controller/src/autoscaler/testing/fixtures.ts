@@ -1,4 +1,5 @@
-import { DEFAULT_CONFIG, type AutoscalerConfig, type ScaleGroupConfig, type VmBootstrapSpec } from '@iris/core';
+import { type AutoscalerConfig, type ScaleGroupConfig, type VmBootstrapSpec } from '@iris/core';
+import { DEFAULT_CONFIG } from '@iris/core/config';
 
 /**
  * Explicit, complete configs for tests and simulations. Production code never uses these: it gets
