@@ -311,7 +311,7 @@ async function clusterCost(connection: ClusterConnection, autoscaler: Autoscaler
   const groups = autoscaler.groups.flatMap((g) => {
     const price = prices.get(g.name);
     if (price === undefined) return [];
-    const slices = g.slices.filter((s) => s.state !== 'terminated').length;
+    const slices = g.slices.filter((s) => s.state !== 'terminating' && s.state !== 'gone').length;
     return [{ name: g.name, slices, perSliceHour: price, perHour: slices * price }];
   });
   return { perHour: groups.reduce((sum, g) => sum + g.perHour, 0), groups };

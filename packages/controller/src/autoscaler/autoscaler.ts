@@ -112,8 +112,8 @@ export class Autoscaler {
   }
 
   /** A worker died (controller-side detection): its slice is terminated at once. */
-  notifyWorkerFailed(address: string, reason: string): boolean {
-    for (const g of this.ordered) if (g.notifyWorkerFailed(address, reason)) return true;
+  notifyWorkerFailed(vmIdOrAddress: string, reason: string): boolean {
+    for (const g of this.ordered) if (g.notifyWorkerFailed(vmIdOrAddress, reason)) return true;
     return false;
   }
 
@@ -152,7 +152,7 @@ export class Autoscaler {
     for (const row of this.parts.store.loadAll()) {
       if (!this.byName.has(row.group)) {
         // The group left the config; its VMs are swept below as orphans.
-        this.parts.store.delete(row.group, row.sliceId);
+        this.parts.store.delete(row.group, row.requestId);
         continue;
       }
       const list = rows.get(row.group) ?? [];
@@ -240,7 +240,7 @@ export class Autoscaler {
     let terminated = 0;
     for (const g of this.ordered) {
       g.retryTerminations();
-      terminated += g.cleanupFailed() + g.reapDead(workers);
+      terminated += g.observeWorkers(workers) + g.cleanupFailed();
       g.expireRequests();
     }
     const routing = routeDemand(this.ordered, inputs.demand(), workers, clock.now());

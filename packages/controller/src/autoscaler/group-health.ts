@@ -31,10 +31,10 @@ export class GroupHealth {
     readonly zones: readonly string[],
   ) {}
 
-  /** Exponential: backoff_initial x 2^(n-1), capped at backoff_max. */
+  /** Exponential: backoff_initial x backoff_factor^(n-1), capped at backoff_max. */
   backoffDelay(failures: number): number {
-    const exp = Math.min(30, Math.max(0, failures - 1));
-    return Math.min(this.config.backoff_max, this.config.backoff_initial * 2 ** exp);
+    const exp = Math.min(60, Math.max(0, failures - 1));
+    return Math.min(this.config.backoff_max, this.config.backoff_initial * this.config.backoff_factor ** exp);
   }
 
   recordFailure(reason: string): number {

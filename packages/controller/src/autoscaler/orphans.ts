@@ -27,7 +27,7 @@ export interface SweepParts {
  */
 export async function sweepOrphans(parts: SweepParts, options: { orphanMinAgeMs: number; dryRun: boolean }): Promise<OrphanReport[]> {
   const groupsByLabel = new Map(parts.groups.map((g) => [sanitizeLabelValue(g.name), g]));
-  const known = new Map(parts.groups.map((g) => [g.name, { slices: new Set(g.trackedSlices().map((s) => s.sliceId)), requests: g.knownRequestIds() }]));
+  const known = new Map(parts.groups.map((g) => [g.name, { slices: new Set(g.trackedSlices().flatMap((s) => (s.sliceId === undefined ? [] : [s.sliceId]))), requests: g.knownRequestIds() }]));
   const zonesByPlatform = new Map<Platform, Set<string | undefined>>();
   for (const g of parts.groups) {
     const platform = parts.platforms.get(g.name);

@@ -55,10 +55,10 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** Workers registered on every VM of the group's ready slices. */
+/** Workers registered (by VM id) on every VM the provider reports ready. */
 function workersOf(g: ScalingGroup, clock: FakeClock, running = 0): WorkerSnapshot {
   const m = new Map<string, WorkerLiveness>();
-  for (const s of g.trackedSlices()) if (s.state === 'ready') for (const vm of s.vms) m.set(vm.address, { lastHeartbeatMs: clock.now(), runningTasks: running });
+  for (const s of g.trackedSlices()) for (const vm of s.vms) if (vm.state === 'ready') m.set(vm.vmId, { lastHeartbeatMs: clock.now(), runningTasks: running });
   return m;
 }
 
@@ -86,7 +86,7 @@ describe('ScalingGroup scale-up decisions', () => {
     await ctx.g.settle();
     const rows = ctx.store.list('g');
     expect(rows.map((s) => s.state)).toEqual(['booting', 'booting']);
-    expect(rows.every((r) => !r.sliceId.startsWith('pending:'))).toBe(true);
+    expect(rows.every((r) => r.sliceId !== undefined && !r.sliceId.startsWith('pending:'))).toBe(true);
     expect(ctx.platform.liveSlices('g')).toHaveLength(2);
     expect(ctx.types()).toEqual(['scale_up', 'scale_up', 'scale_up_completed', 'scale_up_completed']);
     // Coming capacity covers the demand: nothing more.
@@ -216,7 +216,7 @@ describe('ScalingGroup housekeeping', () => {
     const ctx = setup();
     await scaleTo(ctx, 1);
     const slice = ctx.g.trackedSlices()[0]!;
-    ctx.platform.preempt(slice.sliceId);
+    ctx.platform.preempt(slice.sliceId!);
     await ctx.g.refresh();
     expect(ctx.g.cleanupFailed()).toBe(1);
     expect(ctx.types()).toContain('failed_cleanup');
@@ -231,9 +231,9 @@ describe('ScalingGroup housekeeping', () => {
     const ctx = setup();
     await scaleTo(ctx, 1);
     const id = ctx.g.trackedSlices()[0]!.sliceId;
-    ctx.platform.slices.delete(id);
+    ctx.platform.slices.delete(id!);
     await ctx.g.refresh();
-    expect(ctx.g.trackedSlices()[0]!.state).toBe('terminated');
+    expect(ctx.g.trackedSlices()[0]!.state).toBe('failed');
     expect(ctx.g.cleanupFailed()).toBe(1);
   });
 
@@ -243,9 +243,9 @@ describe('ScalingGroup housekeeping', () => {
     await scaleTo(ctx, 1);
     await ctx.clock.advance(598_000);
     await ctx.g.refresh();
-    expect(ctx.g.reapDead(NO_WORKERS)).toBe(0);
+    expect(ctx.g.observeWorkers(NO_WORKERS)).toBe(0);
     await ctx.clock.advance(2_001);
-    expect(ctx.g.reapDead(NO_WORKERS)).toBe(1);
+    expect(ctx.g.observeWorkers(NO_WORKERS)).toBe(1);
     expect(ctx.actions.at(-1)?.reason).toContain('never registered');
   });
 
@@ -257,10 +257,10 @@ describe('ScalingGroup housekeeping', () => {
     const beats = workersOf(ctx.g, ctx.clock);
     expect(beats.size).toBe(1);
     await ctx.clock.advance(55_000);
-    expect(ctx.g.reapDead(workersOf(ctx.g, ctx.clock))).toBe(0);
+    expect(ctx.g.observeWorkers(workersOf(ctx.g, ctx.clock))).toBe(0);
     const last = workersOf(ctx.g, ctx.clock);
     await ctx.clock.advance(30_001);
-    expect(ctx.g.reapDead(last)).toBe(1);
+    expect(ctx.g.observeWorkers(last)).toBe(1);
     expect(ctx.actions.find((a) => a.type === 'liveness_reap')?.reason).toContain('silent');
   });
 
@@ -272,18 +272,18 @@ describe('ScalingGroup housekeeping', () => {
     const [a, b, c] = ctx.g.trackedSlices();
     const busy = (ids: string[]) => {
       const m = new Map<string, WorkerLiveness>();
-      for (const s of ctx.g.trackedSlices()) for (const vm of s.vms) m.set(vm.address, { lastHeartbeatMs: ctx.clock.now(), runningTasks: ids.includes(s.sliceId) ? 1 : 0 });
+      for (const s of ctx.g.trackedSlices()) for (const vm of s.vms) m.set(vm.address, { lastHeartbeatMs: ctx.clock.now(), runningTasks: ids.includes(s.sliceId!) ? 1 : 0 });
       return m;
     };
     // b was busy more recently than a; c is still busy.
-    ctx.g.reapDead(busy([a!.sliceId, b!.sliceId, c!.sliceId]));
+    ctx.g.observeWorkers(busy([a!.sliceId!, b!.sliceId!, c!.sliceId!]));
     await ctx.clock.advance(10_000);
-    ctx.g.reapDead(busy([b!.sliceId, c!.sliceId]));
+    ctx.g.observeWorkers(busy([b!.sliceId!, c!.sliceId!]));
     await ctx.clock.advance(10_000);
-    ctx.g.reapDead(busy([c!.sliceId]));
-    expect(ctx.g.scaleDown(0, busy([c!.sliceId]))).toBe(0);
+    ctx.g.observeWorkers(busy([c!.sliceId!]));
+    expect(ctx.g.scaleDown(0, busy([c!.sliceId!]))).toBe(0);
     await ctx.clock.advance(60_000);
-    expect(ctx.g.scaleDown(0, busy([c!.sliceId]))).toBe(2);
+    expect(ctx.g.scaleDown(0, busy([c!.sliceId!]))).toBe(2);
     const downs = ctx.actions.filter((x) => x.type === 'scale_down').map((x) => x.sliceId);
     expect(downs).toEqual([a!.sliceId, b!.sliceId]);
     await ctx.clock.advance(500);
@@ -292,13 +292,58 @@ describe('ScalingGroup housekeeping', () => {
   });
 
   it('keeps idle slices that routed demand needs', async () => {
-    const ctx = setup({}, { scale_down_delay: 1_000 });
+    const ctx = setup({}, { scale_down_delay: 1_000, scale_down_cooldown: 0 });
     await scaleTo(ctx, 2);
     await ctx.clock.advance(10_000);
     await ctx.g.refresh();
+    ctx.g.observeWorkers(workersOf(ctx.g, ctx.clock));
     await ctx.clock.advance(1_000);
     expect(ctx.g.scaleDown(2, NO_WORKERS)).toBe(0);
     expect(ctx.g.scaleDown(1, NO_WORKERS)).toBe(1);
+  });
+
+  it('is ready only once the worker of every VM registered, by VM id', async () => {
+    const ctx = setup({ slice_size: 2 });
+    await scaleTo(ctx, 1);
+    await ctx.clock.advance(10_000);
+    await ctx.g.refresh();
+    const slice = ctx.g.trackedSlices()[0]!;
+    expect(slice.vms.map((vm) => vm.state)).toEqual(['ready', 'ready']);
+    expect(slice.state).toBe('initializing');
+    const one = new Map<string, WorkerLiveness>([[slice.vms[0]!.vmId, { lastHeartbeatMs: ctx.clock.now(), runningTasks: 0 }]]);
+    ctx.g.observeWorkers(one);
+    expect(ctx.g.trackedSlices()[0]!.state).toBe('initializing');
+    ctx.g.observeWorkers(workersOf(ctx.g, ctx.clock));
+    expect(ctx.g.trackedSlices()[0]!.state).toBe('ready');
+    expect(ctx.store.list('g')[0]!.state).toBe('ready');
+  });
+
+  it('terminates a slice at once when the controller drops one of its workers as dead', async () => {
+    const ctx = setup({ slice_size: 2 });
+    await scaleTo(ctx, 1);
+    await ctx.clock.advance(10_000);
+    await ctx.g.refresh();
+    const all = workersOf(ctx.g, ctx.clock);
+    ctx.g.observeWorkers(all);
+    const [first] = ctx.g.trackedSlices()[0]!.vms;
+    const withoutFirst = new Map([...all].filter(([id]) => id !== first!.vmId));
+    expect(ctx.g.observeWorkers(withoutFirst)).toBe(1);
+    expect(ctx.g.trackedSlices()[0]!.state).toBe('terminating');
+    expect(ctx.actions.at(-2)).toMatchObject({ type: 'worker_failed', reason: expect.stringContaining(first!.vmId) });
+    expect(ctx.g.planScaleUp(1, withoutFirst).wanted).toBe(1);
+  });
+
+  it('waits scale_down_cooldown after a scale-up or scale-down before releasing another slice', async () => {
+    const ctx = setup({}, { scale_down_delay: 1_000, scale_down_cooldown: 120_000 });
+    await scaleTo(ctx, 2);
+    await ctx.clock.advance(10_000);
+    await ctx.g.refresh();
+    ctx.g.observeWorkers(workersOf(ctx.g, ctx.clock));
+    await ctx.clock.advance(60_000);
+    expect(ctx.g.scaleDown(0, NO_WORKERS)).toBe(0);
+    await ctx.clock.advance(60_000);
+    // Both idle slices go in the one decision the cooldown allows.
+    expect(ctx.g.scaleDown(0, NO_WORKERS)).toBe(2);
   });
 
   it('terminates the slice of a failed worker', async () => {
@@ -345,7 +390,7 @@ describe('ScalingGroup restore', () => {
     await scaleTo(ctx, 2);
     const before = ctx.g.trackedSlices().map((s) => s.sliceId).sort();
     // A create the old controller persisted but never sent, and a row for a slice that is gone.
-    ctx.store.upsert({ group: 'g', sliceId: 'pending:g-lost-req', requestId: 'g-lost-req', state: 'requesting', createdAtMs: ctx.clock.now(), livenessDeadlineMs: 0 });
+    ctx.store.upsert({ group: 'g', requestId: 'g-lost-req', state: 'requesting', createdAtMs: ctx.clock.now(), livenessDeadlineMs: 0 });
     ctx.store.upsert({ group: 'g', sliceId: 'g-s999', requestId: 'x', state: 'ready', createdAtMs: 0, livenessDeadlineMs: 0 });
     ctx.store.delete('g', before[1]!);
     ctx.g.dispose();

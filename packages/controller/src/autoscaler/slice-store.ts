@@ -6,10 +6,10 @@ import type { StoredSlice } from './types.js';
  * better-sqlite3 is, and every call is one small transaction.
  */
 export interface SliceStore {
-  /** Inserts or replaces the row keyed by (group, sliceId). */
+  /** Inserts or replaces the row keyed by (group, requestId). */
   upsert(slice: StoredSlice): void;
   /** Removes one row; removing a missing row is not an error. */
-  delete(group: string, sliceId: string): void;
+  delete(group: string, requestId: string): void;
   list(group: string): StoredSlice[];
   /** Every row of every group, read once at start. */
   loadAll(): StoredSlice[];
@@ -25,11 +25,11 @@ export class InMemorySliceStore implements SliceStore {
       rows = new Map();
       this.groups.set(slice.group, rows);
     }
-    rows.set(slice.sliceId, { ...slice });
+    rows.set(slice.requestId, { ...slice });
   }
 
-  delete(group: string, sliceId: string): void {
-    this.groups.get(group)?.delete(sliceId);
+  delete(group: string, requestId: string): void {
+    this.groups.get(group)?.delete(requestId);
   }
 
   list(group: string): StoredSlice[] {

@@ -3,6 +3,7 @@ import type { RoutingDecision } from './routing.js';
 import type { ScalingGroup } from './scaling-group.js';
 import type { WorkerSnapshot } from './types.js';
 import type { VmState } from '@iris/core';
+import type { SliceState } from './slice-lifecycle.js';
 
 export interface VmStatus {
   readonly vmId: string;
@@ -14,10 +15,11 @@ export interface VmStatus {
 }
 
 export interface SliceStatus {
-  readonly sliceId: string;
+  /** Absent while the create call has not returned. */
+  readonly sliceId?: string;
   readonly requestId: string;
   readonly zone?: string;
-  readonly state: VmState;
+  readonly state: SliceState;
   readonly rawState?: string;
   readonly createdAtMs: number;
   readonly readyAtMs?: number;
@@ -114,7 +116,7 @@ export function groupStatus(group: ScalingGroup, workers: WorkerSnapshot): Group
     ...(group.lastScaleDownMs === undefined ? {} : { lastScaleDownMs: group.lastScaleDownMs }),
     lastDecision: group.lastDecision,
     slices: group.trackedSlices().map((s) => ({
-      sliceId: s.sliceId,
+      ...(s.sliceId === undefined ? {} : { sliceId: s.sliceId }),
       requestId: s.requestId,
       ...(s.zone === undefined ? {} : { zone: s.zone }),
       state: s.state,

@@ -1,4 +1,5 @@
-import type { AcceleratorType, VmState } from '@iris/core';
+import type { AcceleratorType } from '@iris/core';
+import type { SliceState } from './slice-lifecycle.js';
 
 /** Per-VM resources a demand entry needs (bytes for ram and disk). */
 export interface DemandResources {
@@ -49,19 +50,20 @@ export interface WorkerLiveness {
 export type WorkerSnapshot = ReadonlyMap<string, WorkerLiveness>;
 
 /**
- * A slice as the autoscaler persists it. `requesting` rows exist before the provider answers, keyed
- * by the request id, so a controller that dies mid-create re-issues the same idempotent request
- * instead of creating a second slice.
+ * A slice as the autoscaler persists it, keyed by (group, requestId). A `requesting` row exists
+ * before the provider answers, so a controller that dies mid-create re-issues the same idempotent
+ * request instead of creating a second slice; `sliceId` arrives with the provider's answer.
  */
 export interface StoredSlice {
   readonly group: string;
-  /** Provider slice id; equals `pending:<requestId>` while the create call has not returned. */
-  readonly sliceId: string;
+  /** The create request id (a label on every VM); for an adopted slice without one, its slice id. */
   readonly requestId: string;
+  /** Provider slice id; absent while the create call has not returned. */
+  readonly sliceId?: string;
   readonly zone?: string;
-  readonly state: VmState;
+  readonly state: SliceState;
   readonly createdAtMs: number;
-  /** When every VM first reached ready. */
+  /** When the worker of every VM had first registered. */
   readonly readyAtMs?: number;
   /** Last time any of its workers ran a task (or readiness, when it never ran one). */
   readonly lastActiveMs?: number;

@@ -1,9 +1,9 @@
-import type { VmState } from '@iris/core';
 import type { SliceStore } from '../autoscaler/slice-store.js';
+import { sliceStateFromStored } from '../autoscaler/slice-lifecycle.js';
 import type { StoredSlice } from '../autoscaler/types.js';
 import type { SliceRow, StateStore } from './state-store.js';
 
-/** The autoscaler's SliceStore on the controller database's `slices` table. */
+/** The autoscaler's SliceStore on the controller database's `slices` table, keyed by request id. */
 export class SqliteSliceStore implements SliceStore {
   constructor(
     private readonly store: StateStore,
@@ -13,8 +13,8 @@ export class SqliteSliceStore implements SliceStore {
   upsert(slice: StoredSlice): void {
     const row: SliceRow = {
       group_name: slice.group,
-      slice_id: slice.sliceId,
       request_id: slice.requestId,
+      slice_id: slice.sliceId ?? null,
       zone: slice.zone ?? null,
       state: slice.state,
       created_at: slice.createdAtMs,
@@ -27,8 +27,8 @@ export class SqliteSliceStore implements SliceStore {
     this.store.transaction(() => this.store.upsertSlice(row));
   }
 
-  delete(group: string, sliceId: string): void {
-    this.store.transaction(() => this.store.deleteSlice(group, sliceId));
+  delete(group: string, requestId: string): void {
+    this.store.transaction(() => this.store.deleteSlice(group, requestId));
   }
 
   list(group: string): StoredSlice[] {
@@ -43,10 +43,10 @@ export class SqliteSliceStore implements SliceStore {
 function toSlice(r: SliceRow): StoredSlice {
   return {
     group: r.group_name,
-    sliceId: r.slice_id,
     requestId: r.request_id,
+    ...(r.slice_id === null ? {} : { sliceId: r.slice_id }),
     ...(r.zone === null ? {} : { zone: r.zone }),
-    state: r.state as VmState,
+    state: sliceStateFromStored(r.state),
     createdAtMs: r.created_at,
     ...(r.ready_at === null ? {} : { readyAtMs: r.ready_at }),
     ...(r.last_active === null ? {} : { lastActiveMs: r.last_active }),

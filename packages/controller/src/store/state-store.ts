@@ -43,8 +43,10 @@ export interface WorkerRow {
 /** A slice the autoscaler tracks; kept beside the workers so the two cannot drift apart. */
 export interface SliceRow {
   group_name: string;
-  slice_id: string;
+  /** The create request id: the key, known before the provider names the slice. */
   request_id: string;
+  /** The provider's slice id; null while the create has not returned. */
+  slice_id: string | null;
   zone: string | null;
   state: string;
   created_at: number;
@@ -124,12 +126,12 @@ export class StateStore {
       trimActions: p('DELETE FROM actions WHERE seq <= (SELECT MAX(seq) FROM actions) - ?'),
       listActions: p('SELECT * FROM actions WHERE seq < ? ORDER BY seq DESC LIMIT ?'),
       upsertSlice: p(
-        `INSERT OR REPLACE INTO slices (group_name, slice_id, request_id, zone, state, created_at, ready_at, last_active, liveness_deadline, vms, last_change)
-         VALUES (@group_name, @slice_id, @request_id, @zone, @state, @created_at, @ready_at, @last_active, @liveness_deadline, @vms, @last_change)`,
+        `INSERT OR REPLACE INTO slices (group_name, request_id, slice_id, zone, state, created_at, ready_at, last_active, liveness_deadline, vms, last_change)
+         VALUES (@group_name, @request_id, @slice_id, @zone, @state, @created_at, @ready_at, @last_active, @liveness_deadline, @vms, @last_change)`,
       ),
-      deleteSlice: p('DELETE FROM slices WHERE group_name = ? AND slice_id = ?'),
-      listSlices: p('SELECT * FROM slices ORDER BY group_name, created_at, slice_id'),
-      listSlicesOfGroup: p('SELECT * FROM slices WHERE group_name = ? ORDER BY created_at, slice_id'),
+      deleteSlice: p('DELETE FROM slices WHERE group_name = ? AND request_id = ?'),
+      listSlices: p('SELECT * FROM slices ORDER BY group_name, created_at, request_id'),
+      listSlicesOfGroup: p('SELECT * FROM slices WHERE group_name = ? ORDER BY created_at, request_id'),
     };
   }
 
@@ -273,8 +275,8 @@ export class StateStore {
     this.s.upsertSlice.run(row);
   }
 
-  deleteSlice(group: string, sliceId: string): void {
-    this.s.deleteSlice.run(group, sliceId);
+  deleteSlice(group: string, requestId: string): void {
+    this.s.deleteSlice.run(group, requestId);
   }
 
   listSlices(group?: string): SliceRow[] {

@@ -42,12 +42,33 @@ describe('database and migrations', () => {
     expect(() => openDatabase(file, now)).toThrow(expect.objectContaining({ code: 'IRIS_STATE_TOO_NEW' }));
   });
 
+  it('moves slices written with a pending: id to rows keyed by request id', () => {
+    const file = join(dir, 'controller.db');
+    const db = openDatabase(file, now, MIGRATIONS.slice(0, 1));
+    const insert = db.prepare(
+      "INSERT INTO slices (group_name, slice_id, request_id, state, created_at, liveness_deadline, last_change) VALUES (?, ?, ?, ?, 1, 2, 3)",
+    );
+    insert.run('g', 'pending:r1', 'r1', 'requesting');
+    insert.run('g', 's2', 'r2', 'unknown');
+    insert.run('g', 's3', 'r3', 'terminated');
+    migrate(db, MIGRATIONS, now);
+    const store = new StateStore(db, { maxLogLinesPerAttempt: 10, maxActions: 50 });
+    const rows = new SqliteSliceStore(store, now).list('g');
+    expect(rows.map((r) => [r.requestId, r.sliceId, r.state])).toEqual([
+      ['r1', undefined, 'requesting'],
+      ['r2', 's2', 'booting'],
+      ['r3', 's3', 'failed'],
+    ]);
+    store.close();
+  });
+
   it('rolls a failing migration back entirely', () => {
     const file = join(dir, 'controller.db');
     const db = openDatabase(file, now);
-    const broken = [...MIGRATIONS, { version: 2, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); CREATE TABLE jobs (y INTEGER);' }];
+    const latest = MIGRATIONS.at(-1)!.version;
+    const broken = [...MIGRATIONS, { version: latest + 1, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); CREATE TABLE jobs (y INTEGER);' }];
     expect(() => migrate(db, broken, now)).toThrow();
-    expect(schemaVersion(db)).toBe(1);
+    expect(schemaVersion(db)).toBe(latest);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeUndefined();
     db.close();
   });
@@ -98,10 +119,13 @@ describe('StateStore', () => {
   it('persists the autoscaler slices', () => {
     const store = new StateStore(openDatabase(join(dir, 'c.db'), now), { maxLogLinesPerAttempt: 10, maxActions: 50 });
     const slices = new SqliteSliceStore(store, now);
-    slices.upsert({ group: 'g', sliceId: 'pending:r1', requestId: 'r1', state: 'requesting', createdAtMs: 5, livenessDeadlineMs: 50 });
+    // Keyed by request id: the requesting row becomes the created slice, no `pending:` id.
+    slices.upsert({ group: 'g', requestId: 'r1', state: 'requesting', createdAtMs: 5, livenessDeadlineMs: 50 });
+    expect(slices.list('g')).toEqual([{ group: 'g', requestId: 'r1', state: 'requesting', createdAtMs: 5, livenessDeadlineMs: 50 }]);
     slices.upsert({ group: 'g', sliceId: 's1', requestId: 'r1', zone: 'z', state: 'ready', createdAtMs: 5, readyAtMs: 9, livenessDeadlineMs: 60 });
-    slices.delete('g', 'pending:r1');
     slices.upsert({ group: 'h', sliceId: 's2', requestId: 'r2', state: 'booting', createdAtMs: 6, livenessDeadlineMs: 70 });
+    slices.upsert({ group: 'h', requestId: 'r3', state: 'requesting', createdAtMs: 7, livenessDeadlineMs: 70 });
+    slices.delete('h', 'r3');
     expect(slices.list('g')).toEqual([{ group: 'g', sliceId: 's1', requestId: 'r1', zone: 'z', state: 'ready', createdAtMs: 5, readyAtMs: 9, livenessDeadlineMs: 60 }]);
     expect(slices.loadAll().map((s) => s.sliceId)).toEqual(['s1', 's2']);
     store.close();

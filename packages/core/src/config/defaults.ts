@@ -16,10 +16,12 @@ export const DEFAULT_CONFIG = deepFreeze({
       requesting_timeout: 120_000,
       scale_up_delay: 60_000,
       scale_down_delay: 300_000,
+      scale_down_cooldown: 60_000,
       startup_grace: 1_800_000,
       heartbeat_grace: 300_000,
       backoff_initial: 5_000,
       backoff_max: 300_000,
+      backoff_factor: 2,
       quota_timeout: 300_000,
       // GCP's TPU create quota is about 91 calls a minute per project; 16 per group leaves room.
       create_rate_per_minute: 16,

@@ -59,11 +59,15 @@ export interface AutoscalerConfig {
   readonly requesting_timeout: number;
   readonly scale_up_delay: number;
   readonly scale_down_delay: number;
+  /** No scale-down of a group this soon after its last scale-up or scale-down. */
+  readonly scale_down_cooldown: number;
   readonly startup_grace: number;
   readonly heartbeat_grace: number;
   /** Exponential backoff after a failed create: first delay and ceiling. */
   readonly backoff_initial: number;
   readonly backoff_max: number;
+  /** Each further failure multiplies the backoff by this (>= 1). */
+  readonly backoff_factor: number;
   /** How long a group is skipped after a quota error. */
   readonly quota_timeout: number;
   /** Token bucket of create calls per group: burst and refill per minute. */

@@ -8,7 +8,7 @@ export function findLeakedVms(platform: FakePlatform, autoscaler: Autoscaler): s
   const slices = new Set<string>();
   const requests = new Set<string>();
   for (const g of autoscaler.groups()) {
-    for (const s of g.trackedSlices()) slices.add(s.sliceId);
+    for (const s of g.trackedSlices()) if (s.sliceId !== undefined) slices.add(s.sliceId);
     for (const r of g.knownRequestIds()) requests.add(r);
   }
   const leaks: string[] = [];
