@@ -1,11 +1,22 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { SystemClock, silentLogger, type Clock, type Logger, type TimerHandle } from '@iris/core';
+import {
+  acquireDirLock,
+  API_ERROR_CODES,
+  IrisError,
+  SystemClock,
+  silentLogger,
+  type Clock,
+  type DirLock,
+  type Logger,
+  type TimerHandle,
+} from '@iris/core';
 import { loadOrCreateToken } from './api/auth.js';
 import { BundleStore } from './api/bundles.js';
 import { ApiServer, type AutoscalerSlot, type ConfigSlot } from './api/server.js';
+import { sendJson } from './api/http-util.js';
 import { DashboardRoutes } from './dashboard/dashboard-routes.js';
 import { LoginCodes } from './dashboard/login-codes.js';
 import { loadAssets } from './dashboard/static-assets.js';
@@ -72,6 +83,9 @@ export interface ControllerHandle {
 
 export const CONTROLLER_INFO_FILE = 'controller.json';
 export const DATABASE_FILE = 'controller.db';
+/** Held for the controller's life: one controller per state dir. */
+export const CONTROLLER_LOCK_FILE = 'controller.lock';
+export const CONTROLLER_BIND_FAILED = 'IRIS_CONTROLLER_BIND_FAILED';
 
 /**
  * Opens (or recovers) the state in `stateDir`, serves the API and writes `controller.json`
@@ -82,18 +96,86 @@ export async function startController(options: StartControllerOptions): Promise<
   const logger = options.logger ?? silentLogger;
   const limits: ControllerLimits = { ...DEFAULT_CONTROLLER_LIMITS, ...options.limits };
   const stateDir = options.stateDir;
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const token = loadOrCreateToken(stateDir);
-  const db = openDatabase(join(stateDir, DATABASE_FILE), () => clock.now());
-  const store = new StateStore(db, { maxLogLinesPerAttempt: limits.maxLogLinesPerAttempt, maxActions: limits.maxActions });
-  const state = ControllerState.load({
-    clock,
-    store,
-    logger,
-    workerTimeoutMs: limits.workerTimeoutMs,
-    maxStartsPerWorkerPerPass: limits.maxStartsPerWorkerPerPass,
-    maxStartingPerWorker: limits.maxStartingPerWorker,
+  // Lock, then bind, then open the state: a controller that cannot own the folder and the port
+  // writes nothing to the database and starts no timer (it would declare a live one's workers dead).
+  prepareStateDir(stateDir);
+  const lock = acquireDirLock({
+    dir: stateDir,
+    name: CONTROLLER_LOCK_FILE,
+    what: 'controller',
+    hint: 'Stop it first (iris stop, or kill that pid), or give this controller another --state-dir.',
+    nowMs: clock.now(),
   });
+  let server: Server | undefined;
+  let store: StateStore | undefined;
+  try {
+    let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) =>
+      sendJson(res, 503, { code: API_ERROR_CODES.unavailable, message: 'the controller is starting; retry in a moment' });
+    server = createServer((req, res) => handler(req, res));
+    const bound = server;
+    await new Promise<void>((resolve, reject) => {
+      bound.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new IrisError(
+            CONTROLLER_BIND_FAILED,
+            `cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 0}: ${err.code === 'EADDRINUSE' ? 'the address is in use (another controller?); pick another --port' : err.message}`,
+            { cause: err },
+          ),
+        ),
+      );
+      bound.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+    const address = bound.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    lock.update({ address: url });
+
+    const token = loadOrCreateToken(stateDir);
+    const databaseFile = join(stateDir, DATABASE_FILE);
+    const db = openDatabase(databaseFile, () => clock.now());
+    store = new StateStore(db, { maxLogLinesPerAttempt: limits.maxLogLinesPerAttempt, maxActions: limits.maxActions });
+    restrictMode(databaseFile);
+    const state = ControllerState.load({
+      clock,
+      store,
+      logger,
+      databaseFile,
+      workerTimeoutMs: limits.workerTimeoutMs,
+      maxStartsPerWorkerPerPass: limits.maxStartsPerWorkerPerPass,
+      maxStartingPerWorker: limits.maxStartingPerWorker,
+    });
+    const running = startServing({ options, limits, clock, logger, stateDir, token, state, store, server: bound, url, lock });
+    handler = running.handler;
+    return running.handle;
+  } catch (err) {
+    server?.close();
+    server?.closeAllConnections();
+    try {
+      store?.close();
+    } catch {
+      // Closing after a failed open is best effort; the first error is the one to report.
+    }
+    lock.release();
+    throw err;
+  }
+}
+
+interface ServingParts {
+  options: StartControllerOptions;
+  limits: ControllerLimits;
+  clock: Clock;
+  logger: Logger;
+  stateDir: string;
+  token: string;
+  state: ControllerState;
+  store: StateStore;
+  server: Server;
+  url: string;
+  lock: DirLock;
+}
+
+function startServing(p: ServingParts): { handle: ControllerHandle; handler: (req: IncomingMessage, res: ServerResponse) => void } {
+  const { limits, clock, logger, stateDir, token, state, store, server, url, lock } = p;
   const autoscaler: AutoscalerSlot = {};
   const config: ConfigSlot = {};
   const loginCodes = new LoginCodes(clock, limits.loginCodeTtlMs);
@@ -143,20 +225,12 @@ export async function startController(options: StartControllerOptions): Promise<
   }, limits.tickMs);
   state.listener.schedulingNeeded();
 
-  const server: Server = createServer(api.handle);
   server.keepAliveTimeout = limits.maxWaitMs + 5_000;
   server.requestTimeout = 0;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
   writeInfoFile(stateDir, { url, pid: process.pid });
   logger.info('controller serving', { url, stateDir, jobs: state.jobs.size, workers: state.workers.size });
 
-  return {
+  const handle: ControllerHandle = {
     url,
     token,
     stateDir,
@@ -174,15 +248,48 @@ export async function startController(options: StartControllerOptions): Promise<
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      rmSync(join(stateDir, CONTROLLER_INFO_FILE), { force: true });
+      // Only our own info file: a controller that took the folder over after us keeps its own.
+      if (readInfoPid(stateDir) === process.pid) rmSync(join(stateDir, CONTROLLER_INFO_FILE), { force: true });
       store.close();
+      lock.release();
     },
   };
+  return { handle, handler: api.handle };
+}
+
+/** The state dir, 0700 (it holds the token and the jobs' env), made when missing. */
+function prepareStateDir(stateDir: string): void {
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    chmodSync(stateDir, 0o700);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'EROFS' ? 'the file system is read-only' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    throw new IrisError('IRIS_STATE_DIR_UNUSABLE', `cannot use the state dir ${stateDir}: ${why}; choose a writable folder`, { cause: err });
+  }
+}
+
+function restrictMode(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      chmodSync(f, 0o600);
+    } catch {
+      // -wal/-shm exist only while the database is open in WAL mode.
+    }
+  }
+}
+
+function readInfoPid(stateDir: string): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(stateDir, CONTROLLER_INFO_FILE), 'utf8')) as { pid?: number }).pid;
+  } catch {
+    return undefined;
+  }
 }
 
 function writeInfoFile(stateDir: string, info: { url: string; pid: number }): void {
   const file = join(stateDir, CONTROLLER_INFO_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(info)}\n`);
+  writeFileSync(tmp, `${JSON.stringify(info)}\n`, { mode: 0o600 });
   renameSync(tmp, file);
 }

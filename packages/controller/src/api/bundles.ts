@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { Clock } from '@iris/core';
 import type { BundleUploadResponse } from '@iris/core/api';
@@ -20,7 +22,9 @@ export class BundleStore {
     private readonly maxBytes: number,
   ) {
     this.dir = join(stateDir, 'bundles');
-    mkdirSync(this.dir, { recursive: true });
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    // Partial uploads of a controller that died mid-upload: nobody will finish them.
+    for (const f of readdirSync(this.dir)) if (f.startsWith('.upload-')) rmSync(join(this.dir, f), { force: true });
   }
 
   /** Streams the body to disk while hashing; keeps it only when the hash matches the name. */
@@ -30,21 +34,28 @@ export class BundleStore {
     const tmp = join(this.dir, `.upload-${randomBytes(6).toString('hex')}`);
     const hash = createHash('sha256');
     let size = 0;
-    const out = createWriteStream(tmp, { mode: 0o600 });
-    try {
-      for await (const chunk of req as AsyncIterable<Buffer>) {
+    const maxBytes = this.maxBytes;
+    // pipeline() destroys every stream when one fails (a client that hangs up mid-upload), and
+    // waits for the file to close, so the partial file can always be removed and no error event
+    // is left without a listener.
+    const count = new Transform({
+      transform(chunk: Buffer, _enc, done) {
         size += chunk.length;
-        if (size > this.maxBytes) throw apiError('tooLarge', `bundle exceeds the limit of ${this.maxBytes} bytes`);
+        if (size > maxBytes) return done(apiError('tooLarge', `bundle exceeds the limit of ${maxBytes} bytes`));
         hash.update(chunk);
-        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-      }
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(req, count, createWriteStream(tmp, { mode: 0o600 }));
       const actual = hash.digest('hex');
       if (actual !== sha256) throw apiError('invalidRequest', `bundle bytes hash to ${actual}, not ${sha256}; upload again`);
       renameSync(tmp, final);
     } catch (err) {
-      out.destroy();
       rmSync(tmp, { force: true });
+      if ((err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE' || req.destroyed) {
+        throw apiError('invalidRequest', `the upload of bundle ${sha256} ended after ${size} bytes, before the body was complete; upload again`);
+      }
       throw err;
     }
     this.store.recordBundle(sha256, size, this.clock.now());

@@ -9,6 +9,7 @@ const STATUS: Record<string, number> = {
   [API_ERROR_CODES.notFound]: 404,
   [API_ERROR_CODES.conflict]: 409,
   [API_ERROR_CODES.tooLarge]: 413,
+  [API_ERROR_CODES.unavailable]: 503,
 };
 
 export function apiError(code: keyof typeof API_ERROR_CODES, message: string): IrisError {

@@ -200,10 +200,9 @@ export class ApiServer {
       }
       case 'POST logs': {
         const body = await this.body<LogPushRequest>(req, validators.logPush);
-        const lines = body.lines.filter((l) => state.tasks.has(l.task_id));
-        if (lines.length > 0) this.deps.store.transaction(() => this.deps.store.appendLogs(lines));
+        const accepted = state.acceptLogs(body.worker_id, body.lines);
         for (const w of [...this.logWaiters]) w.finish();
-        sendJson(res, 200, { accepted: lines.length });
+        sendJson(res, 200, { accepted });
         return;
       }
       case 'GET logs':

@@ -10,6 +10,7 @@ import {
   type AttemptReport,
   type AttemptStart,
   type JobSubmitRequest,
+  type LogLine,
   type TaskState,
   type WorkerRegisterRequest,
 } from '@iris/core/api';
@@ -24,6 +25,8 @@ export interface ControllerStateOptions {
   clock: Clock;
   store: StateStore;
   logger: Logger;
+  /** Named in the error when a write is refused (disk full, read-only). */
+  databaseFile?: string;
   /** A worker that does not reconcile for this long is declared dead; its attempts are retried. */
   workerTimeoutMs: number;
   /** Most new tasks one worker receives in one scheduling pass. */
@@ -57,6 +60,7 @@ export class ControllerState {
   readonly pending = new Map<string, TaskRecord>();
   listener: StateListener = { workerHasWork: () => undefined, schedulingNeeded: () => undefined };
   private nextSeq = 1;
+  private reloading = false;
   private readonly clock: Clock;
   private readonly store: StateStore;
 
@@ -68,15 +72,56 @@ export class ControllerState {
   /** Rebuilds the state from the database (restart recovery). */
   static load(options: ControllerStateOptions): ControllerState {
     const state = new ControllerState(options);
-    const orphans = loadState(state, options.store, options.clock.now());
-    state.nextSeq = options.store.nextJobSeq();
+    state.reload();
+    return state;
+  }
+
+  /** Replaces everything in memory by what the database holds. */
+  private reload(): void {
+    this.jobs.clear();
+    this.tasks.clear();
+    this.workers.clear();
+    this.pending.clear();
+    const orphans = loadState(this, this.store, this.clock.now());
+    this.nextSeq = this.store.nextJobSeq();
     // Attempts on workers the database no longer knows cannot be reached again: retry them.
     if (orphans.length > 0) {
-      state.store.transaction(() => {
-        for (const t of orphans) state.failAttempt(t, 'preemption', { error: `worker ${t.workerId ?? '?'} is gone` });
+      this.commit(() => {
+        for (const t of orphans) this.failAttempt(t, 'preemption', { error: `worker ${t.workerId ?? '?'} is gone` });
       });
     }
-    return state;
+  }
+
+  /**
+   * Runs one state change as one transaction. Changes touch memory as they go; when the commit
+   * fails (disk full, read-only, I/O error) memory is rebuilt from the database, so the two never
+   * disagree and nothing the database does not hold is ever reported done. A storage failure is
+   * answered 503 naming the database.
+   */
+  commit<T>(fn: () => T): T {
+    try {
+      return this.store.transaction(fn);
+    } catch (err) {
+      const storage = isStorageError(err);
+      if (!this.reloading) {
+        this.reloading = true;
+        try {
+          this.reload();
+        } catch (reloadErr) {
+          this.options.logger.error('cannot rebuild the state from the database', { error: (reloadErr as Error).message });
+        } finally {
+          this.reloading = false;
+        }
+      }
+      if (!storage) throw err;
+      const file = this.options.databaseFile ?? 'the controller database';
+      this.options.logger.error('state change not saved', { file, error: (err as Error).message });
+      throw new IrisError(
+        API_ERROR_CODES.unavailable,
+        `the controller cannot save its state to ${file}: ${describeStorageError(err)}; the change was not made. Free space or fix the folder, then retry`,
+        { cause: err },
+      );
+    }
   }
 
   submitJob(req: JobSubmitRequest): JobRecord {
@@ -105,7 +150,7 @@ export class ControllerState {
       job.tasks.push({ taskId: taskIdOf(name, i), job, index: i, state: 'PENDING', attempt: -1, failureCount: 0, preemptionCount: 0 });
     }
     job.counts.PENDING = spec.replicas;
-    this.store.transaction(() => {
+    this.commit(() => {
       if (existing) this.store.deleteJob(name);
       this.store.insertJob(job);
       this.store.recordAction(now, 'job_submitted', name, `${spec.replicas} task(s): ${spec.command.join(' ').slice(0, 200)}`);
@@ -124,11 +169,26 @@ export class ControllerState {
   killJob(name: string, reason = 'killed by request'): JobRecord {
     const job = this.jobs.get(name);
     if (!job) throw new IrisError(API_ERROR_CODES.notFound, `job ${name} does not exist`);
-    this.store.transaction(() => {
+    this.commit(() => {
       this.store.recordAction(this.clock.now(), 'job_killed', name, reason);
       this.cancelJob(job, reason);
     });
     return job;
+  }
+
+  /**
+   * Stores the log lines of attempts the worker runs; lines for tasks it does not run (another
+   * worker's, an older attempt's, or from an unregistered worker) are dropped. Returns how many
+   * were kept.
+   */
+  acceptLogs(workerId: string, lines: readonly LogLine[]): number {
+    if (!this.workers.has(workerId)) return 0;
+    const kept = lines.filter((l) => {
+      const t = this.tasks.get(l.task_id);
+      return t !== undefined && t.workerId === workerId && t.attempt === l.attempt;
+    });
+    if (kept.length > 0) this.commit(() => this.store.appendLogs(kept));
+    return kept.length;
   }
 
   registerWorker(req: WorkerRegisterRequest): WorkerRecord {
@@ -156,7 +216,7 @@ export class ControllerState {
       this.workers.set(w.workerId, w);
     }
     const worker = w;
-    this.store.transaction(() => {
+    this.commit(() => {
       this.store.upsertWorker(worker);
       if (isNew) this.store.recordAction(now, 'worker_registered', worker.workerId, `at ${worker.address}`);
       if (req.attempts) for (const r of req.attempts) this.applyReport(worker, r);
@@ -178,7 +238,7 @@ export class ControllerState {
     worker.lastSeen = now;
     const reported = new Set<string>();
     const before = this.pending.size;
-    this.store.transaction(() => {
+    this.commit(() => {
       this.store.touchWorker(workerId, now);
       for (const r of reports) {
         reported.add(`${r.task_id}\u0000${r.attempt}`);
@@ -226,7 +286,7 @@ export class ControllerState {
     );
     const now = this.clock.now();
     const woken = new Set<string>();
-    this.store.transaction(() => {
+    this.commit(() => {
       for (const a of result.assignments) {
         const t = this.tasks.get(a.taskId)!;
         const w = this.workers.get(a.workerId)!;
@@ -255,13 +315,13 @@ export class ControllerState {
     const now = this.clock.now();
     for (const w of [...this.workers.values()]) {
       if (now - w.lastSeen < this.options.workerTimeoutMs) continue;
-      this.store.transaction(() => this.failWorker(w, `no reconcile for ${Math.round((now - w.lastSeen) / 1000)}s`));
+      this.commit(() => this.failWorker(w, `no reconcile for ${Math.round((now - w.lastSeen) / 1000)}s`));
     }
     for (const job of this.jobs.values()) {
       const deadline = job.spec.scheduling_timeout_ms;
       if (deadline === undefined || isTerminalJobState(job.state) || job.counts.PENDING === 0) continue;
       if (now - job.submittedAt < deadline) continue;
-      this.store.transaction(() => {
+      this.commit(() => {
         for (const t of job.tasks) {
           if (t.state !== 'PENDING') continue;
           this.endTask(t, 'UNSCHEDULABLE', `not scheduled within ${deadline} ms: ${t.pendingReason ?? 'no capacity'}`);
@@ -505,6 +565,21 @@ function attemptStart(t: TaskRecord): AttemptStart {
   if (spec.bundle_id !== undefined) start.bundle_id = spec.bundle_id;
   if (spec.timeout_ms !== undefined) start.timeout_ms = spec.timeout_ms;
   return start;
+}
+
+/** SQLite's own failures (full, read-only, I/O), as opposed to a refusal of the change itself. */
+function isStorageError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_');
+}
+
+function describeStorageError(err: unknown): string {
+  const code = String((err as { code?: unknown }).code);
+  if (code.startsWith('SQLITE_FULL')) return 'the disk is full';
+  if (code.startsWith('SQLITE_READONLY')) return 'the database is read-only';
+  if (code.startsWith('SQLITE_IOERR')) return `an I/O error (${code})`;
+  if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) return `the database is damaged (${code})`;
+  return (err as Error).message;
 }
 
 function describeExit(r: AttemptReport): string {

@@ -9,18 +9,29 @@ export type SqliteDatabase = Database.Database;
  * survives a process kill, and only an OS crash may lose the last few transactions.
  */
 export function openDatabase(file: string, nowMs: () => number, migrations: readonly Migration[] = MIGRATIONS): SqliteDatabase {
-  let db: SqliteDatabase;
+  let db: SqliteDatabase | undefined;
   try {
     db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, migrations, nowMs, file);
+    return db;
   } catch (err) {
-    throw new IrisError('IRIS_STATE_OPEN_FAILED', `cannot open the controller database ${file}: ${(err as Error).message}`, { cause: err });
+    db?.close();
+    if (err instanceof IrisError) throw err;
+    const code = String((err as { code?: unknown }).code ?? '');
+    const hint =
+      code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')
+        ? 'the file is damaged; restore it from a backup, or move it away to start with an empty state'
+        : code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN'
+          ? 'check that the folder is writable'
+          : code === 'SQLITE_FULL'
+            ? 'the disk is full; free space'
+            : 'check the file and its folder';
+    throw new IrisError('IRIS_STATE_OPEN_FAILED', `cannot open the controller database ${file}: ${(err as Error).message}; ${hint}`, { cause: err });
   }
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db, migrations, nowMs, file);
-  return db;
 }
 
 /** Applies every migration newer than the recorded schema version, each in its own transaction. */

@@ -345,6 +345,8 @@ export const API_ERROR_CODES = {
   conflict: 'IRIS_API_CONFLICT',
   tooLarge: 'IRIS_API_TOO_LARGE',
   internal: 'IRIS_API_INTERNAL',
+  /** 503: the controller cannot serve the call right now (starting, or its state dir refused a write). */
+  unavailable: 'IRIS_API_UNAVAILABLE',
   /** Client side: the controller could not be reached or answered something that is not the API. */
   unreachable: 'IRIS_API_UNREACHABLE',
 } as const;
