@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   acquireDirLock,
-  API_ERROR_CODES,
   IrisError,
   SystemClock,
   silentLogger,
@@ -13,6 +12,7 @@ import {
   type Logger,
   type TimerHandle,
 } from '@iris/core';
+import { API_ERROR_CODES } from '@iris/core/api';
 import { loadOrCreateToken } from './api/auth.js';
 import { BundleStore } from './api/bundles.js';
 import { ApiServer, type AutoscalerSlot, type ConfigSlot } from './api/server.js';

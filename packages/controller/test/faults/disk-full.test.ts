@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_ERROR_CODES, IrisClient } from '@iris/core';
+import { API_ERROR_CODES, IrisClient } from '@iris/core/api';
 import { buildController } from '../support/child-controller.js';
 import { WORKER } from '../support/controller-fixture.js';
 import { startControllerProcess, stopProcess, type ControllerProcess } from './processes.js';
