@@ -7,6 +7,7 @@ import { createPlatforms } from '@iris/controller';
 import type { CliIo } from '../context.js';
 import { controllerHostOf, resolveClusterTarget, type ClusterTarget } from '../cluster/cluster-target.js';
 import { formatTable } from '../output/table.js';
+import { CliExit, EXIT_FAILURE } from '../exit-codes.js';
 
 export const CONTROLLER_NOT_RUNNING = 'IRIS_CONTROLLER_NOT_RUNNING';
 
@@ -95,6 +96,16 @@ export async function startCluster(options: { file?: string; detach: boolean }, 
   progress(io, `starting the controller of cluster "${config.name}" (${config.controller.provider.type} provider)…`);
   // The platform holds SSH connections for a manual controller: release them so the CLI can exit.
   const status = await host.start().finally(() => controllerPlatform.close?.());
+  if (!status.running || !status.address) {
+    throw new IrisError(
+      CONTROLLER_NOT_RUNNING,
+      `the controller of cluster "${config.name}" did not come up${status.location ? ` (${status.location})` : ''}${status.detail ? `: ${status.detail}` : ''}; see its log, then run iris start${options.file ? ` -c ${options.file}` : ''} again`,
+    );
+  }
+  // "Up" means the whole cluster answers: the API and the autoscaler behind it, which only comes
+  // after the controller has adopted what its providers hold (retried while a cloud API fails).
+  progress(io, `controller answers at ${status.address}; waiting for its autoscaler…`);
+  await waitForAutoscaler(target, io);
   io.out(`cluster "${config.name}": controller at ${status.address}\n`);
   io.out(`  groups: ${Object.values(config.scale_groups).map((g) => `${g.name} (${g.provider.type}, ${g.min_slices}..${g.max_slices} slices)`).join(', ')}\n`);
   io.out(`  state:  ${config.controller.state_dir}\n`);
@@ -134,10 +145,53 @@ export async function startCluster(options: { file?: string; detach: boolean }, 
   await stopCluster({ ...(options.file ? { file: options.file } : {}) }, io);
 }
 
-/** Stops the controller, then terminates every slice of every group the cluster owns. */
+/** Longest wait for the autoscaler routes after the API answers (a cloud's listing can be slow). */
+const AUTOSCALER_READY_MIN_MS = 120_000;
+const AUTOSCALER_POLL_MS = 500;
+
+/**
+ * Polls the autoscaler route until it answers. The controller serves its API before it has adopted
+ * the providers' slices; only then does the autoscaler (and `iris stop`'s terminate route) exist.
+ */
+async function waitForAutoscaler(target: ClusterTarget, io: CliIo): Promise<void> {
+  const { config } = target.cluster;
+  const waitMs = Math.max(AUTOSCALER_READY_MIN_MS, config.defaults.timeouts.boot);
+  const deadline = Date.now() + waitMs;
+  let last = '';
+  for (;;) {
+    try {
+      const connection = await clusterClient(target);
+      try {
+        await connection.client.autoscalerStatus();
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== last) progress(io, `  not yet: ${message}`);
+      last = message;
+    }
+    if (Date.now() > deadline) {
+      throw new IrisError(
+        'IRIS_AUTOSCALER_NOT_READY',
+        `the controller of cluster "${config.name}" serves its API but its autoscaler did not start within ${Math.round(waitMs / 1000)}s (last answer: ${last}); it may still be adopting slices from a slow provider: check iris status, or the controller's log`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, AUTOSCALER_POLL_MS));
+  }
+}
+
+/**
+ * Stops the controller, then terminates every slice of every group the cluster owns. Says what was
+ * terminated and what remains (with the error and how to finish); fails (exit 1) only when
+ * something remains.
+ */
 export async function stopCluster(options: { file?: string }, io: CliIo): Promise<void> {
   const target = await resolveClusterTarget(options.file, io);
   const { config, registry } = target.cluster;
+  const fileFlag = options.file ? ` -c ${options.file}` : '';
+  const remains: string[] = [];
   // A running controller removes what it owns first, with its own platforms: only it can reach
   // state that lives beside it (a controller on a lab host keeps the manual slices' records there).
   let byController = 0;
@@ -157,10 +211,19 @@ export async function stopCluster(options: { file?: string }, io: CliIo): Promis
   const { platform: controllerPlatform, host } = await controllerHostOf(target);
   progress(io, `stopping the controller of cluster "${config.name}"…`);
   // The controller goes before the sweep, so it cannot create a slice while we remove them.
-  await host.stop().finally(() => controllerPlatform.close?.());
+  let controllerLine: string;
+  try {
+    const before = await host.status();
+    await host.stop();
+    controllerLine = before.location || before.running ? `stopped${before.location ? ` (${before.location})` : ''}` : 'was not running';
+  } catch (err) {
+    controllerLine = 'NOT stopped';
+    remains.push(`controller: ${(err as Error).message}`);
+  } finally {
+    await controllerPlatform.close?.();
+  }
   const platforms = await createPlatforms(config, registry, target.deps);
   const removed: string[] = [];
-  const failures: string[] = [];
   await Promise.all(
     Object.values(config.scale_groups).map(async (group) => {
       const manager = platforms.byGroup.get(group.name)!.vmManager(group);
@@ -168,7 +231,7 @@ export async function stopCluster(options: { file?: string }, io: CliIo): Promis
       try {
         slices = await manager.listSlices();
       } catch (err) {
-        failures.push(`${group.name}: cannot list slices: ${(err as Error).message}`);
+        remains.push(`group ${group.name}: its slices could not be listed, so any it has are still there: ${(err as Error).message}`);
         return;
       }
       if (slices.length > 0) progress(io, `terminating ${slices.length} slice(s) of group ${group.name}…`);
@@ -178,17 +241,25 @@ export async function stopCluster(options: { file?: string }, io: CliIo): Promis
             await manager.terminateSlice(slice.sliceId);
             removed.push(`${group.name}/${slice.sliceId}`);
           } catch (err) {
-            failures.push(`${group.name}/${slice.sliceId}: ${(err as Error).message}`);
+            remains.push(`${group.name}/${slice.sliceId}${slice.zone ? ` (${slice.zone})` : ''}: ${(err as Error).message}`);
           }
         }),
       );
     }),
   );
   await Promise.all(platforms.all.map((p) => p.close?.()));
-  io.out(`cluster "${config.name}" stopped: controller down, ${byController + removed.length} slice(s) or VM(s) terminated\n`);
-  if (failures.length > 0) {
-    throw new IrisError('IRIS_STOP_INCOMPLETE', `some slices could not be terminated (run iris stop again):\n  ${failures.join('\n  ')}`);
-  }
+  const terminated = [
+    ...(byController > 0 ? [`${byController} slice(s) or VM(s) by the controller`] : []),
+    ...(removed.length > 0 ? [`${removed.length} slice(s) swept: ${removed.sort().join(', ')}`] : []),
+  ];
+  io.out(`cluster "${config.name}" ${remains.length === 0 ? 'stopped' : 'NOT fully stopped'}\n`);
+  io.out(`  controller: ${controllerLine}\n`);
+  io.out(`  terminated: ${terminated.length > 0 ? terminated.join('; ') : 'nothing (no slice was running)'}\n`);
+  if (remains.length === 0) return;
+  io.out(`  remains (still running, and billed where the provider charges):\n`);
+  for (const r of remains) io.out(`    ${r}\n`);
+  io.out(`  to finish: iris stop${fileFlag} again once the cause is fixed, or remove them with the command each line gives\n`);
+  throw new CliExit(EXIT_FAILURE);
 }
 
 type HostReportView = PlatformHostReport & { provider: string };
@@ -218,6 +289,8 @@ export async function clusterStatus(options: { file?: string; json: boolean }, i
     }
   }
   printStatus(report, options.json, io);
+  // Scripts (and `iris start`'s callers) tell a stopped cluster by the exit code.
+  if (!report.controller.running) throw new CliExit(EXIT_FAILURE);
 }
 
 async function fillStatus(report: StatusReport, connection: ClusterConnection, address: string): Promise<void> {

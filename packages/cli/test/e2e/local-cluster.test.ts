@@ -115,6 +115,10 @@ scale_groups:
     await until('every iris process of the cluster to exit', async () => (processesMentioning(stateDir).length === 0 ? true : undefined), 20_000);
     const workersDir = join(stateDir, 'local-workers');
     expect(existsSync(workersDir) ? readdirSync(workersDir) : []).toEqual([]);
-    expect((await status()).controller.running).toBe(false);
+    expect(stop.stdout).toMatch(/cluster "[^"]+" stopped\n {2}controller: stopped/);
+    // A stopped cluster is a failure for `iris status` (exit 1), still described on stdout.
+    const after = await runIris(['status', '-c', file, '--json'], { env, cwd: dir });
+    expect(after.code).toBe(1);
+    expect(JSON.parse(after.stdout)).toMatchObject({ controller: { running: false } });
   });
 });

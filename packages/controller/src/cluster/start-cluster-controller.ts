@@ -15,6 +15,7 @@ import { startController, type ControllerHandle, type StartControllerOptions } f
 import { SqliteSliceStore } from '../store/sqlite-slice-store.js';
 import { demandFromState, workerSnapshot } from './demand.js';
 import { createPlatforms } from './platforms.js';
+import { StartupRetry } from './startup-retry.js';
 import { maskConfig } from '../dashboard/mask-config.js';
 
 export interface StartClusterControllerOptions extends StartControllerOptions {
@@ -39,6 +40,8 @@ export interface ClusterControllerHandle extends ControllerHandle {
 const SHORT_LIVED_SLICE_MS = 10 * 60_000;
 const ACTION_LOG_SIZE = 1_000;
 const DEFAULT_ORPHAN_MIN_AGE_MS = 10 * 60_000;
+const STARTUP_RETRY_INITIAL_MS = 1_000;
+const STARTUP_RETRY_MAX_MS = 60_000;
 
 /**
  * The controller of a cluster file: the API and state of `startController`, one Platform per
@@ -80,7 +83,9 @@ export async function startClusterController(options: StartClusterControllerOpti
         env: { ...config.defaults.bootstrap.env, IRIS_CONTROLLER: handle.url, IRIS_TOKEN: handle.token },
       },
     });
-    const autoscaler = createAutoscaler(platforms.byGroup, config.defaults.autoscaler, config.scale_groups, {
+    // A cloud API's passing 503 while the controller adopts its slices must not kill it.
+    const startupRetry = new StartupRetry({ clock, logger, initialDelayMs: STARTUP_RETRY_INITIAL_MS, maxDelayMs: STARTUP_RETRY_MAX_MS });
+    const autoscaler = createAutoscaler(startupRetry.platforms(platforms.byGroup), config.defaults.autoscaler, config.scale_groups, {
       clusterName: config.name,
       clock,
       logger: logger,
@@ -97,6 +102,7 @@ export async function startClusterController(options: StartClusterControllerOpti
       orphanMinAgeMs: options.orphanMinAgeMs ?? DEFAULT_ORPHAN_MIN_AGE_MS,
       dryRun: options.orphanDryRun ?? false,
     });
+    startupRetry.done();
     handle.autoscaler.current = {
       status: () => autoscaler.status(),
       explain: () => autoscaler.explain(),

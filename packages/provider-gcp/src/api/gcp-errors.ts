@@ -33,6 +33,8 @@ export interface ErrorContext {
   /** What was being done, for the message: `create TPU node x in zone z`. */
   action: string;
   zone?: string;
+  /** The command that does the same by hand, for an operator finishing what Iris could not. */
+  byHand?: string;
 }
 
 // Real stockouts say "no more capacity in the zone"; queued-resource and GCE variants word it as
@@ -128,7 +130,8 @@ export function toProviderError(err: unknown, context: ErrorContext): ProviderEr
   const kind = gcpErrorKind(err);
   const message = typeof e.message === 'string' ? e.message.split('\n')[0] : String(err);
   const retryAfterMs = kind === 'rate_limited' ? retryDelayMs(detailsOf(e)) : undefined;
-  return new ProviderError(kind, `gcp: ${context.action} failed: ${message} (${ADVICE[kind]})`, {
+  const byHand = context.byHand !== undefined ? `; to do it by hand: ${context.byHand}` : '';
+  return new ProviderError(kind, `gcp: ${context.action} failed: ${message} (${ADVICE[kind]})${byHand}`, {
     cause: err,
     provider: 'gcp',
     ...(context.zone !== undefined ? { zone: context.zone } : {}),

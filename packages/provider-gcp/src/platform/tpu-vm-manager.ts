@@ -229,13 +229,14 @@ export class TpuVmManager implements VmManager {
 export async function deleteTpuNode(ctx: GcpContext, zone: string, nodeId: string): Promise<boolean> {
   const name = `${nodeParent(ctx.config.project_id, zone)}/nodes/${nodeId}`;
   const action = `delete TPU node ${nodeId}`;
+  const byHand = `gcloud compute tpus tpu-vm delete ${nodeId} --zone ${zone} --project ${ctx.config.project_id} --quiet`;
   let operationName: string;
   try {
     const [operation] = await ctx.tpu.deleteNode({ name });
     operationName = operation.name ?? '';
   } catch (err) {
     if (isNotFound(err)) return false;
-    throw toProviderError(err, { action, zone });
+    throw toProviderError(err, { action, zone, byHand });
   }
   try {
     await waitForOperation(
@@ -247,7 +248,7 @@ export async function deleteTpuNode(ctx: GcpContext, zone: string, nodeId: strin
     );
   } catch (err) {
     if (isProviderError(err)) throw err;
-    if (!isNotFound(err)) throw toProviderError(err, { action, zone });
+    if (!isNotFound(err)) throw toProviderError(err, { action, zone, byHand });
   }
   return true;
 }

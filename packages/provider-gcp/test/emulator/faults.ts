@@ -52,8 +52,8 @@ export function faultReply(kind: FaultKind, zone: string): GoogleErrorReply {
 
 /** A fault scheduled for the next matching call(s). */
 export interface ScheduledFault {
-  /** Which call fails: a create request itself, or the long-running operation it started. */
-  at: 'request' | 'operation';
+  /** Which call fails: a create request itself, the long-running operation it started, a delete or a list request. */
+  at: 'request' | 'operation' | 'delete' | 'list';
   kind: FaultKind;
   /** Only calls in this zone; every zone when absent. */
   zone?: string;

@@ -121,11 +121,15 @@ export class TpuApi {
   }
 
   listNodes(parent: string): Record<string, unknown> {
+    const fault = this.faults.take('list', zoneOf(parent));
+    if (fault) throw new ReplyError(faultReply(fault, zoneOf(parent)));
     const nodes = [...this.nodes.values()].filter((n) => n.name.startsWith(`${parent}/nodes/`));
     return { nodes: nodes.map(nodeJson) };
   }
 
   deleteNode(name: string): Record<string, unknown> {
+    const fault = this.faults.take('delete', zoneOf(name));
+    if (fault) throw new ReplyError(faultReply(fault, zoneOf(name)));
     const node = this.nodes.get(name);
     if (!node) throw notFound(name);
     const wasRunning = node.state !== 'PREEMPTED';
