@@ -33,6 +33,7 @@ runProviderConformance({
   sampleControllerConfig: { type: 'manual', host: '10.0.0.1' },
   stateTable: MANUAL_STATE_MAP,
   mapState: mapManualState,
+  timeoutMs: 180_000,
   backend: async () => {
     const sshd = new SshdHarness();
     await sshd.start(HOSTS);
@@ -49,8 +50,9 @@ runProviderConformance({
       worker_dir: workerDir,
     };
     const deps = testPlatformDeps(stateDir, {
-      timeouts: { boot: 30_000, init: 20_000, ssh_poll_interval: 200 },
-      ssh: { user: 'root', port: 22, connect_timeout: 5_000 },
+      // Wide budgets: CI runs many projects at once on two cores.
+      timeouts: { boot: 120_000, init: 120_000, ssh_poll_interval: 200 },
+      ssh: { user: 'root', port: 22, connect_timeout: 60_000 },
     });
 
     return {

@@ -54,7 +54,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
+async function until<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -100,8 +100,9 @@ describe('ManualPlatform against real sshd hosts', () => {
     workerDir = mkdtempSync(join(tmpdir(), 'iris-manual-hosts-'));
     deps = testPlatformDeps(stateDir, {
       clusterName: 'Lab',
-      timeouts: { boot: 30_000, init: 20_000, ssh_poll_interval: 200 },
-      ssh: { user: 'root', port: 22, connect_timeout: 5_000 },
+      // Wide budgets: CI runs many projects at once on two cores, where a bootstrap can take 10x longer.
+      timeouts: { boot: 120_000, init: 120_000, ssh_poll_interval: 200 },
+      ssh: { user: 'root', port: 22, connect_timeout: 60_000 },
     });
 
   });
@@ -202,7 +203,7 @@ describe('ManualPlatform against real sshd hosts', () => {
     const report = await until(() => p.hostReports().find((r) => r.host.startsWith(HOSTS[0]!)), 'the host report');
     expect(report.step).toBe('connect');
     expect(report.error).toMatch(/ECONNREFUSED/);
-    expect((await p.vmManager(group('gpu', 1)).listSlices())[0]?.vms[0]?.rawState).toBe('retrying');
+    await until(async () => (await p.vmManager(group('gpu', 1)).listSlices())[0]?.vms[0]?.rawState === 'retrying', 'the retry to show');
     // Another host bootstraps meanwhile.
     const up = await p.vmManager(group('pair', 1)).createSlice({ requestId: 'up', labels: {}, bootstrap });
     expect(up.vms[0]?.address).toBe(HOSTS[1]);
@@ -256,16 +257,19 @@ describe('ManualPlatform against real sshd hosts', () => {
   });
 
   it('recovers a host whose sshd stops mid-bootstrap: reported at the step it was in, retried, one worker in the end', async () => {
-    // A settle time long enough to stop sshd while the start script runs.
-    const p = platform([HOSTS[0]!], {}, 2);
+    // A settle time long enough to stop sshd while the start script runs, even on a loaded machine.
+    const warnings: string[] = [];
+    deps = { ...deps, logger: { ...deps.logger, warn: (m, f) => void warnings.push(`${m} ${JSON.stringify(f ?? {})}`) } };
+    const p = platform([HOSTS[0]!], {}, 8);
     const manager = p.vmManager(group('gpu', 1));
     const slice = await manager.createSlice({ requestId: 'mid', labels: {}, bootstrap });
-    await until(async () => (await manager.listSlices())[0]?.vms[0]?.initPhase === 'start' || undefined, 'the start step', 30_000);
+    await until(async () => (await manager.listSlices())[0]?.vms[0]?.initPhase === 'start' || undefined, 'the start step');
     await sshd.stopHost(HOSTS[0]!);
-    const report = await until(() => p.hostReports()[0], 'the host report');
-    expect(report.step).toBe('start');
-    expect(report.error).toMatch(/dropped|ECONNREFUSED|ECONNRESET/);
-    expect((await manager.listSlices())[0]?.vms[0]?.rawState).toBe('retrying');
+    // Reported at the step it was in (the next retries fail at connect while sshd is down).
+    const failure = await until(() => warnings.find((w) => w.includes('bootstrap failed at start')), 'the failure at start');
+    expect(failure).toMatch(/dropped|ECONNREFUSED|ECONNRESET/);
+    await until(() => p.hostReports()[0], 'the host report');
+    await until(async () => (await manager.listSlices())[0]?.vms[0]?.rawState === 'retrying', 'the retry to show');
     await sshd.startHost(HOSTS[0]!);
     await p.settled();
     const [after] = await manager.listSlices();

@@ -21,7 +21,7 @@ export function processesMentioning(needle: string): number[] {
  * until none is left: workers started over SSH outlive their sessions by design, so a test that
  * fails half-way must reap them itself or they pile up on the machine. Returns the pids it killed.
  */
-export async function killProcessesMentioning(needle: string, timeoutMs = 10_000): Promise<number[]> {
+export async function killProcessesMentioning(needle: string, timeoutMs = 30_000): Promise<number[]> {
   const killed = new Set<number>();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
