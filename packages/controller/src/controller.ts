@@ -19,6 +19,7 @@ import { ApiServer, type AutoscalerSlot, type ConfigSlot } from './api/server.js
 import { sendJson } from './api/http-util.js';
 import { DashboardRoutes } from './dashboard/dashboard-routes.js';
 import { LoginCodes } from './dashboard/login-codes.js';
+import { SessionStore } from './dashboard/sessions.js';
 import { loadAssets } from './dashboard/static-assets.js';
 import { ControllerState } from './state/controller-state.js';
 import { openDatabase } from './store/database.js';
@@ -39,6 +40,8 @@ export interface ControllerLimits {
   maxBundleBytes: number;
   /** How long a dashboard sign-in link (one-time code) stays usable. */
   loginCodeTtlMs: number;
+  /** How long a dashboard session (what a sign-in link creates) lasts. */
+  sessionTtlMs: number;
 }
 
 /** Every default of the controller process in one place. */
@@ -53,6 +56,7 @@ export const DEFAULT_CONTROLLER_LIMITS: ControllerLimits = {
   maxBodyBytes: 64 * 1024 * 1024,
   maxBundleBytes: 1024 * 1024 * 1024,
   loginCodeTtlMs: 5 * 60_000,
+  sessionTtlMs: 7 * 24 * 3_600_000,
 };
 
 export interface StartControllerOptions {
@@ -179,11 +183,13 @@ function startServing(p: ServingParts): { handle: ControllerHandle; handler: (re
   const autoscaler: AutoscalerSlot = {};
   const config: ConfigSlot = {};
   const loginCodes = new LoginCodes(clock, limits.loginCodeTtlMs);
+  const sessions = new SessionStore(db, clock, limits.sessionTtlMs);
   const api = new ApiServer({
     autoscaler,
     config,
     loginCodes,
-    dashboard: new DashboardRoutes({ assets: loadAssets(), codes: loginCodes, token, logger }),
+    sessions,
+    dashboard: new DashboardRoutes({ assets: loadAssets(), codes: loginCodes, sessions, sessionTtlMs: limits.sessionTtlMs, logger }),
     state,
     store,
     bundles: new BundleStore(stateDir, store, clock, limits.maxBundleBytes),

@@ -3,6 +3,7 @@ import type { CliIo } from '../context.js';
 import type { CliCommandGroup } from './types.js';
 
 export const DASHBOARD_LOGIN_FAILED = 'IRIS_DASHBOARD_LOGIN_FAILED';
+export const DASHBOARD_SESSIONS_FAILED = 'IRIS_DASHBOARD_SESSIONS_FAILED';
 
 /** The program that opens a URL in the desktop's browser, per platform. */
 function openerFor(platform: NodeJS.Platform): { command: string; args: (url: string) => string[] } {
@@ -11,7 +12,13 @@ function openerFor(platform: NodeJS.Platform): { command: string; args: (url: st
   return { command: 'xdg-open', args: (url) => [url] };
 }
 
-async function openDashboard(options: { config?: string; open?: boolean }, io: CliIo): Promise<void> {
+interface DashboardOptions {
+  config?: string;
+  open?: boolean;
+}
+
+/** The controller of the target cluster and its token (read from the state dir: the CLI's own credential). */
+async function controllerOf(options: { config?: string }, io: CliIo): Promise<{ url: string; token: string; tokenFile: string; name: string }> {
   const { existsSync, readFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { IrisError } = await import('@iris/core');
@@ -23,22 +30,36 @@ async function openDashboard(options: { config?: string; open?: boolean }, io: C
   if (!existsSync(tokenFile)) {
     throw new IrisError(DASHBOARD_LOGIN_FAILED, `no token file at ${tokenFile}: run iris dashboard where the controller's state dir is readable`);
   }
-  const token = readFileSync(tokenFile, 'utf8').trim();
-  // A one-time code, not the token, goes into the URL: it may end up in a browser history or a terminal log.
+  return { url, token: readFileSync(tokenFile, 'utf8').trim(), tokenFile, name: target.cluster.config.name };
+}
+
+/** One call to the controller's API with the token; errors say which controller and what to do. */
+async function call(url: string, token: string, method: string, path: string, what: string): Promise<{ res: Response; body: Record<string, unknown> }> {
+  const { IrisError } = await import('@iris/core');
   let res: Response;
   try {
-    res = await fetch(new URL('/api/v1/login-codes', url), { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    res = await fetch(new URL(path, url), { method, headers: { authorization: `Bearer ${token}` } });
   } catch (err) {
-    throw new IrisError(DASHBOARD_LOGIN_FAILED, `cannot reach the controller at ${url} to get a sign-in link: ${(err as Error).message}`, { cause: err });
+    throw new IrisError(DASHBOARD_LOGIN_FAILED, `cannot reach the controller at ${url} to ${what}: ${(err as Error).message}`, { cause: err });
   }
-  const body = (await res.json().catch(() => ({}))) as { path?: string; expires_at_ms?: number; message?: string };
-  if (!res.ok || typeof body.path !== 'string') {
-    throw new IrisError(DASHBOARD_LOGIN_FAILED, `the controller at ${url} refused a sign-in link (HTTP ${res.status}${body.message ? `: ${body.message}` : ''}); is the token in ${tokenFile} current?`);
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  return { res, body };
+}
+
+async function openDashboard(options: DashboardOptions, io: CliIo): Promise<void> {
+  const { IrisError } = await import('@iris/core');
+  const { url, token, tokenFile, name } = await controllerOf(options, io);
+  // A one-time code, not the token, goes into the URL: it may end up in a browser history or a terminal log.
+  const { res, body } = await call(url, token, 'POST', '/api/v1/login-codes', 'get a sign-in link');
+  if (!res.ok || typeof body['path'] !== 'string') {
+    const message = typeof body['message'] === 'string' ? `: ${body['message']}` : '';
+    throw new IrisError(DASHBOARD_LOGIN_FAILED, `the controller at ${url} refused a sign-in link (HTTP ${res.status}${message}); is the token in ${tokenFile} current?`);
   }
-  const link = new URL(body.path, url).href;
-  const minutes = body.expires_at_ms ? Math.max(1, Math.round((body.expires_at_ms - Date.now()) / 60_000)) : undefined;
+  const link = new URL(body['path'], url).href;
+  const expires = typeof body['expires_at_ms'] === 'number' ? body['expires_at_ms'] : undefined;
+  const minutes = expires ? Math.max(1, Math.round((expires - Date.now()) / 60_000)) : undefined;
   io.out(`${link}\n`);
-  io.err(`open this link to sign in to the dashboard of "${target.cluster.config.name}" (works once${minutes ? `, within ${minutes} min` : ''})\n`);
+  io.err(`open this link to sign in to the dashboard of "${name}" (works once${minutes ? `, within ${minutes} min` : ''})\n`);
   if (options.open) {
     const { spawn } = await import('node:child_process');
     const opener = openerFor(process.platform);
@@ -56,14 +77,71 @@ async function openDashboard(options: { config?: string; open?: boolean }, io: C
   }
 }
 
+interface SessionRow {
+  id: string;
+  created_at_ms: number;
+  expires_at_ms: number;
+  last_used_ms: number;
+  user_agent?: string;
+}
+
+/** `iris dashboard sessions [--revoke ID]`: who is signed in to the dashboard, and cutting one browser off. */
+async function sessions(options: { config?: string; revoke?: string; json?: boolean }, io: CliIo): Promise<void> {
+  const { IrisError } = await import('@iris/core');
+  const { printJson } = await import('../output/json.js');
+  const { url, token } = await controllerOf(options, io);
+  if (options.revoke !== undefined) {
+    const { res, body } = await call(url, token, 'DELETE', `/api/v1/sessions/${encodeURIComponent(options.revoke)}`, 'revoke a session');
+    if (!res.ok) throw new IrisError(DASHBOARD_SESSIONS_FAILED, `cannot revoke session ${options.revoke}: ${String(body['message'] ?? `HTTP ${res.status}`)}`);
+    const revoked = body['revoked'] as SessionRow;
+    if (options.json) printJson(io, body);
+    else io.out(`revoked session ${revoked.id}: that browser is signed out at its next refresh\n`);
+    return;
+  }
+  const { res, body } = await call(url, token, 'GET', '/api/v1/sessions', 'list sessions');
+  if (!res.ok) throw new IrisError(DASHBOARD_SESSIONS_FAILED, `cannot list sessions: ${String(body['message'] ?? `HTTP ${res.status}`)}`);
+  const items = (body['items'] ?? []) as SessionRow[];
+  if (options.json) {
+    printJson(io, { items });
+    return;
+  }
+  if (items.length === 0) {
+    io.out('no dashboard sessions (iris dashboard prints a sign-in link)\n');
+    return;
+  }
+  const { formatTable } = await import('../output/table.js');
+  const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+  io.out(formatTable(['ID', 'SIGNED IN', 'LAST USED', 'EXPIRES', 'BROWSER'], items.map((s) => [s.id, when(s.created_at_ms), when(s.last_used_ms), when(s.expires_at_ms), browserName(s.user_agent)])));
+}
+
+/** "Mozilla/5.0 (X11; Linux x86_64) … Chrome/120.0 Safari/537.36" → "Chrome 120 (Linux)"; the rest is noise in a table. */
+function browserName(ua: string | undefined): string {
+  if (!ua) return '-';
+  const product = /(Edg|Firefox|Chrome|Safari)\/(\d+)/.exec(ua.replace(/HeadlessChrome/, 'Chrome'));
+  const os = /(Windows|Mac OS X|Android|iPhone|Linux)/.exec(ua)?.[1];
+  if (!product) return ua.slice(0, 40);
+  const name = product[1] === 'Edg' ? 'Edge' : product[1];
+  return `${name} ${product[2]}${os ? ` (${os === 'Mac OS X' ? 'macOS' : os})` : ''}`;
+}
+
 function register(program: Command, io: CliIo): void {
-  program
+  const dashboard = program
     .command('dashboard')
     .description('print a one-time sign-in link to the dashboard of the running cluster')
     .option('-c, --config <file>', 'the cluster file (default: the built-in local cluster)')
     .option('--open', 'also open the link in the default browser')
-    .action(async (options: { config?: string; open?: boolean }) => {
+    .action(async (options: DashboardOptions) => {
       await openDashboard(options, io);
+    });
+  dashboard
+    .command('sessions')
+    .description('list the signed-in dashboard sessions, or revoke one with --revoke ID')
+    .option('-c, --config <file>', 'the cluster file (default: the built-in local cluster)')
+    .option('--revoke <id>', 'sign out the browser of this session (its id, or the start of it)')
+    .option('--json', 'print JSON')
+    // `-c` may land on `dashboard` (it parses its options first), so read the parent's too.
+    .action(async (_options: unknown, cmd: Command) => {
+      await sessions(cmd.optsWithGlobals<{ config?: string; revoke?: string; json?: boolean }>(), io);
     });
 }
 

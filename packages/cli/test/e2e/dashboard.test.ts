@@ -116,7 +116,7 @@ scale_groups:
     expect(run.stdout + run.stderr).not.toContain(readFileSync(join(stateDir, 'token'), 'utf8').trim());
     await page.goto(link);
     expect(new URL(page.url()).pathname).toBe('/dashboard/');
-    const cookie = (await context.cookies()).find((c) => c.name === 'iris_token')!;
+    const cookie = (await context.cookies()).find((c) => c.name === 'iris_session')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await page.locator('.big').first().waitFor();

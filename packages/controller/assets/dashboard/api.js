@@ -3,6 +3,9 @@
 
 export class SignInNeeded extends Error {}
 
+/** The controller did not answer (connection refused, network down) or a proxy in front said it is down. */
+export class Unreachable extends Error {}
+
 export class ApiError extends Error {
   constructor(status, code, message) {
     super(message);
@@ -11,9 +14,20 @@ export class ApiError extends Error {
   }
 }
 
+async function request(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new Unreachable(`the controller does not answer (${err.message})`);
+  }
+}
+
 export async function get(path, { signal } = {}) {
-  const res = await fetch(`/api/v1${path}`, { credentials: 'same-origin', headers: { accept: 'application/json' }, signal });
+  const res = await request(`/api/v1${path}`, { credentials: 'same-origin', headers: { accept: 'application/json' }, signal });
   if (res.status === 401) throw new SignInNeeded('sign-in needed');
+  // A proxy in front answers 502/504 for a controller that is down; the controller's own 503 is an error it explains.
+  if (res.status === 502 || res.status === 504) throw new Unreachable(`the controller does not answer (HTTP ${res.status})`);
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new ApiError(res.status, body.code ?? 'unknown', body.message ?? `HTTP ${res.status}`);
   return body;
@@ -30,7 +44,7 @@ export async function getOptional(path, options) {
 }
 
 export async function health() {
-  const res = await fetch('/health', { headers: { accept: 'application/json' } });
-  if (!res.ok) throw new Error(`health check answered HTTP ${res.status}`);
+  const res = await request('/health', { headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Unreachable(`the health check answered HTTP ${res.status}`);
   return res.json();
 }

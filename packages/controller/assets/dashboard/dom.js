@@ -60,28 +60,87 @@ export function kv(pairs) {
   return h('dl', { class: 'kv' }, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '').flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
 }
 
+// One time zone for every time on every page: the viewer's choice (UTC or this browser's zone),
+// kept in localStorage and shown in the header. ISO-8601 UTC is always in the tooltip.
+const ZONE_KEY = 'iris.timeZone';
+
+export function timeZone() {
+  try {
+    return localStorage.getItem(ZONE_KEY) === 'local' ? 'local' : 'utc';
+  } catch {
+    return 'utc';
+  }
+}
+
+export function setTimeZone(zone) {
+  try {
+    localStorage.setItem(ZONE_KEY, zone);
+  } catch {
+    /* private mode: the choice lasts for this page only */
+  }
+}
+
+/** "UTC" or the browser's offset, e.g. "UTC+02:00" — the label that goes with every time shown. */
+export function zoneLabel(zone = timeZone()) {
+  if (zone === 'utc') return 'UTC';
+  const off = -new Date().getTimezoneOffset();
+  const sign = off < 0 ? '-' : '+';
+  const a = Math.abs(off);
+  return `UTC${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+/** "15:04:05" (today) or "2026-11-29 15:04:05", in the chosen zone. */
+export function clock(ms, now = Date.now()) {
+  const d = new Date(ms);
+  const utc = timeZone() === 'utc';
+  const parts = utc
+    ? [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+    : [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()];
+  const p2 = (n) => String(n).padStart(2, '0');
+  const hms = `${p2(parts[3])}:${p2(parts[4])}:${p2(parts[5])}`;
+  const today = new Date(now);
+  const sameDay = utc
+    ? today.getUTCFullYear() === parts[0] && today.getUTCMonth() + 1 === parts[1] && today.getUTCDate() === parts[2]
+    : today.getFullYear() === parts[0] && today.getMonth() + 1 === parts[1] && today.getDate() === parts[2];
+  return sameDay ? hms : `${parts[0]}-${p2(parts[1])}-${p2(parts[2])} ${hms}`;
+}
+
 export function time(ms) {
   if (ms === undefined || ms === null) return '';
   const d = new Date(ms);
-  return h('time', { datetime: d.toISOString(), title: d.toISOString() }, d.toLocaleTimeString());
+  return h('time', { datetime: d.toISOString(), title: d.toISOString() }, clock(ms));
 }
 
 export function ago(ms, now = Date.now()) {
   if (ms === undefined || ms === null) return '';
-  const s = Math.max(0, Math.round((now - ms) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s ago`;
-  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ago`;
+  return `${span(Math.max(0, now - ms))} ago`;
 }
 
 export function duration(fromMs, toMs) {
   if (fromMs === undefined || fromMs === null) return '';
-  const ms = Math.max(0, (toMs ?? Date.now()) - fromMs);
-  if (ms < 1000) return `${ms} ms`;
+  return span(Math.max(0, (toMs ?? Date.now()) - fromMs));
+}
+
+/** 850 → "850ms", 90_000 → "1m30s", 7_380_000 → "2h3m": as the CLI and the cluster file write durations. */
+export function span(ms) {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
   const s = Math.round(ms / 1000);
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.floor(s / 60)}m ${s % 60}s`;
-  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60) ? `${Math.floor((s % 3600) / 60)}m` : ''}`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600) ? `${Math.floor((s % 86400) / 3600)}h` : ''}`;
+}
+
+/**
+ * A reason as a person reads it: no machine code prefix (`no_matching_group: …`) and no raw
+ * millisecond counts (`idle for 300463ms` → `idle for 5m0s`).
+ */
+export function reason(text) {
+  if (text === undefined || text === null) return '';
+  return String(text)
+    .replace(/^[a-z]+(?:_[a-z]+)+:\s*/, '')
+    .replace(/\b(\d{4,})\s?ms\b/g, (_, n) => span(Number(n)))
+    .replace(/=(\d{7,})B\b/g, (_, n) => `=${bytes(Number(n))}`);
 }
 
 export function bytes(n) {

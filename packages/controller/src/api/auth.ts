@@ -20,11 +20,12 @@ export function loadOrCreateToken(stateDir: string): string {
   return token;
 }
 
-/** Accepts `Authorization: Bearer <token>` or the dashboard's `iris_token` cookie; constant-time compare. */
-export function isAuthorized(headers: { authorization?: string | undefined; cookie?: string | undefined }, token: string): boolean {
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
-  const cookie = /(?:^|;\s*)iris_token=([^;]+)/.exec(headers.cookie ?? '')?.[1];
-  const given = bearer ?? cookie;
+/**
+ * Accepts `Authorization: Bearer <token>` only; constant-time compare. The dashboard signs in with a
+ * session cookie (dashboard/session-cookie.ts), never with the token.
+ */
+export function isAuthorized(headers: { authorization?: string | undefined }, token: string): boolean {
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
   if (!given) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(token);

@@ -24,6 +24,8 @@ import { describeValidationError, validators } from './schemas.js';
 import type { ValidateFunction } from 'ajv';
 import type { DashboardRoutes } from '../dashboard/dashboard-routes.js';
 import type { LoginCodes } from '../dashboard/login-codes.js';
+import { sessionOf } from '../dashboard/session-cookie.js';
+import type { SessionStore } from '../dashboard/sessions.js';
 import { jobTree, JOB_TREE_SORTS, type JobTreeSort } from '../dashboard/job-tree.js';
 
 export interface ApiDeps {
@@ -43,6 +45,8 @@ export interface ApiDeps {
   dashboard?: DashboardRoutes;
   /** One-time dashboard login codes, minted by POST /api/v1/login-codes. */
   loginCodes?: LoginCodes;
+  /** Dashboard sessions: a live session cookie may read (GET) the API, never change anything. */
+  sessions?: SessionStore;
   /** The resolved cluster config, secrets masked (GET /api/v1/config); filled by the composition root. */
   config?: ConfigSlot;
 }
@@ -119,8 +123,10 @@ export class ApiServer {
       ? `${method} workers/register`
       : `${method} ${resource ?? ''}${id === undefined ? '' : '/:id'}${action === undefined ? '' : `/${action}`}`;
     if (parts.length > 3) throw apiError('notFound', `no route ${method} ${url.pathname}`);
-    // Every API route needs the token (header) or the dashboard's cookie; only /health is open.
-    if (!isAuthorized(req.headers, this.deps.token)) {
+    // Every API route needs the token (header), or for reads a dashboard session; only /health is open.
+    const bearer = isAuthorized(req.headers, this.deps.token);
+    const session = !bearer && method === 'GET' && this.deps.sessions !== undefined && sessionOf(req.headers, this.deps.sessions) !== undefined;
+    if (!bearer && !session) {
       throw apiError(
         'unauthorized',
         'missing or wrong token: send "Authorization: Bearer <token>" (the token is in the state dir file "token"), or sign in to the dashboard with the link `iris dashboard` prints',
@@ -229,6 +235,21 @@ export class ApiServer {
         if (!this.deps.loginCodes) throw apiError('notFound', 'this controller serves no dashboard');
         const { code, expiresAtMs } = this.deps.loginCodes.mint();
         sendJson(res, 201, { code, expires_at_ms: expiresAtMs, path: `/dashboard/login?code=${encodeURIComponent(code)}` });
+        return;
+      }
+      case 'GET sessions':
+      case 'DELETE sessions/:id': {
+        // Only the token holder manages sessions: a signed-in browser cannot list or revoke them.
+        if (!bearer) throw apiError('unauthorized', 'dashboard sessions are managed with the cluster token (iris dashboard sessions)');
+        const sessions = this.deps.sessions;
+        if (!sessions) throw apiError('notFound', 'this controller serves no dashboard');
+        if (id === undefined) {
+          sendJson(res, 200, { items: sessions.list() });
+          return;
+        }
+        const revoked = sessions.revoke(id);
+        if (!revoked) throw apiError('notFound', `no dashboard session ${id} (iris dashboard sessions lists them)`);
+        sendJson(res, 200, { revoked });
         return;
       }
       case 'GET config': {

@@ -57,10 +57,10 @@ describe('dashboard routes and sign-in', () => {
     expect(login.status).toBe(303);
     expect(login.headers.get('location')).toBe('/dashboard/');
     const cookie = login.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/^iris_token=[0-9a-f]+; HttpOnly; SameSite=Strict; Path=\//);
+    expect(cookie).toMatch(/^iris_session=[A-Za-z0-9_-]+; HttpOnly; SameSite=Strict; Path=\//);
     const session = cookie.split(';')[0]!;
     expect((await get('/api/v1/jobs', { cookie: session })).status).toBe(200);
-    // The code works once.
+    // The code works once (a browser with a live session reopening it goes on to the dashboard).
     const again = await get(path);
     expect(again.status).toBe(401);
     expect(await again.text()).toContain('iris dashboard');
@@ -68,7 +68,7 @@ describe('dashboard routes and sign-in', () => {
   });
 
   it('refuses a wrong cookie and an unknown code', async () => {
-    expect((await get('/api/v1/jobs', { cookie: 'iris_token=wrong' })).status).toBe(401);
+    expect((await get('/api/v1/jobs', { cookie: 'iris_session=wrong' })).status).toBe(401);
     expect((await get('/dashboard/login?code=made-up')).status).toBe(401);
     expect((await get('/dashboard/login')).status).toBe(401);
   });

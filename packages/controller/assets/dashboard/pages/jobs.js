@@ -1,6 +1,6 @@
 // Jobs: the parent/child tree, filtered by state and name, sorted, paged on the server.
 import { get } from '../api.js';
-import { badge, duration, h, jobHref, link, swap, table, time } from '../dom.js';
+import { badge, duration, h, jobHref, link, reason, swap, table, time } from '../dom.js';
 
 const STATES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'KILLED', 'WORKER_FAILED', 'UNSCHEDULABLE'];
 const PAGE_SIZES = [50, 100, 200, 500];
@@ -59,7 +59,7 @@ export function mount(container, { params }) {
               h('td', { class: 'num' }, `${done} / ${j.replicas}`),
               h('td', {}, time(j.submitted_at_ms)),
               h('td', {}, duration(j.submitted_at_ms, j.finished_at_ms)),
-              h('td', { class: j.error ? 'error-text' : 'muted' }, j.error ?? j.pending_reason ?? ''),
+              h('td', { class: j.error ? 'error-text' : 'muted' }, reason(j.error ?? j.pending_reason)),
             );
           }),
           { id: 'jobs-table', 'data-loaded': 'true', 'data-total': page.total },

@@ -1,12 +1,21 @@
 // Overview: controller health, workers and tasks by state, groups against min/max, cost, recent actions.
 import { get, getOptional, health } from '../api.js';
-import { ago, badge, h, kv, swap, table, time } from '../dom.js';
+import { ago, badge, clock, h, kv, reason, swap, table, time, zoneLabel } from '../dom.js';
 
 export function mount(container) {
   const body = h('div');
   container.append(h('h1', {}, 'Overview'), body);
   return {
     title: 'Overview',
+    /** The controller card never keeps a green badge for a controller that stopped answering. */
+    unreachable(sinceMs) {
+      const card = body.querySelector('#controller-card');
+      if (!card) {
+        swap(body, h('section', { class: 'card', id: 'controller-card' }, h('h2', {}, 'Controller'), h('div', { class: 'big' }, badge('unreachable')), h('p', {}, `not answering since ${clock(sinceMs)} ${zoneLabel()}`)));
+        return;
+      }
+      swap(card, h('h2', {}, 'Controller'), h('div', { class: 'big' }, badge('unreachable')), h('p', { id: 'controller-since' }, `not answering since ${clock(sinceMs)} ${zoneLabel()}`));
+    },
     async refresh() {
       const [hl, workers, tree, scaler, config] = await Promise.all([
         health(),
@@ -28,7 +37,7 @@ export function mount(container) {
         h(
           'div',
           { class: 'cards' },
-          h('section', { class: 'card' }, h('h2', {}, 'Controller'), h('div', { class: 'big' }, badge(hl.status === 'ok' ? 'healthy' : 'unhealthy')), kv([['jobs', hl.jobs], ['workers', hl.workers]])),
+          h('section', { class: 'card', id: 'controller-card' }, h('h2', {}, 'Controller'), h('div', { class: 'big' }, badge(hl.status === 'ok' ? 'healthy' : 'unhealthy')), kv([['jobs', hl.jobs], ['workers', hl.workers]])),
           h(
             'section',
             { class: 'card' },
@@ -77,7 +86,7 @@ export function actionsTable(actions) {
   if (actions.length === 0) return h('p', { class: 'muted' }, 'no actions yet');
   return table(
     ['When', 'Group', 'Action', 'Slice', 'Reason'],
-    actions.map((a) => h('tr', {}, h('td', { title: ago(a.atMs) }, time(a.atMs)), h('td', {}, a.group), h('td', {}, badge(a.type)), h('td', { class: 'mono' }, a.sliceId ?? ''), h('td', {}, a.reason))),
+    actions.map((a) => h('tr', {}, h('td', { title: ago(a.atMs) }, time(a.atMs)), h('td', {}, a.group), h('td', {}, badge(a.type)), h('td', { class: 'mono' }, a.sliceId ?? ''), h('td', {}, reason(a.reason)))),
     { class: 'actions' },
   );
 }
