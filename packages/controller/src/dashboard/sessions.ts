@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { API_ERROR_CODES, IrisError, type Clock } from '@iris/core';
+import { IrisError, type Clock } from '@iris/core';
+import { API_ERROR_CODES } from '@iris/core/api';
 import type Database from 'better-sqlite3';
 
 /** What `iris dashboard sessions` lists: never the secret, which only the browser's cookie holds. */
