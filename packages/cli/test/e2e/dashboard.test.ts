@@ -194,12 +194,15 @@ scale_groups:
     await page.locator('#job-states', { hasText: 'SUCCEEDED' }).waitFor({ timeout: WAIT_MS });
     await shot('overview');
     await page.goto(`${controllerUrl}/dashboard/#/config`);
-    const config = page.locator('#config-json');
+    // The file as written (durations and sizes as the author wrote them), secrets masked.
+    const config = page.locator('#config-source');
     await config.waitFor({ timeout: WAIT_MS });
     const text = (await config.textContent()) ?? '';
-    expect(text).toContain('DASH_SECRET');
+    expect(text).toContain('DASH_SECRET: ••••••');
+    expect(text).toContain('evaluation_interval: 500ms');
+    expect(text).toContain('ram: 1GB');
     expect(text).not.toContain('hunter2');
-    expect(text).toContain('••••••');
+    expect(await page.locator('#config-json').textContent()).not.toContain('hunter2');
     await shot('config');
   });
 

@@ -16,7 +16,7 @@ import { SqliteSliceStore } from '../store/sqlite-slice-store.js';
 import { demandFromState, workerSnapshot } from './demand.js';
 import { createPlatforms } from './platforms.js';
 import { StartupRetry } from './startup-retry.js';
-import { maskConfig } from '../dashboard/mask-config.js';
+import { configView } from '../dashboard/config-view.js';
 
 export interface StartClusterControllerOptions extends StartControllerOptions {
   config: ClusterConfig;
@@ -148,26 +148,4 @@ export async function startClusterController(options: StartClusterControllerOpti
     await handle.stop();
     throw err;
   }
-}
-
-/**
- * GET /api/v1/config: the resolved config with secrets masked, each group's provider beside it and
- * the price of one slice-hour where the group's provider can price it.
- */
-function configView(config: ClusterConfig, byGroup: ReadonlyMap<string, Platform>, clusterFile: string | undefined): unknown {
-  const groups = Object.entries(config.scale_groups).map(([name, group]) => {
-    let costPerSliceHour: number | undefined;
-    try {
-      costPerSliceHour = byGroup.get(name)?.estimateCost?.(group, 1);
-    } catch {
-      costPerSliceHour = undefined; // pricing is informational; a provider that cannot price is not an error
-    }
-    return {
-      name,
-      provider_type: group.provider.type,
-      provider: maskConfig(group.provider),
-      ...(costPerSliceHour === undefined ? {} : { cost_per_slice_hour: costPerSliceHour }),
-    };
-  });
-  return { name: config.name, ...(clusterFile ? { cluster_file: clusterFile } : {}), groups, config: maskConfig(config) };
 }
