@@ -183,7 +183,7 @@ function startServing(p: ServingParts): { handle: ControllerHandle; handler: (re
   const autoscaler: AutoscalerSlot = {};
   const config: ConfigSlot = {};
   const loginCodes = new LoginCodes(clock, limits.loginCodeTtlMs);
-  const sessions = new SessionStore(db, clock, limits.sessionTtlMs);
+  const sessions = new SessionStore(store.db, clock, limits.sessionTtlMs);
   const api = new ApiServer({
     autoscaler,
     config,
