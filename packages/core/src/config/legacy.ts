@@ -2,12 +2,15 @@ import { isMap, isPair, isScalar, isSeq, Pair, Scalar, visit, YAMLMap, type Docu
 import type { ProviderRegistry } from '../plugins/registry.js';
 import { formatDuration } from '../units.js';
 import type { ConfigIssue } from './issues.js';
+import { TPU_ZONES_BY_REGION, tpuSliceShape } from './tpu-offerings.js';
 import type { PathSegment, YamlSource } from './yaml-source.js';
 
 /** Every legacy-form warning starts with this. */
 export const LEGACY_PREFIX = 'legacy: ';
 const MIGRATE_HINT = '; run iris config migrate';
 const ACCELERATOR_TYPES = new Set(['cpu', 'gpu', 'tpu']);
+/** Sections a pre-002 file wrote at the top level; they live under `defaults:` now. */
+const DEFAULTS_SECTIONS = ['timeouts', 'ssh', 'autoscaler', 'bootstrap'] as const;
 
 /**
  * Rewrites the legacy forms of a cluster file into the canonical form, in place on the YAML
@@ -16,7 +19,10 @@ const ACCELERATOR_TYPES = new Set(['cpu', 'gpu', 'tpu']);
  *    (seeds/000), where `accelerator_type` may hold a variant like `v5litepod-16`;
  *  - the Python Iris layout: `platform:`, per-group `vm_type`, `zones`, `runtime_version` and
  *    `manual:`, `controller.{gcp,manual,local}`, renamed timeouts, `{milliseconds: N}` durations;
- *  - provider aliases (`tpu` → `gcp`).
+ *  - Python Iris spellings: top-level `bootstrap`/`timeouts`/`ssh`/`autoscaler` (under `defaults:` now), `zone:` and
+ *    `region:` in a gcp block or `platform.gcp` (→ `zones:`), a group's `topology` (→ the `tpu-topology` attribute);
+ *  - a TPU group without `resources` (and `slice_size`): filled in from the TPU offerings table;
+ *  - provider aliases (`tpu` → `gcp`), which are first-class and rewritten without a warning.
  * Each rewrite yields a warning; impossible legacy values yield errors.
  */
 export function normaliseLegacy(source: YamlSource, registry: ProviderRegistry): ConfigIssue[] {
@@ -24,10 +30,12 @@ export function normaliseLegacy(source: YamlSource, registry: ProviderRegistry):
   if (!isMap(doc.contents)) return [];
   const n = new Normaliser(source, doc, registry);
   n.millisecondDurations();
+  n.topLevelDefaults();
   const platform = n.platform();
   n.controller(platform);
   n.defaults();
   n.groups(platform);
+  n.gcpZones();
   n.aliases();
   return n.issues;
 }
@@ -89,9 +97,92 @@ class Normaliser {
         this.warn(pathFromAncestors(path), `duration {milliseconds: ${ms}} is written "${formatDuration(ms)}" now`);
         const replacement = new Scalar(formatDuration(ms));
         replacement.range = node.range;
+        // `{milliseconds: 120000}  # why` keeps its comment.
+        if (node.comment) replacement.comment = node.comment;
+        else if (pair.value.comment) replacement.comment = pair.value.comment;
         return replacement;
       },
     });
+  }
+
+  /** Pre-002 files wrote `bootstrap:`, `timeouts:`, `ssh:` and `autoscaler:` at the top level. */
+  topLevelDefaults(): void {
+    const root = this.doc.contents as YAMLMap;
+    for (const key of DEFAULTS_SECTIONS) {
+      const pair = findPair(root, key);
+      if (!pair) continue;
+      this.warn([key], `top-level "${key}:" belongs under "defaults:" (moved to defaults.${key})`);
+      let defaults = this.map(['defaults']);
+      if (!defaults) {
+        defaults = new YAMLMap();
+        replacePair(root, key, [new Pair(new Scalar('defaults'), defaults), pair as Pair]);
+      }
+      const existing = defaults.get(key, true);
+      if (isMap(existing) && isMap(pair.value)) {
+        // Both spellings present: the one under defaults wins, key by key.
+        for (const item of pair.value.items) if (isScalar(item.key) && !existing.has(item.key.value)) existing.items.push(item);
+      } else if (existing === undefined) {
+        defaults.items.push(new Pair(new Scalar(key), pair.value));
+      }
+      root.delete(key);
+    }
+  }
+
+  /** The TPU zones of a Python Iris `region:`, or an error at it naming what to write instead. */
+  private regionZones(at: PathSegment[], region: unknown): string[] | undefined {
+    if (region === undefined) return undefined;
+    const zones = typeof region === 'string' ? TPU_ZONES_BY_REGION[region] : undefined;
+    if (zones) return [...zones];
+    this.error(
+      at,
+      `region ${JSON.stringify(region)} has no Cloud TPU zones Iris knows of; write zones: [<zone>, …] instead (regions with TPUs: ${Object.keys(TPU_ZONES_BY_REGION).join(', ')})`,
+    );
+    return undefined;
+  }
+
+  /** `zone: X` and `region: R` in a gcp provider block (Python Iris) → `zones:`. */
+  gcpZones(): void {
+    const blocks: PathSegment[][] = [['provider']];
+    for (const pair of this.map(['scale_groups'])?.items ?? []) if (isScalar(pair.key)) blocks.push(['scale_groups', String(pair.key.value), 'provider']);
+    for (const at of blocks) {
+      const block = this.map(at);
+      const type = block?.get('type');
+      if (!block || typeof type !== 'string' || this.registry.canonicalType(type) !== 'gcp') continue;
+      const zone = block.get('zone', true);
+      if (zone !== undefined) {
+        const value = isScalar(zone) ? zone.value : undefined;
+        if (block.has('zones')) {
+          this.warn([...at, 'zone'], `zone ${JSON.stringify(value)} is dropped: the block lists zones:`);
+          block.delete('zone');
+        } else {
+          this.warn([...at, 'zone'], `zone: ${String(value)} is written zones: [${String(value)}] now`);
+          replacePair(block, 'zone', [new Pair(new Scalar('zones'), this.flow([value], zone))]);
+        }
+      }
+      const region = block.get('region', true);
+      if (region === undefined) continue;
+      const value = isScalar(region) ? region.value : undefined;
+      if (block.has('zones')) {
+        this.warn([...at, 'region'], `region ${JSON.stringify(value)} is dropped: the block lists zones:`);
+        block.delete('region');
+        continue;
+      }
+      const zones = this.regionZones([...at, 'region'], value);
+      if (!zones) {
+        // Reported above with what to write; the schema need not call it an unknown key too.
+        block.delete('region');
+        continue;
+      }
+      this.warn([...at, 'region'], `region: ${String(value)} is written as its TPU zones now: zones: [${zones.join(', ')}]`);
+      replacePair(block, 'region', [new Pair(new Scalar('zones'), this.flow(zones, region))]);
+    }
+  }
+
+  /** A flow-style (`[a, b]`, `{a: 1}`) node for `value`, positioned at `origin`. */
+  private flow(value: unknown, origin: unknown): Node {
+    const node = this.positioned(value, origin);
+    (node as { flow?: boolean }).flow = true;
+    return node;
   }
 
   /** `platform: {label_prefix, gcp|manual|local}` → `name:` and a top-level `provider:`. */
@@ -108,7 +199,11 @@ class Normaliser {
     const gcp = this.plain(['platform', 'gcp']) as Record<string, unknown> | undefined;
     if (platform.has('gcp')) {
       const g = gcp ?? {};
-      const zones = Array.isArray(g['default_zones']) && g['default_zones'].length > 0 ? g['default_zones'] : g['zone'] !== undefined ? [g['zone']] : undefined;
+      const listed = (key: string): unknown[] | undefined => (Array.isArray(g[key]) && (g[key] as unknown[]).length > 0 ? (g[key] as unknown[]) : undefined);
+      const zones = listed('zones') ?? listed('default_zones') ?? (g['zone'] !== undefined ? [g['zone']] : this.regionZones(['platform', 'gcp', 'region'], g['region']));
+      if (zones !== undefined && g['region'] !== undefined && listed('zones') === undefined && listed('default_zones') === undefined && g['zone'] === undefined) {
+        this.warn(['platform', 'gcp', 'region'], `region: ${String(g['region'])} is written as its TPU zones now: zones: [${zones.join(', ')}]`);
+      }
       result.gcp = { project_id: g['project_id'], zones, zone: g['zone'] ?? (Array.isArray(zones) ? zones[0] : undefined) };
       result.provider = compact({ type: 'gcp', project_id: g['project_id'], zones });
     } else if (platform.has('local')) {
@@ -179,7 +274,49 @@ class Normaliser {
       const name = String(pair.key.value);
       this.group(name, pair.value, platform);
       this.acceleratorVariant(name, pair.value);
+      this.topology(name, pair.value);
+      this.tpuResources(name, pair.value);
     }
+  }
+
+  /** A Python Iris group's `topology` (`4x4`) is what its workers advertise as the `tpu-topology` attribute. */
+  private topology(name: string, group: YAMLMap): void {
+    const node = group.get('topology', true);
+    if (node === undefined) return;
+    const value = String(isScalar(node) ? node.value : '');
+    this.warn(['scale_groups', name, 'topology'], `topology "${value}" is written attributes: {tpu-topology: "${value}"} now (the attribute TPU workers report and jobs can constrain on)`);
+    const existing: unknown = group.get('attributes', true);
+    let attributes: YAMLMap;
+    if (isMap(existing)) {
+      attributes = existing;
+      group.delete('topology');
+    } else {
+      attributes = this.flow({}, node) as YAMLMap;
+      replacePair(group, 'topology', [new Pair(new Scalar('attributes'), attributes)]);
+    }
+    if (!attributes.has('tpu-topology')) attributes.set('tpu-topology', value);
+  }
+
+  /** A TPU group without `resources`: one VM of its variant, and its slice_size, from the offerings table. */
+  private tpuResources(name: string, group: YAMLMap): void {
+    if (group.has('resources')) return;
+    const variant = group.get('accelerator_variant');
+    const type = group.get('accelerator_type');
+    if (typeof variant !== 'string' || (type ?? inferAcceleratorType(variant)) !== 'tpu') return;
+    const shape = tpuSliceShape(variant);
+    if (!shape) return;
+    const { cpu, ram, tpu_count } = shape.host;
+    const inferSliceSize = !group.has('slice_size') && shape.hosts > 1;
+    const what = `resources: {cpu: ${cpu}, ram: ${ram}, tpu_count: ${tpu_count}}${inferSliceSize ? ` and slice_size: ${shape.hosts}` : ''}`;
+    this.warn(
+      ['scale_groups', name],
+      `the group gives no resources: ${what} inferred for ${variant} from the TPU offerings table (${shape.hosts} VM${shape.hosts === 1 ? '' : 's'} per slice, ${tpu_count} chips and ${cpu} CPUs per VM); write them to make them explicit`,
+    );
+    const origin = group.get('accelerator_variant', true);
+    const pairs = [new Pair(new Scalar('resources'), this.flow({ cpu, ram, tpu_count }, origin))];
+    if (inferSliceSize) pairs.unshift(new Pair(new Scalar('slice_size'), this.positioned(shape.hosts, origin)));
+    const at = group.items.findIndex((p) => isScalar(p.key) && p.key.value === 'accelerator_variant');
+    group.items.splice(at + 1, 0, ...pairs);
   }
 
   /** Per-group `vm_type` (+ `zones`, `runtime_version`, `manual:`) → the group's `provider:`. */
@@ -243,7 +380,7 @@ class Normaliser {
     }
   }
 
-  /** `type: tpu` → `type: gcp` wherever a provider block is. */
+  /** `type: tpu` → `type: gcp` wherever a provider block is (silently: an alias is not a legacy form). */
   aliases(): void {
     const blocks: PathSegment[][] = [['provider'], ['controller', 'provider']];
     const groups = this.map(['scale_groups']);
@@ -254,7 +391,7 @@ class Normaliser {
       if (!isScalar(typeNode) || typeof typeNode.value !== 'string') continue;
       const canonical = this.registry.canonicalType(typeNode.value);
       if (!canonical || canonical === typeNode.value) continue;
-      this.warn([...at, 'type'], `provider type "${typeNode.value}" is an alias of "${canonical}"`);
+      // Aliases are first-class: rewritten to the canonical type for the schema, without a warning.
       typeNode.value = canonical;
     }
   }
@@ -318,7 +455,10 @@ function hasMillisecondsMap(value: unknown): boolean {
  * issue on the fast path sends the file there.
  */
 export function hasLegacyForms(data: PlainData, registry: ProviderRegistry): boolean {
-  if ('platform' in data || hasMillisecondsMap(data)) return true;
+  if ('platform' in data || hasMillisecondsMap(data) || DEFAULTS_SECTIONS.some((k) => k in data)) return true;
+  const isGcpWithZoneOrRegion = (block: unknown): boolean =>
+    isPlainData(block) && typeof block['type'] === 'string' && registry.canonicalType(block['type']) === 'gcp' && ('zone' in block || 'region' in block);
+  if (isGcpWithZoneOrRegion(data['provider'])) return true;
   const isAlias = (block: unknown): boolean =>
     isPlainData(block) && typeof block['type'] === 'string' && registry.canonicalType(block['type']) !== undefined && registry.canonicalType(block['type']) !== block['type'];
   const controller = data['controller'];
@@ -335,7 +475,9 @@ export function hasLegacyForms(data: PlainData, registry: ProviderRegistry): boo
   if (!isPlainData(groups)) return false;
   return Object.values(groups).some((g) => {
     if (!isPlainData(g)) return false;
-    if ('vm_type' in g || 'manual' in g || isAlias(g['provider'])) return true;
+    if ('vm_type' in g || 'manual' in g || 'topology' in g || isAlias(g['provider']) || isGcpWithZoneOrRegion(g['provider'])) return true;
+    const variant = g['accelerator_variant'];
+    if (!('resources' in g) && typeof variant === 'string' && tpuSliceShape(variant) !== undefined) return true;
     const accel = g['accelerator_type'];
     return typeof accel === 'string' && !ACCELERATOR_TYPES.has(accel) && inferAcceleratorType(accel) !== 'cpu';
   });

@@ -7,6 +7,7 @@ import type { ProviderRegistry } from '../plugins/registry.js';
 import { parseDuration, parseSize, UnitParseError } from '../units.js';
 import { buildClusterSchema, DISCRIMINATOR_MARK, UNIT_MARK } from './cluster-schema.js';
 import type { ConfigIssue } from './issues.js';
+import { exampleValue } from './example-value.js';
 import { closest } from './suggest.js';
 import type { PathSegment, YamlSource } from './yaml-source.js';
 
@@ -81,6 +82,14 @@ function pathOf(pointer: string): PathSegment[] {
     .split('/')
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** ` — <the first sentence of the field's description>`, or nothing. */
+function firstSentence(schema: JsonSchema | undefined): string {
+  const description = (schema as { description?: unknown } | undefined)?.description;
+  if (typeof description !== 'string' || description === '') return '';
+  const end = description.search(/\.(\s+[A-Z]|$)/);
+  return ` — ${end < 0 ? description : description.slice(0, end)}`;
 }
 
 function show(value: unknown): string {
@@ -187,7 +196,8 @@ function describeError(
       const missing = String((err.params as { missingProperty: string }).missingProperty);
       const type = (valueAt(data, path) as { type?: unknown } | undefined)?.type;
       const owner = path.includes('provider') && typeof type === 'string' ? ` (required by the ${type} provider)` : '';
-      return source.issueAt(path, `missing required field "${missing}"${owner}`);
+      const property = ((parentSchema['properties'] ?? {}) as Record<string, JsonSchema>)[missing];
+      return source.issueAt(path, `missing required field "${missing}"${owner}; add "${missing}: ${exampleValue(property, missing)}"${firstSentence(property)}`);
     }
     case 'additionalProperties': {
       const key = String((err.params as { additionalProperty: string }).additionalProperty);

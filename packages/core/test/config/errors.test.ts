@@ -43,12 +43,12 @@ describe('named config errors: message and position', () => {
       type: gcp
       zones: [us-central2-b]
 `),
-    ).toEqual(['cluster.yaml:5:7 scale_groups.tpus.provider: missing required field "project_id" (required by the gcp provider)']);
+    ).toEqual(['cluster.yaml:5:7 scale_groups.tpus.provider: missing required field "project_id" (required by the gcp provider); add "project_id: <project_id>"']);
   });
 
   it('missing hosts (manual)', async () => {
     expect(await errorsOf(`scale_groups:\n  lab: { ${RES}, provider: { type: manual, ssh_user: ray } }\n`)).toEqual([
-      'cluster.yaml:2:53 scale_groups.lab.provider: missing required field "hosts" (required by the manual provider)',
+      'cluster.yaml:2:53 scale_groups.lab.provider: missing required field "hosts" (required by the manual provider); add "hosts: [<host>, …]"',
     ]);
   });
 
@@ -110,11 +110,11 @@ scale_groups:
 `),
     ).toEqual([
       expect.stringMatching(/^cluster\.yaml:1:7 name: invalid value "Not A Label": expected Cluster name/),
-      'cluster.yaml:2:11 provider: missing required field "zones" (required by the gcp provider)',
+      'cluster.yaml:2:11 provider: missing required field "zones" (required by the gcp provider); add "zones: [<zone>, …]"',
       'cluster.yaml:4:21 defaults.timeouts.boot: invalid duration "soon" (e.g. 500ms, 30s, 5m, 1h30m, or integer milliseconds)',
       'cluster.yaml:7:23 scale_groups.a.resources.cpu: must be > 0, got 0',
       'cluster.yaml:8:23 scale_groups.a.accelerator_type: invalid value "fpga": expected one of "cpu", "gpu", "tpu"',
-      'cluster.yaml:12:16 scale_groups.b.resources: missing required field "ram"',
+      'cluster.yaml:12:16 scale_groups.b.resources: missing required field "ram"; add "ram: 64GB" — Memory per VM (e.g. 64GB, 512MiB, 1TB, or integer bytes)',
       'cluster.yaml:13:15 scale_groups.b.priority: must be a whole number, got "high"',
     ]);
   });

@@ -16,12 +16,11 @@ describe('legacy form (a): per-group provider blocks of seeds/000', () => {
     expect(config.scale_groups['fallback_tpus']).toMatchObject({ provider: gcp, accelerator_type: 'tpu', accelerator_variant: 'v4-8' });
     const byPosition = [...warnings].sort((a, b) => a.line - b.line);
     expect(byPosition.map((w) => `${w.line}:${w.column} ${w.path}: ${w.severity}: ${w.message}`)).toEqual([
-      '3:3 provider.type: warning: legacy: provider type "tpu" is an alias of "gcp"; run iris config migrate',
-      '11:7 scale_groups.tpu_v5e_16.provider.type: warning: legacy: provider type "tpu" is an alias of "gcp"; run iris config migrate',
       '14:5 scale_groups.tpu_v5e_16.accelerator_type: warning: legacy: accelerator_type "v5litepod-16" is a variant: written accelerator_type: tpu with accelerator_variant: v5litepod-16 now; run iris config migrate',
       '25:5 scale_groups.fallback_tpus.accelerator_type: warning: legacy: accelerator_type "v4-8" is a variant: written accelerator_type: tpu with accelerator_variant: v4-8 now; run iris config migrate',
     ]);
-    expect(warnings).toHaveLength(4);
+    // An alias (tpu for gcp) is first-class: no warning.
+    expect(warnings).toHaveLength(2);
     expect(new Set(warnings.map((w) => w.file))).toEqual(new Set([fixture('seed-000.yaml')]));
   });
 });
@@ -93,7 +92,7 @@ scale_groups:
   it('a manual_vm group without a manual: block is reported as missing hosts, at its vm_type', async () => {
     const err = (await loadClusterText('scale_groups:\n  m:\n    vm_type: manual_vm\n    resources: { cpu: 1, ram: 1GB }\n', 'old.yaml', LOAD).catch((e: unknown) => e)) as ConfigError;
     expect(err.issues.filter((i) => i.severity === 'error').map(formatConfigIssue)).toEqual([
-      'old.yaml:3:14 scale_groups.m.provider: missing required field "hosts" (required by the manual provider)',
+      'old.yaml:3:14 scale_groups.m.provider: missing required field "hosts" (required by the manual provider); add "hosts: [<host>, …]"',
     ]);
   });
 });
@@ -127,7 +126,7 @@ describe('migrateClusterText', () => {
   it('a platform.gcp without zones is reported at the platform block it came from', async () => {
     const err = (await loadClusterText('name: x\nplatform:\n  gcp: { project_id: p }\nscale_groups:\n  t: { vm_type: tpu_vm, resources: { cpu: 1, ram: 1GB } }\n', 'old.yaml', LOAD).catch((e: unknown) => e)) as ConfigError;
     expect(err.issues.filter((i) => i.severity === 'error').map(formatConfigIssue)).toEqual([
-      'old.yaml:3:3 provider: missing required field "zones" (required by the gcp provider)',
+      'old.yaml:3:3 provider: missing required field "zones" (required by the gcp provider); add "zones: [<zone>, …]"',
     ]);
   });
 

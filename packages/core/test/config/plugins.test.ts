@@ -56,7 +56,7 @@ scale_groups:
 `);
     const errors = await loadErrors(file);
     expect(errors.map((e) => [e.line, e.column, e.path, e.message])).toEqual([
-      [4, 15, 'scale_groups.hi.provider', 'missing required field "greeting" (required by the hello provider)'],
+      [4, 15, 'scale_groups.hi.provider', 'missing required field "greeting" (required by the hello provider); add "greeting: <greeting>" — What to say'],
       [4, 27, 'scale_groups.hi.provider.greting', 'unknown key "greting" (did you mean "greeting"?)'],
     ]);
   });
