@@ -5,6 +5,4 @@
 export const TOKENS = {
   /** Every provider plugin registers one `PlatformFactory` under this token. */
   platformFactory: 'iris:PlatformFactory',
-  clock: 'iris:Clock',
-  logger: 'iris:Logger',
 } as const;
