@@ -32,6 +32,7 @@ export type { Logger } from './logger.js';
 export { defineProvider, isProviderPlugin, PROVIDER_PLUGIN_BRAND, PROVIDER_API_VERSION, CORE_INSTANCE } from './plugin.js';
 export type { ProviderPlugin, ProviderDefinition, JsonSchema } from './plugin.js';
 export { CORE_VERSION } from './version.js';
+export { ROUTING_STRATEGIES } from './config/types.js';
 export type {
   ProviderConfig,
   AcceleratorType,
@@ -40,6 +41,8 @@ export type {
   TimeoutsConfig,
   SshDefaultsConfig,
   AutoscalerConfig,
+  RoutingStrategy,
+  JobDefaultsConfig,
   BootstrapConfig,
   DefaultsConfig,
   ControllerConfig,

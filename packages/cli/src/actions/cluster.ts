@@ -398,17 +398,24 @@ export async function explainAutoscaler(options: { file?: string; json: boolean 
     io.out(`${JSON.stringify(explanation, null, 2)}\n`);
     return;
   }
+  if (explanation.strategy) io.out(`routing strategy: ${explanation.strategy}\n`);
   for (const g of explanation.groups) {
     io.out(`group ${g.name}: ${g.slices} slice(s), ${g.availability}\n`);
     for (const why of g.why) io.out(`  - ${why}\n`);
   }
   if (explanation.demand.length === 0) {
     io.out('no pending demand\n');
-    return;
+  } else {
+    io.out('pending demand:\n');
+    for (const d of explanation.demand) {
+      const n = d.entryIds.length;
+      io.out(`  ${n} entr${n === 1 ? 'y' : 'ies'} ${d.outcome}${d.group ? ` → ${d.group}` : ''}: ${d.reason}\n`);
+      for (const v of d.verdicts ?? []) io.out(`      ${v}\n`);
+    }
   }
-  io.out('pending demand:\n');
-  for (const d of explanation.demand) {
-    const n = d.entryIds.length;
-    io.out(`  ${n} entr${n === 1 ? 'y' : 'ies'} ${d.outcome}${d.group ? ` → ${d.group}` : ''}: ${d.reason}\n`);
+  const recent = explanation.recentDecisions ?? [];
+  if (recent.length > 0) {
+    io.out(`recent decisions (last ${recent.length}, oldest first):\n`);
+    for (const a of recent) io.out(`  ${describeAction(a)}\n`);
   }
 }

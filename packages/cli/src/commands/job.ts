@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { JobDefaultsConfig } from '@iris/core';
 import type { IrisClient, JobSubmitRequest, JobView } from '@iris/core/api';
 import type { CliIo } from '../context.js';
 import type { CliCommandGroup } from './types.js';
@@ -15,6 +16,8 @@ interface RunOptions extends ConnectionOptions {
   replicas: string;
   cpu?: string;
   memory?: string;
+  disk?: string;
+  schedulingTimeout?: string;
   gpu?: string;
   tpu?: string;
   env: string[];
@@ -76,7 +79,20 @@ async function connect(options: ConnectionOptions, io: CliIo): Promise<IrisClien
   return new IrisClient({ baseUrl: url, ...(token ? { token } : {}) });
 }
 
-async function buildRequest(command: string[], options: RunOptions, io: CliIo): Promise<JobSubmitRequest> {
+/**
+ * What a job gets when it does not say: the cluster file's `defaults.job` with -c, else the
+ * shipped defaults (1 CPU, 2 GiB, like the Python original; `--cpu 0 --memory 0` asks for nothing).
+ */
+async function jobDefaults(options: RunOptions, io: CliIo): Promise<JobDefaultsConfig> {
+  if (options.config) {
+    const { resolveClusterTarget } = await import('../cluster/cluster-target.js');
+    return (await resolveClusterTarget(options.config, io)).cluster.config.defaults.job;
+  }
+  const { DEFAULT_CONFIG } = await import('@iris/core/config');
+  return DEFAULT_CONFIG.defaults.job;
+}
+
+async function buildRequest(command: string[], options: RunOptions, io: CliIo, defaults: JobDefaultsConfig): Promise<JobSubmitRequest> {
   const { parseDuration, parseSize } = await import('@iris/core');
   const { usageError } = await import('../exit-codes.js');
   const int = (value: string, flag: string, min: number): number => {
@@ -97,13 +113,14 @@ async function buildRequest(command: string[], options: RunOptions, io: CliIo): 
     if (eq <= 0) throw usageError(`--env takes KEY=VALUE, not "${pair}"`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  const resources: NonNullable<JobSubmitRequest['resources']> = {};
+  const resources: NonNullable<JobSubmitRequest['resources']> = { cpu: defaults.cpu, memory_bytes: defaults.memory, disk_bytes: defaults.disk };
   if (options.cpu !== undefined) {
     const cpu = Number(options.cpu);
     if (!Number.isFinite(cpu) || cpu < 0) throw usageError(`--cpu must be a non-negative number, not "${options.cpu}"`);
     resources.cpu = cpu;
   }
   if (options.memory !== undefined) resources.memory_bytes = unit(parseSize, options.memory, '--memory');
+  if (options.disk !== undefined) resources.disk_bytes = unit(parseSize, options.disk, '--disk');
   if (options.gpu !== undefined && options.tpu !== undefined) throw usageError('--gpu and --tpu cannot be combined');
   if (options.gpu !== undefined) resources.accelerator = { type: 'gpu', count: int(options.gpu, '--gpu', 1) };
   if (options.tpu !== undefined) resources.accelerator = { type: 'tpu', variant: options.tpu, count: 1 };
@@ -119,6 +136,8 @@ async function buildRequest(command: string[], options: RunOptions, io: CliIo): 
   if (options.maxRetries !== undefined) request.max_retries_failure = int(options.maxRetries, '--max-retries', 0);
   if (options.timeout !== undefined) request.timeout_ms = unit(parseDuration, options.timeout, '--timeout');
   if (options.groupBy !== undefined) request.group_by = options.groupBy;
+  const schedulingTimeout = options.schedulingTimeout === undefined ? defaults.scheduling_timeout : unit(parseDuration, options.schedulingTimeout, '--scheduling-timeout');
+  if (schedulingTimeout > 0) request.scheduling_timeout_ms = schedulingTimeout;
   return request;
 }
 
@@ -127,6 +146,7 @@ async function followLogs(client: IrisClient, id: string, io: CliIo, untilDone: 
   const { isTerminalJobState } = await import('@iris/core/api');
   const jobName = id.replace(/\/[0-9]+$/, '');
   let cursor = 0;
+  let lastWaiting: string | undefined;
   for (;;) {
     const page = await client.fetchLogs({ id, cursor, limit: 1000, wait_ms: untilDone ? 5_000 : 0 });
     for (const l of page.lines) {
@@ -138,6 +158,10 @@ async function followLogs(client: IrisClient, id: string, io: CliIo, untilDone: 
     if (page.lines.length === 1000) continue;
     if (!untilDone) return undefined;
     const job = await client.getJob(jobName);
+    // Say why it waits as soon as the controller knows (no GPU anywhere, a full cluster...).
+    const waiting = job.task_counts.PENDING > 0 ? job.pending_reason : undefined;
+    if (waiting && waiting !== lastWaiting) io.err(`${jobName} waiting: ${waiting}\n`);
+    lastWaiting = waiting;
     if (isTerminalJobState(job.state)) {
       // One last read: lines pushed just before the job ended.
       const rest = await client.fetchLogs({ id, cursor, limit: 10_000 });
@@ -157,8 +181,10 @@ function register(program: Command, io: CliIo): void {
       .argument('<command...>', 'the command, after --')
       .option('--name <name>', 'hierarchical job name, e.g. /team/run')
       .option('--replicas <k>', 'number of tasks', '1')
-      .option('--cpu <c>', 'CPUs per task')
-      .option('--memory <m>', 'memory per task (e.g. 4GB, 512MiB)')
+      .option('--cpu <c>', 'CPUs per task (default: defaults.job.cpu, 1; 0 asks for none)')
+      .option('--memory <m>', 'memory per task (e.g. 4GB, 512MiB; default: defaults.job.memory, 2GiB)')
+      .option('--disk <d>', 'disk per task (e.g. 10GB; default: defaults.job.disk, 0)')
+      .option('--scheduling-timeout <d>', 'fail UNSCHEDULABLE when not running this long after submission (default: defaults.job.scheduling_timeout, 1h; 0 waits forever)')
       .option('--gpu <n>', 'GPUs per task')
       .option('--tpu <variant>', 'TPU variant per task (e.g. v5litepod-16)')
       .option('--env <k=v>', 'environment variable (repeatable)', collect, [] as string[])
@@ -169,7 +195,7 @@ function register(program: Command, io: CliIo): void {
   ).action(async (command: string[], options: RunOptions) => {
     const { createHash } = await import('node:crypto');
     const { CliExit, EXIT_FAILURE } = await import('../exit-codes.js');
-    const request = await buildRequest(command, options, io);
+    const request = await buildRequest(command, options, io, await jobDefaults(options, io));
     const client = await connect(options, io);
     const bundle = await (await import('../bundle.js')).packWorkingDirectory(io.cwd);
     const sha = createHash('sha256').update(bundle).digest('hex');

@@ -9,8 +9,9 @@ import type { DemandEntry } from './types.js';
 
 const BEHAVIOUR = { createLatencyMs: 1_000, bootMs: 5_000, initMs: 5_000, terminateLatencyMs: 500 };
 
+/** A task that fills one VM of the test groups (32 CPUs): one slice per entry. */
 function entry(id: string, overrides: Partial<DemandEntry> = {}): DemandEntry {
-  return { id, resources: { cpu: 1, ram: 1, disk: 0, accelerator_count: 0 }, accelerator_type: 'tpu', gang_size: 1, ...overrides };
+  return { id, resources: { cpu: 32, ram: 1, disk: 0, accelerator_count: 0 }, accelerator_type: 'tpu', gang_size: 1, ...overrides };
 }
 
 function cluster(groups: ScaleGroupConfig[], config = testAutoscalerConfig(), rates = {}): FakeCluster {

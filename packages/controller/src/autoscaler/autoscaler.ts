@@ -2,7 +2,8 @@ import type { AutoscalerConfig, Clock, Logger, Platform, TimerHandle } from '@ir
 import type { ActionLog } from './action-log.js';
 import type { CreateSlots } from './create-slots.js';
 import { sweepOrphans, type OrphanReport } from './orphans.js';
-import { byRoutingOrder, routeDemand, type RoutingDecision } from './routing.js';
+import { byRoutingOrder, routeDemand, type ClusterAllowance, type RoutingDecision } from './routing.js';
+import type { ScaleUpPlan } from './scale-up.js';
 import type { ScalingGroup } from './scaling-group.js';
 import type { SliceStore } from './slice-store.js';
 import {
@@ -23,6 +24,9 @@ export interface AutoscalerInputs {
   /** Registered workers now, keyed by VM address. */
   readonly workers: () => WorkerSnapshot;
 }
+
+/** Decisions `explain` shows, newest last. */
+const RECENT_DECISIONS = 30;
 
 export interface EvaluationReport {
   readonly atMs: number;
@@ -201,8 +205,10 @@ export class Autoscaler {
     const byName = new Map<string, GroupStatus>(status.groups.map((g) => [g.name, g]));
     return {
       atMs: status.atMs,
+      strategy: this.parts.config.routing,
       groups: status.groups.map((g) => explainGroup(g, status.recentActions)),
       demand: explainDemand(this.lastRouting, byName),
+      recentDecisions: status.recentActions.slice(-RECENT_DECISIONS),
     };
   }
 
@@ -243,12 +249,19 @@ export class Autoscaler {
       terminated += g.observeWorkers(workers) + g.cleanupFailed();
       g.expireRequests();
     }
-    const routing = routeDemand(this.ordered, inputs.demand(), workers, clock.now());
+    const { config } = this.parts;
+    const routing = routeDemand(this.ordered, inputs.demand(), workers, clock.now(), {
+      strategy: config.routing,
+      maxSlicesTotal: config.max_slices_total,
+      maxCostPerHour: config.max_cost_per_hour,
+    });
+    const limits = routing.limits;
     let launched = 0;
     let retryAt = Number.POSITIVE_INFINITY;
     for (const g of this.ordered) {
       g.routedDemand = routing.demandByGroup.get(g.name) ?? 0;
-      const result = g.launch(g.planScaleUp(g.routedDemand, workers));
+      g.heldBack = routing.heldBackByGroup.get(g.name) ?? 0;
+      const result = g.launch(withinLimits(g.planScaleUp(g.routedDemand, workers), routing.newSlicesByGroup.get(g.name) ?? 0, g, limits));
       launched += result.started;
       if (result.retryAtMs !== undefined) retryAt = Math.min(retryAt, result.retryAtMs);
     }
@@ -257,4 +270,18 @@ export class Autoscaler {
     if (Number.isFinite(retryAt)) this.scheduleWake(retryAt);
     return { atMs: clock.now(), routing, launched, terminated };
   }
+}
+
+/**
+ * Slices routing planned were counted against the cluster limits already; slices wanted beyond
+ * them (to reach min_slices) are counted here, and a plan the limits cut says so.
+ */
+function withinLimits(plan: ScaleUpPlan, routedNew: number, group: ScalingGroup, limits: ClusterAllowance): ScaleUpPlan {
+  let wanted = Math.min(plan.wanted, routedNew);
+  for (let extra = routedNew; extra < plan.wanted; extra++) {
+    const refusal = limits.open(group.name, group.pricePerHour);
+    if (refusal !== undefined) return { wanted, reason: `${plan.reason}; the rest held back by ${refusal}` };
+    wanted++;
+  }
+  return { wanted, reason: plan.reason };
 }

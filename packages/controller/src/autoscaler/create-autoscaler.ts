@@ -66,8 +66,7 @@ export function createAutoscaler(
       providerBucket = new TokenBucket(deps.clock, rate.per_minute, rate.burst);
       providerBuckets.set(platform, providerBucket);
     }
-    groups.push(
-      new ScalingGroup(config, platform.vmManager(config), autoscalerConfig, deps.clock, deps.sliceStore, {
+    const group = new ScalingGroup(config, platform.vmManager(config), autoscalerConfig, deps.clock, deps.sliceStore, {
         bootstrap: deps.workerBootstrap(config),
         shortLivedSliceMs: deps.shortLivedSliceMs,
         actionLog,
@@ -77,8 +76,9 @@ export function createAutoscaler(
         requestEvaluation: () => autoscaler?.notifyDemand(),
         random: deps.random,
         logger: deps.logger,
-      }),
-    );
+    });
+    group.pricePerHour = providerPrice(platform, config) ?? config.cost_per_hour;
+    groups.push(group);
   }
   autoscaler = new Autoscaler({
     clusterName: deps.clusterName,
@@ -93,4 +93,14 @@ export function createAutoscaler(
     createSlots,
   });
   return autoscaler;
+}
+
+/** A provider that prices its groups overrides `cost_per_hour`; pricing is informational, never fatal. */
+function providerPrice(platform: Platform, config: ScaleGroupConfig): number | undefined {
+  try {
+    const price = platform.estimateCost?.(config, 1);
+    return typeof price === 'number' && Number.isFinite(price) && price >= 0 ? price : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -107,7 +107,7 @@ describe('routeDemand', () => {
     expect(unmet.entryIds).toEqual(['2']);
     expect(unmet.reason.code).toBe('no_capacity');
     expect(unmet.reason.message).toContain('a: quota');
-    expect(unmet.reason.message).toContain('b: full');
+    expect(unmet.reason.message).toContain('b: took 1, then full (max_slices=1)');
   });
 
   it('routes one shape in one pass however many entries it has', () => {

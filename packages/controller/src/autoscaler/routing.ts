@@ -1,4 +1,7 @@
+import type { RoutingStrategy } from '@iris/core';
+import type { ResourceRequest } from '@iris/core/api';
 import { closestMismatch, demandShapeKey, describeMismatch, staticMismatch } from './demand-matching.js';
+import { GroupPacker, demandRequest, dominantShare, emptyVm, tasksPerSlice, type SliceAllowance } from './packing.js';
 import type { ScalingGroup } from './scaling-group.js';
 import { ShapeIndex } from './shape-index.js';
 import type { DemandEntry, GroupAvailability, UnmetReason, UnmetReasonCode, WorkerSnapshot } from './types.js';
@@ -14,21 +17,47 @@ export interface UnmetBatch {
   readonly entryIds: readonly string[];
 }
 
+/** What the strategy made of one group for one shape. */
+export interface GroupVerdict {
+  readonly group: string;
+  readonly outcome: 'chosen' | 'not_needed' | 'skipped' | 'full' | 'held_back';
+  /** Tasks (or gangs) it took. */
+  readonly took: number;
+  /** The strategy's measure (cost per task-hour, waste, slices): what ordered it. */
+  readonly measure: string;
+  readonly detail: string;
+}
+
 /** How one shape of demand was routed: to which groups, and what could not be placed and why. */
 export interface ShapeOutcome {
   readonly shape: string;
   readonly sample: DemandEntry;
   readonly routed: readonly RoutedBatch[];
   readonly unmet: UnmetBatch | undefined;
+  /** Every matching group, in the order the strategy tried them. */
+  readonly verdicts: readonly GroupVerdict[];
 }
 
 export interface RoutingDecision {
   readonly atMs: number;
+  readonly strategy: RoutingStrategy;
   readonly totalEntries: number;
-  /** Entries routed to each group (each consumes one slice there). */
+  /** Slices each group's share of the demand needs, empty slices it has counted first. */
   readonly demandByGroup: ReadonlyMap<string, number>;
+  /** Of those, slices to create. */
+  readonly newSlicesByGroup: ReadonlyMap<string, number>;
+  /** Entries a cluster limit (max_slices_total, max_cost_per_hour) held back, by the group that would have taken them. */
+  readonly heldBackByGroup: ReadonlyMap<string, number>;
   readonly shapes: readonly ShapeOutcome[];
   readonly unmetEntries: number;
+  /** The cluster limits after this plan: min_slices scale-ups are counted against what is left. */
+  readonly limits: ClusterAllowance;
+}
+
+export interface RoutingPolicy {
+  readonly strategy: RoutingStrategy;
+  readonly maxSlicesTotal: number | undefined;
+  readonly maxCostPerHour: number | undefined;
 }
 
 /** Groups routing never hands demand to: they cannot create now. */
@@ -38,29 +67,72 @@ interface GroupView {
   readonly group: ScalingGroup;
   readonly state: GroupAvailability;
   readonly detail: string;
-  budget: number;
+  readonly packer: GroupPacker;
+  readonly pool: string;
+  readonly live: number;
   pending: boolean;
 }
 
+/** The cluster-wide limits, counted as new slices are planned. */
+export class ClusterAllowance implements SliceAllowance {
+  constructor(
+    private slices: number,
+    private costPerHour: number,
+    private readonly maxSlices: number | undefined,
+    private readonly maxCost: number | undefined,
+  ) {}
+
+  open(_group: string, pricePerHour: number | undefined): string | undefined {
+    if (this.maxSlices !== undefined && this.slices >= this.maxSlices) {
+      return `max_slices_total=${this.maxSlices} (${this.slices} slice(s) alive or planned)`;
+    }
+    const price = pricePerHour ?? 0;
+    if (this.maxCost !== undefined && this.costPerHour + price > this.maxCost + 1e-9) {
+      return `max_cost_per_hour=${this.maxCost} (${round(this.costPerHour)}/h alive or planned; one more slice costs ${round(price)}/h)`;
+    }
+    this.slices++;
+    this.costPerHour += price;
+    return undefined;
+  }
+}
+
 /**
- * Routes demand to groups. Entries are grouped by shape first, so the cost is O(entries +
- * shapes x groups), never O(entries x groups). Per shape: groups already scaling (requesting, or
- * picked earlier in this pass) come first, then the rest by priority (lower first); quota, stockout
- * and unavailable groups are skipped; each entry consumes one slice of a group's budget.
+ * Routes demand to groups and packs it into their slices. Entries are grouped by shape first, so
+ * the cost is O(entries + shapes x groups), never O(entries x groups). Gangs go first (a gang takes
+ * a whole slice), then shapes by decreasing dominant share (first-fit decreasing). Per shape, the
+ * matching groups are tried pool by pool (pools in the order of their best priority), and within a
+ * pool in the strategy's order; quota, stockout and unavailable groups are always skipped. Each
+ * group packs what it takes into its empty slices first, then into new ones while its max_slices
+ * and the cluster limits allow.
  */
 export function routeDemand(
   groups: readonly ScalingGroup[],
   entries: readonly DemandEntry[],
   workers: WorkerSnapshot,
   nowMs: number,
+  policy: RoutingPolicy = { strategy: 'priority', maxSlicesTotal: undefined, maxCostPerHour: undefined },
 ): RoutingDecision {
   const ordered = isRoutingOrder(groups) ? groups : [...groups].sort(byRoutingOrder);
-  const views: GroupView[] = ordered.map((group) => {
+  let liveSlices = 0;
+  let liveCost = 0;
+  const pre = ordered.map((group) => {
+    const c = group.counts(workers);
+    liveSlices += c.total;
+    liveCost += c.total * (group.pricePerHour ?? 0);
+    return { group, c };
+  });
+  const allowance = new ClusterAllowance(liveSlices, liveCost, policy.maxSlicesTotal, policy.maxCostPerHour);
+  const poolRank = new Map<string, number>();
+  const views: GroupView[] = pre.map(({ group, c }) => {
     const { state, detail } = group.availability(workers);
-    return { group, state, detail, budget: group.routingBudget(workers), pending: state === 'requesting' };
+    const pool = group.config.pool ?? '';
+    if (!poolRank.has(pool)) poolRank.set(pool, poolRank.size); // groups come in priority order
+    const empty = c.requesting + c.booting + c.initializing + c.idle;
+    const headroom = Math.max(0, group.config.max_slices - c.total);
+    const packer = new GroupPacker(group.config, empty, headroom, group.pricePerHour, allowance);
+    return { group, state, detail, packer, pool, live: c.total, pending: state === 'requesting' };
   });
 
-  // Candidate groups per accelerator, so a shape is only matched against groups that could fit it.
   const byType = new Map<string, GroupView[]>();
   const byVariant = new Map<string, GroupView[]>();
   for (const view of views) {
@@ -75,14 +147,17 @@ export function routeDemand(
   };
 
   const index = new ShapeIndex(entries);
+  const reference = referenceVm(ordered);
+  const order = index.buckets.map((bucket, b) => ({ b, gang: bucket.sample.gang_size > 1, share: dominantShare(demandRequest(bucket.sample), reference) }));
+  order.sort((x, y) => Number(y.gang) - Number(x.gang) || y.share - x.share || x.b - y.b);
 
-  const demandByGroup = new Map<string, number>();
-  const outcomes: ShapeOutcome[] = [];
+  const outcomes: ShapeOutcome[] = new Array<ShapeOutcome>(index.buckets.length);
+  const heldBackByGroup = new Map<string, number>();
   let unmetEntries = 0;
-  for (let b = 0; b < index.buckets.length; b++) {
+  for (const { b } of order) {
     const { sample, count } = index.buckets[b]!;
     const ids = (): readonly string[] => index.ids(b);
-    const shape = demandShapeKey(sample);
+    const request = demandRequest(sample);
     const matching: GroupView[] = [];
     const mismatches: UnmetReasonCode[] = [];
     for (const view of candidatesFor(sample)) {
@@ -90,19 +165,51 @@ export function routeDemand(
       if (mismatch === undefined) matching.push(view);
       else mismatches.push(mismatch);
     }
+    const tried = strategyOrder(matching, policy, request, poolRank);
     const routed: RoutedBatch[] = [];
+    const verdicts: GroupVerdict[] = [];
     let next = 0;
-    const take = (view: GroupView): void => {
-      const n = Math.min(count - next, view.budget);
-      if (n <= 0) return;
+    let limitedBy: { group: string; why: string } | undefined;
+    const assign = (view: GroupView, n: number): void => {
       routed.push(lazyBatch(view.group.name, ids, next, next + n));
       next += n;
-      view.budget -= n;
       view.pending = true;
-      demandByGroup.set(view.group.name, (demandByGroup.get(view.group.name) ?? 0) + n);
     };
-    for (const view of matching) if (view.pending && !SKIPPED.has(view.state)) take(view);
-    for (const view of matching) if (!SKIPPED.has(view.state)) take(view);
+    const take = (view: GroupView, limit: number): number => {
+      const want = Math.min(limit, count - next);
+      if (want <= 0) return 0;
+      let got = 0;
+      if (sample.gang_size > 1) {
+        while (got < want && view.packer.placeGang()) got++;
+      } else {
+        got = view.packer.place(request, want);
+      }
+      if (got > 0) assign(view, got);
+      if (got < want && view.packer.refusal && !view.packer.refusal.startsWith('max_slices=') && !limitedBy) {
+        limitedBy = { group: view.group.name, why: view.packer.refusal };
+      }
+      return got;
+    };
+    const took = new Map<GroupView, number>();
+    if (policy.strategy === 'round_robin') {
+      roundRobin(tried.filter((t) => t.skip === undefined).map((t) => t.view), request, sample, count, take, took);
+    } else {
+      for (const t of tried) {
+        if (t.skip !== undefined) continue;
+        took.set(t.view, take(t.view, Number.POSITIVE_INFINITY));
+      }
+    }
+    for (const t of tried) {
+      const n = took.get(t.view) ?? 0;
+      const measure = t.measure;
+      let verdict: GroupVerdict;
+      if (t.skip !== undefined) verdict = { group: t.view.group.name, outcome: 'skipped', took: 0, measure, detail: t.skip };
+      else if (n > 0) verdict = { group: t.view.group.name, outcome: 'chosen', took: n, measure, detail: `took ${n}${next < count ? `, then ${refusalText(t.view.packer.refusal)}` : ''}` };
+      else if (next >= count) verdict = { group: t.view.group.name, outcome: 'not_needed', took: 0, measure, detail: 'earlier groups took it all' };
+      else if (t.view.packer.refusal && !t.view.packer.refusal.startsWith('max_slices=')) verdict = { group: t.view.group.name, outcome: 'held_back', took: 0, measure, detail: t.view.packer.refusal };
+      else verdict = { group: t.view.group.name, outcome: 'full', took: 0, measure, detail: `full (max_slices=${t.view.group.config.max_slices})` };
+      verdicts.push(verdict);
+    }
 
     let unmet: UnmetBatch | undefined;
     if (next < count) {
@@ -112,8 +219,11 @@ export function routeDemand(
       if (matching.length === 0) {
         const code = closestMismatch(mismatches);
         reason = { code, message: describeMismatch(code, sample) };
+      } else if (limitedBy) {
+        heldBackByGroup.set(limitedBy.group, (heldBackByGroup.get(limitedBy.group) ?? 0) + (count - from));
+        reason = { code: 'held_back_by_limit', message: `held back by ${limitedBy.why}; ${limitedBy.group} would take it` };
       } else {
-        const why = matching.map((v) => `${v.group.name}: ${SKIPPED.has(v.state) ? `${v.state} (${v.detail})` : `full (max_slices=${v.group.config.max_slices})`}`);
+        const why = verdicts.map((v) => `${v.group}: ${v.detail}`);
         reason = { code: 'no_capacity', message: `every matching group is unable to take it: ${why.join('; ')}` };
       }
       unmet = {
@@ -123,9 +233,128 @@ export function routeDemand(
         },
       };
     }
-    outcomes.push({ shape, sample, routed, unmet });
+    outcomes[b] = { shape: demandShapeKey(sample), sample, routed, unmet, verdicts };
   }
-  return { atMs: nowMs, totalEntries: entries.length, demandByGroup, shapes: outcomes, unmetEntries };
+  const demandByGroup = new Map<string, number>();
+  const newSlicesByGroup = new Map<string, number>();
+  for (const view of views) {
+    if (view.packer.slicesUsed > 0) demandByGroup.set(view.group.name, view.packer.slicesUsed);
+    if (view.packer.newSlices > 0) newSlicesByGroup.set(view.group.name, view.packer.newSlices);
+  }
+  return { atMs: nowMs, strategy: policy.strategy, totalEntries: entries.length, demandByGroup, newSlicesByGroup, heldBackByGroup, shapes: outcomes, unmetEntries, limits: allowance };
+}
+
+interface Tried {
+  readonly view: GroupView;
+  /** Why the strategy skips this group; undefined when it is tried. */
+  readonly skip: string | undefined;
+  readonly measure: string;
+}
+
+/** Matching groups in the order the strategy tries them, pool by pool. */
+function strategyOrder(matching: readonly GroupView[], policy: RoutingPolicy, request: ResourceRequest, poolRank: ReadonlyMap<string, number>): Tried[] {
+  const scored = matching.map((view, i) => {
+    let skip = SKIPPED.has(view.state) ? `${view.state} (${view.detail})` : undefined;
+    if (skip === undefined && policy.strategy === 'availability') {
+      if (view.state === 'backoff') skip = `backoff (${view.detail})`;
+      else if (view.group.offeringUnavailable !== undefined) skip = `reported unavailable by the provider (${view.group.offeringUnavailable})`;
+    }
+    const { score, measure } = strategyScore(view, policy, request);
+    return { view, skip, score, measure, i };
+  });
+  const pool = (x: { view: GroupView }): number => poolRank.get(x.view.pool) ?? 0;
+  // Under priority, groups already scaling come first within their pool: their slices are coming anyway.
+  const pending = (x: { view: GroupView }): number => (policy.strategy === 'priority' && x.view.pending ? 0 : 1);
+  scored.sort((a, b) => pool(a) - pool(b) || pending(a) - pending(b) || a.score - b.score || a.i - b.i);
+  return scored.map(({ view, skip, measure }) => ({ view, skip, measure }));
+}
+
+function strategyScore(view: GroupView, policy: RoutingPolicy, request: ResourceRequest): { score: number; measure: string } {
+  const config = view.group.config;
+  switch (policy.strategy) {
+    case 'cost': {
+      const perSlice = tasksPerSlice(request, config);
+      const price = view.group.pricePerHour;
+      if (price === undefined) return { score: Number.POSITIVE_INFINITY, measure: 'no price' };
+      const perTask = Number.isFinite(perSlice) ? price / perSlice : 0;
+      return { score: perTask, measure: `${round(perTask)}/task-hour (${round(price)}/slice-hour)` };
+    }
+    case 'least_waste': {
+      const vm = emptyVm(config);
+      const perVm = Math.min(tasksPerSlice(request, config) / config.slice_size, 1e9);
+      const used = Math.min(1, perVm * dominantShare(request, vm));
+      const idleAccelerators = vm.freeAcceleratorCount > 0 && (request.accelerator?.count ?? 0) === 0 ? 1 : 0;
+      const waste = 1 - used + idleAccelerators;
+      return { score: waste, measure: `${Math.round(waste * 100)}% of a VM unused${idleAccelerators ? ' (accelerators idle)' : ''}` };
+    }
+    case 'round_robin':
+      return { score: view.live, measure: `${view.live} slice(s)` };
+    default:
+      return { score: 0, measure: `priority ${config.priority}` };
+  }
+}
+
+/** New slices one at a time to the group with the fewest (alive plus planned), like balancing similar node groups. */
+function roundRobin(
+  views: readonly GroupView[],
+  request: ResourceRequest,
+  sample: DemandEntry,
+  count: number,
+  take: (view: GroupView, limit: number) => number,
+  took: Map<GroupView, number>,
+): void {
+  const open = [...views];
+  let placed = 0;
+  while (placed < count && open.length > 0) {
+    let best = 0;
+    for (let i = 1; i < open.length; i++) {
+      const a = open[i]!;
+      const b = open[best]!;
+      if (a.live + a.packer.newSlices < b.live + b.packer.newSlices) best = i;
+    }
+    const view = open[best]!;
+    const perSlice = sample.gang_size > 1 ? 1 : tasksPerSlice(request, view.group.config);
+    const got = take(view, Number.isFinite(perSlice) ? Math.max(1, perSlice) : count);
+    if (got === 0) open.splice(best, 1);
+    took.set(view, (took.get(view) ?? 0) + got);
+    placed += got;
+  }
+}
+
+/** The largest VM of any group, per resource: dominant shares are measured against it. */
+function referenceVm(groups: readonly ScalingGroup[]): ReturnType<typeof emptyVm> {
+  const vm = { ...emptyVm(groups[0]?.config ?? FALLBACK_GROUP), freeCpu: 0, freeMemoryBytes: 0, freeDiskBytes: 0, freeAcceleratorCount: 0 };
+  for (const g of groups) {
+    const v = emptyVm(g.config);
+    vm.freeCpu = Math.max(vm.freeCpu, v.freeCpu);
+    vm.freeMemoryBytes = Math.max(vm.freeMemoryBytes, v.freeMemoryBytes);
+    vm.freeDiskBytes = Math.max(vm.freeDiskBytes, v.freeDiskBytes);
+    vm.freeAcceleratorCount = Math.max(vm.freeAcceleratorCount, v.freeAcceleratorCount);
+  }
+  return vm;
+}
+
+const FALLBACK_GROUP = {
+  name: '-',
+  provider: { type: '-' },
+  accelerator_type: 'cpu',
+  accelerator_variant: '',
+  slice_size: 1,
+  resources: { cpu: 1, ram: 1, disk: 1, gpu_count: 0, tpu_count: 0 },
+  preemptible: false,
+  min_slices: 0,
+  max_slices: 0,
+  priority: 0,
+  attributes: {},
+} as const;
+
+function refusalText(refusal: string | undefined): string {
+  if (refusal === undefined) return 'no more room';
+  return refusal.startsWith('max_slices=') ? `full (${refusal})` : `held back by ${refusal}`;
+}
+
+function round(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(4).replace(/0+$/, '');
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -48,6 +48,12 @@ export class ScalingGroup {
   lastScaleDownMs: number | undefined;
   /** Slices' worth of demand routed here by the last evaluation. */
   routedDemand = 0;
+  /** Tasks a cluster limit held back from this group in the last evaluation. */
+  heldBack = 0;
+  /** What one slice costs per hour: the provider's price when it has one, else `cost_per_hour`. */
+  pricePerHour: number | undefined;
+  /** Set when the provider's offerings (`listInstanceTypes`) say this group's type is unavailable. */
+  offeringUnavailable: string | undefined;
 
   constructor(
     readonly config: ScaleGroupConfig,
@@ -58,6 +64,7 @@ export class ScalingGroup {
     private readonly options: ScalingGroupOptions,
   ) {
     this.name = config.name;
+    this.pricePerHour = config.cost_per_hour;
     this.health = new GroupHealth(autoscalerConfig, clock, groupZones(config));
     this.slices = new GroupSlices(config.name, vmManager, clock, store, options.actionLog);
     this.scaleUp = new ScaleUp(config, autoscalerConfig, clock, this.slices, this.health, vmManager, options);

@@ -32,6 +32,12 @@ export interface GroupStatus {
   readonly name: string;
   readonly providerType: string;
   readonly priority: number;
+  /** The group's pool; absent: the unnamed pool of every group without one. */
+  readonly pool?: string;
+  /** What one slice costs per hour (the provider's price, else cost_per_hour). */
+  readonly pricePerHour?: number;
+  /** Tasks a cluster limit held back from this group in the last evaluation. */
+  readonly heldBack: number;
   readonly availability: GroupAvailability;
   readonly availabilityDetail: string;
   readonly minSlices: number;
@@ -55,6 +61,8 @@ export interface GroupStatus {
 /** The routing decision in a bounded form for status output (entry ids capped per batch). */
 export interface RoutingSummary {
   readonly atMs: number;
+  readonly strategy: string;
+  readonly heldBackByGroup: Readonly<Record<string, number>>;
   readonly totalEntries: number;
   readonly unmetEntries: number;
   readonly demandByGroup: Readonly<Record<string, number>>;
@@ -75,6 +83,8 @@ export interface DemandExplanation {
   readonly outcome: 'routed' | 'unmet';
   readonly group?: string;
   readonly reason: string;
+  /** The routing strategy's verdict on every matching group, in the order it tried them. */
+  readonly verdicts?: readonly string[];
 }
 
 export interface GroupExplanation {
@@ -86,8 +96,12 @@ export interface GroupExplanation {
 
 export interface AutoscalerExplanation {
   readonly atMs: number;
+  /** The routing strategy of the last evaluation. */
+  readonly strategy?: string;
   readonly groups: readonly GroupExplanation[];
   readonly demand: readonly DemandExplanation[];
+  /** The most recent decisions with their causes (preemption, zone fall-through, quota, host failures), oldest first. */
+  readonly recentDecisions?: readonly AutoscalerAction[];
 }
 
 const SAMPLE_IDS = 20;
@@ -99,6 +113,9 @@ export function groupStatus(group: ScalingGroup, workers: WorkerSnapshot): Group
     name: group.name,
     providerType: group.config.provider.type,
     priority: group.config.priority,
+    ...(group.config.pool === undefined ? {} : { pool: group.config.pool }),
+    ...(group.pricePerHour === undefined ? {} : { pricePerHour: group.pricePerHour }),
+    heldBack: group.heldBack,
     availability: state,
     availabilityDetail: detail,
     minSlices: group.config.min_slices,
@@ -140,6 +157,8 @@ export function groupStatus(group: ScalingGroup, workers: WorkerSnapshot): Group
 export function summarizeRouting(decision: RoutingDecision): RoutingSummary {
   return {
     atMs: decision.atMs,
+    strategy: decision.strategy,
+    heldBackByGroup: Object.fromEntries(decision.heldBackByGroup),
     totalEntries: decision.totalEntries,
     unmetEntries: decision.unmetEntries,
     demandByGroup: Object.fromEntries(decision.demandByGroup),
@@ -155,7 +174,7 @@ export function explainGroup(status: GroupStatus, actions: readonly AutoscalerAc
   const c = status.counts;
   const why = [
     `${c.total} slice(s): ${c.ready} ready (${c.idle} idle), ${c.initializing} initializing, ${c.booting} booting, ${c.requesting} requesting; ${c.terminating} terminating`,
-    `bounds: min_slices=${status.minSlices}, max_slices=${status.maxSlices}; routed demand=${status.demand}`,
+    `bounds: min_slices=${status.minSlices}, max_slices=${status.maxSlices}; demand packs into ${status.demand} slice(s)${status.heldBack ? `; ${status.heldBack} task(s) held back by a cluster limit` : ''}`,
     `state: ${status.availability} (${status.availabilityDetail})`,
     `last decision: ${status.lastDecision}`,
   ];
@@ -168,12 +187,14 @@ export function explainDemand(decision: RoutingDecision | undefined, groups: Rea
   if (!decision) return [];
   const out: DemandExplanation[] = [];
   for (const shape of decision.shapes) {
+    const verdicts = shape.verdicts.map((v) => `${v.group}: ${v.outcome.replace('_', ' ')} (${v.measure}): ${v.detail}`);
+    const withVerdicts = verdicts.length > 0 ? { verdicts } : {};
     for (const batch of shape.routed) {
       const g = groups.get(batch.group);
       const state = g ? `${g.availability}: ${g.lastDecision}` : 'unknown group';
-      out.push({ entryIds: batch.entryIds, outcome: 'routed', group: batch.group, reason: `waiting for a slice of ${batch.group} (${state})` });
+      out.push({ entryIds: batch.entryIds, outcome: 'routed', group: batch.group, reason: `${decision.strategy} routing chose ${batch.group}; waiting for its slice (${state})`, ...withVerdicts });
     }
-    if (shape.unmet) out.push({ entryIds: shape.unmet.entryIds, outcome: 'unmet', reason: `${shape.unmet.reason.code}: ${shape.unmet.reason.message}` });
+    if (shape.unmet) out.push({ entryIds: shape.unmet.entryIds, outcome: 'unmet', reason: `${shape.unmet.reason.code}: ${shape.unmet.reason.message}`, ...withVerdicts });
   }
   return out;
 }

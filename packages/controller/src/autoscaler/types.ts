@@ -89,6 +89,7 @@ export const UNMET_REASON_CODES = [
   'insufficient_resources',
   'constraints_unsatisfied',
   'no_capacity',
+  'held_back_by_limit',
 ] as const;
 export type UnmetReasonCode = (typeof UNMET_REASON_CODES)[number];
 

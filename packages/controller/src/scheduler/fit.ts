@@ -10,14 +10,29 @@ export function acceleratorCompatible(resources: ResourceRequest, worker: Worker
   return true;
 }
 
-/** Free resources cover the request (accelerator compatibility checked separately). */
+/**
+ * How many tasks of `resources` fit side by side in the worker's free capacity (accelerator
+ * compatibility checked separately); Infinity for a request of nothing. This is the one fit
+ * function: the scheduler places a task where it is >= 1, and the autoscaler packs demand into
+ * planned slices with it, so what the autoscaler plans is what the scheduler places.
+ */
+export function fitCount(resources: ResourceRequest, worker: WorkerCapacity): number {
+  let n = Number.POSITIVE_INFINITY;
+  n = Math.min(n, times(resources.cpu, worker.freeCpu));
+  n = Math.min(n, times(resources.memory_bytes, worker.freeMemoryBytes));
+  n = Math.min(n, times(resources.disk_bytes, worker.freeDiskBytes));
+  return Math.min(n, times(resources.accelerator?.count ?? 0, worker.freeAcceleratorCount));
+}
+
+/** Free resources cover the request: `fitCount >= 1`. */
 export function resourcesFit(resources: ResourceRequest, worker: WorkerCapacity): boolean {
-  return (
-    resources.cpu <= worker.freeCpu &&
-    resources.memory_bytes <= worker.freeMemoryBytes &&
-    resources.disk_bytes <= worker.freeDiskBytes &&
-    (resources.accelerator?.count ?? 0) <= worker.freeAcceleratorCount
-  );
+  return fitCount(resources, worker) >= 1;
+}
+
+/** Copies of `need` within `free`; fractional CPUs are compared with a tolerance for rounding. */
+function times(need: number, free: number): number {
+  if (need <= 0) return free < 0 ? 0 : Number.POSITIVE_INFINITY;
+  return Math.max(0, Math.floor(free / need + 1e-9));
 }
 
 export function commit(resources: ResourceRequest, worker: WorkerCapacity): void {

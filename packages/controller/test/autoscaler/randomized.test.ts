@@ -1,8 +1,8 @@
 import type { ScaleGroupConfig } from '@iris/core';
 import { describe, expect, it } from 'vitest';
-import { PROVIDER_ERROR_KINDS } from '@iris/core';
+import { PROVIDER_ERROR_KINDS, ROUTING_STRATEGIES } from '@iris/core';
 import { randomInt, seededRandom } from '../../src/index.js';
-import { groups, simulate, testScaleGroup } from './sim-fixtures.js';
+import { SIM_CONFIG, groups, simulate, testScaleGroup } from './sim-fixtures.js';
 
 const RUNS = 500;
 const VARIANTS = ['v5litepod-4', 'v5litepod-16'] as const;
@@ -25,6 +25,8 @@ function randomWorld(seed: number): { scaleGroups: Record<string, ScaleGroupConf
         min_slices: rnd() < 0.2 ? 1 : 0,
         max_slices: max,
         priority: randomInt(rnd, 1, 3) * 10,
+        ...(rnd() < 0.6 ? { cost_per_hour: randomInt(rnd, 1, 8) / 2 } : {}),
+        ...(rnd() < 0.3 ? { pool: pick(['p1', 'p2']) } : {}),
       }),
     );
   }
@@ -91,14 +93,17 @@ function randomWorld(seed: number): { scaleGroups: Record<string, ScaleGroupConf
   };
 }
 
-describe(`${RUNS} seeded random scenarios`, () => {
-  it('never leak a VM and never lose a job, checked after every step', async () => {
+describe(`${RUNS} seeded random scenarios under every routing strategy`, () => {
+  // One test per strategy, each with a generous bound: CI runs many projects at once.
+  it.each(ROUTING_STRATEGIES)('%s: never leak a VM and never lose a job, checked after every step', async (routing) => {
     const failures: string[] = [];
     let finishedJobs = 0;
     let restarts = 0;
     for (let seed = 1; seed <= RUNS; seed++) {
       const world = randomWorld(seed);
-      const result = await simulate(world.scaleGroups, world.scenario);
+      // Every third world also runs under cluster limits, so held-back demand is exercised too.
+      const limits = seed % 3 === 0 ? { max_slices_total: 3, max_cost_per_hour: 6 } : {};
+      const result = await simulate(world.scaleGroups, world.scenario, { ...SIM_CONFIG, routing, ...limits });
       if (result.violations.length > 0) failures.push(`seed ${seed}: ${result.violations.slice(0, 3).join(' | ')}`);
       finishedJobs += result.summary.jobs.filter((j) => j.state === 'finished').length;
       restarts += result.timeline.filter((e) => e.type === 'controller_restart').length;
@@ -107,5 +112,5 @@ describe(`${RUNS} seeded random scenarios`, () => {
     // The worlds are not degenerate: work gets done and restarts happen.
     expect(finishedJobs).toBeGreaterThan(RUNS);
     expect(restarts).toBeGreaterThan(50);
-  }, 240_000);
+  }, 600_000);
 });

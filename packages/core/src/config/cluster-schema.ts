@@ -43,6 +43,13 @@ const defaultsSchema = section('Cluster-wide settings every group and provider r
     connect_timeout: { ...duration, description: 'Timeout of one SSH connection attempt.' },
   }),
   autoscaler: section('Autoscaler policy.', {
+    routing: {
+      enum: ['priority', 'cost', 'availability', 'round_robin', 'least_waste'],
+      description:
+        'How to choose between groups of one pool that can serve the same demand: priority (lower first), cost (cheapest per hour of the demand), availability (skip groups in backoff or reported unavailable), round_robin (spread new slices evenly), least_waste (the slice that leaves the least unused).',
+    },
+    max_slices_total: count('Most slices alive at once across every group (no limit when absent).'),
+    max_cost_per_hour: { type: 'number', minimum: 0, description: 'Most the live slices may cost per hour together (no limit when absent).' },
     evaluation_interval: { ...duration, description: 'Longest time between two evaluations (new demand triggers one at once).' },
     requesting_timeout: { ...duration, description: 'Longest a create request may stay unanswered.' },
     scale_up_delay: { ...duration, description: 'Cooldown after a scale-up of a group.' },
@@ -57,6 +64,12 @@ const defaultsSchema = section('Cluster-wide settings every group and provider r
     create_rate_per_minute: { type: 'number', exclusiveMinimum: 0, description: 'Create calls per minute per group (token bucket refill).' },
     create_burst: count('Create calls a group may make at once (token bucket size).', 1),
     max_parallel_creates: count('Create calls in flight at once across the cluster.', 1),
+  }),
+  job: section('What a job gets when it does not say (iris job run --cpu, --memory, --disk, --scheduling-timeout).', {
+    cpu: { type: 'number', minimum: 0, description: 'CPUs per task.' },
+    memory: { ...size, description: `Memory per task (${SIZE_EXAMPLES}).` },
+    disk: { ...size, description: `Disk per task (${SIZE_EXAMPLES}).` },
+    scheduling_timeout: { ...duration, description: 'Tasks still pending this long fail UNSCHEDULABLE; 0 waits forever.' },
   }),
   bootstrap: section('How workers are started on new VMs.', {
     worker_port: { type: 'integer', minimum: 0, maximum: 65535, description: 'Port the worker listens on.' },
@@ -97,6 +110,8 @@ function scaleGroupSchema(): JsonSchema {
       min_slices: count('Slices kept even without demand.'),
       max_slices: count('Most slices the group may hold; 0 disables the group.'),
       priority: { type: 'integer', description: 'Routing order: lower routes first.' },
+      pool: text('Groups of one pool that can serve the same demand are chosen between by defaults.autoscaler.routing; pools are tried in the order of their best priority; groups without a pool share one.'),
+      cost_per_hour: { type: 'number', minimum: 0, description: 'What one slice costs per hour (a provider that prices its groups overrides it).' },
       attributes: {
         type: 'object',
         description: 'Extra worker attributes every worker of the group advertises.',

@@ -12,6 +12,7 @@ export const DEFAULT_CONFIG = deepFreeze({
     timeouts: { boot: 300_000, init: 600_000, ssh_poll_interval: 5_000 },
     ssh: { user: 'root', port: 22, connect_timeout: 30_000 },
     autoscaler: {
+      routing: 'priority' as const,
       evaluation_interval: 10_000,
       requesting_timeout: 120_000,
       scale_up_delay: 60_000,
@@ -28,6 +29,8 @@ export const DEFAULT_CONFIG = deepFreeze({
       create_burst: 4,
       max_parallel_creates: 32,
     },
+    // The Python original's defaults: a job that needs nothing must say --cpu 0 --memory 0.
+    job: { cpu: 1, memory: 2 * 1024 ** 3, disk: 0, scheduling_timeout: 3_600_000 },
     bootstrap: { worker_port: 10001, cache_dir: '/var/cache/iris', env: {} as Record<string, string> },
   },
   controller: {

@@ -35,8 +35,15 @@ export interface ScaleGroupConfig {
   readonly preemptible: boolean;
   readonly min_slices: number;
   readonly max_slices: number;
-  /** Lower routes first. */
+  /** Lower routes first (the `priority` strategy, and the order between pools). */
   readonly priority: number;
+  /**
+   * Groups of one pool that can serve the same demand are chosen between by the routing strategy;
+   * groups without a pool share one unnamed pool.
+   */
+  readonly pool?: string;
+  /** What one slice costs per hour; a provider that prices its groups (`estimateCost`) overrides it. */
+  readonly cost_per_hour?: number;
   /** Extra worker attributes every worker of the group advertises. */
   readonly attributes: Readonly<Record<string, string>>;
 }
@@ -54,7 +61,17 @@ export interface SshDefaultsConfig {
   readonly connect_timeout: number;
 }
 
+/** How the autoscaler chooses between groups of one pool that can serve the same demand. */
+export const ROUTING_STRATEGIES = ['priority', 'cost', 'availability', 'round_robin', 'least_waste'] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
 export interface AutoscalerConfig {
+  /** Strategy between groups of one pool (`pool:` of each group). */
+  readonly routing: RoutingStrategy;
+  /** Most slices alive at once across every group; absent: no limit. */
+  readonly max_slices_total?: number;
+  /** Most the live slices may cost per hour together (groups without a price count 0); absent: no limit. */
+  readonly max_cost_per_hour?: number;
   readonly evaluation_interval: number;
   readonly requesting_timeout: number;
   readonly scale_up_delay: number;
@@ -77,6 +94,17 @@ export interface AutoscalerConfig {
   readonly max_parallel_creates: number;
 }
 
+/** What a job gets when it does not say (per job: --cpu, --memory, --disk, --scheduling-timeout). */
+export interface JobDefaultsConfig {
+  readonly cpu: number;
+  /** Bytes. */
+  readonly memory: number;
+  /** Bytes. */
+  readonly disk: number;
+  /** Tasks still pending this long after submission fail UNSCHEDULABLE; 0 waits forever. */
+  readonly scheduling_timeout: number;
+}
+
 export interface BootstrapConfig {
   readonly worker_port: number;
   readonly cache_dir: string;
@@ -89,6 +117,7 @@ export interface DefaultsConfig {
   readonly timeouts: TimeoutsConfig;
   readonly ssh: SshDefaultsConfig;
   readonly autoscaler: AutoscalerConfig;
+  readonly job: JobDefaultsConfig;
   readonly bootstrap: BootstrapConfig;
 }
 

@@ -1,4 +1,5 @@
 import { IrisError, PROVIDER_ERROR_KINDS, parseDuration, parseSize, type AcceleratorType, type ProviderErrorKind } from '@iris/core';
+import { DEFAULT_CONFIG } from '@iris/core/config';
 import type { FakeBehaviour } from '../testing/fake-platform.js';
 import type { DemandConstraint, DemandResources } from '../types.js';
 
@@ -36,6 +37,8 @@ export interface Scenario {
   readonly jobs: readonly ScenarioJob[];
   readonly faults: readonly ScenarioFault[];
 }
+
+const JOB_DEFAULTS = DEFAULT_CONFIG.defaults.job;
 
 const FAULT_KINDS = ['stockout', 'quota', 'fail_creates', 'stuck_boots', 'slow_boots', 'preempt', 'restart'] as const;
 
@@ -124,10 +127,11 @@ export function parseScenario(data: unknown, where = 'scenario'): Scenario {
       gang: r.bool(j['gang'], `${p}.gang`, false),
       durationMs: r.duration(j['duration'], `${p}.duration`, 600_000),
       accelerator_type: type as AcceleratorType,
+      // A job that says nothing gets what `iris job run` gives it (defaults.job).
       resources: {
-        cpu: typeof res['cpu'] === 'number' ? res['cpu'] : 0,
-        ram: r.size(res['ram'], `${p}.resources.ram`),
-        disk: r.size(res['disk'], `${p}.resources.disk`),
+        cpu: typeof res['cpu'] === 'number' ? res['cpu'] : JOB_DEFAULTS.cpu,
+        ram: res['ram'] === undefined ? JOB_DEFAULTS.memory : r.size(res['ram'], `${p}.resources.ram`),
+        disk: res['disk'] === undefined ? JOB_DEFAULTS.disk : r.size(res['disk'], `${p}.resources.disk`),
         accelerator_count: r.int(res['accelerator_count'], `${p}.resources.accelerator_count`, 0),
       },
       ...(j['accelerator_variant'] === undefined ? {} : { accelerator_variant: r.str(j['accelerator_variant'], `${p}.accelerator_variant`) }),

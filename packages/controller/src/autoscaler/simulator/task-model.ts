@@ -1,5 +1,9 @@
 import type { ScaleGroupConfig } from '@iris/core';
-import { staticMismatch } from '../demand-matching.js';
+import type { Constraint } from '@iris/core/api';
+import { schedule } from '../../scheduler/scheduler.js';
+import type { PendingTask, WorkerCapacity } from '../../scheduler/types.js';
+import { groupAttributes } from '../demand-matching.js';
+import { demandRequest, emptyVm } from '../packing.js';
 import type { FakeSlice } from '../testing/fake-platform.js';
 import type { DemandEntry, WorkerLiveness } from '../types.js';
 import type { ScenarioJob } from './scenario.js';
@@ -9,6 +13,8 @@ export type SimTaskState = 'pending' | 'running' | 'done';
 interface SimTask {
   state: SimTaskState;
   sliceId?: string;
+  /** The VM (worker id = VM id) it runs on. */
+  vmId?: string;
   endsAtMs?: number;
 }
 
@@ -23,16 +29,19 @@ export interface SimJob {
   requeues: number;
 }
 
+/** The attribute gangs are grouped by in the simulation: all of a gang on one slice. */
+const SLICE_ATTRIBUTE = 'slice';
+
 /**
  * The smallest controller that exercises the autoscaler: pending tasks become demand (a gang as
- * one entry), tasks go onto ready idle slices (one task, or one whole gang, per slice), run for
- * their duration, and go back to pending when their slice is lost — a gang as a whole.
+ * one entry), the real scheduler places them on the VMs of ready slices (packing several tasks
+ * per VM as resources allow, a gang on one whole slice), tasks run for their duration, and go
+ * back to pending when their slice is lost — a gang as a whole.
  */
 export class TaskModel {
   readonly jobs = new Map<string, SimJob>();
-  private readonly busy = new Map<string, string>();
-  /** Entry id -> job and task index, as of the last demand() call. */
-  private readonly entryIndex = new Map<string, { jobId: string; taskIndex?: number }>();
+  /** Tasks running per VM id. */
+  private readonly running = new Map<string, number>();
 
   constructor(private readonly groups: ReadonlyMap<string, ScaleGroupConfig>) {}
 
@@ -43,27 +52,15 @@ export class TaskModel {
   /** Pending work as demand entries: `job` for a gang, `job/index` for each plain task. */
   demand(): DemandEntry[] {
     const out: DemandEntry[] = [];
-    this.entryIndex.clear();
     for (const job of this.jobs.values()) {
       const s = job.spec;
-      const base = {
-        resources: s.resources,
-        accelerator_type: s.accelerator_type,
-        ...(s.accelerator_variant === undefined ? {} : { accelerator_variant: s.accelerator_variant }),
-        ...(s.preemptible === undefined ? {} : { preemptible: s.preemptible }),
-        ...(s.constraints === undefined ? {} : { constraints: s.constraints }),
-      };
       if (s.gang) {
-        if (job.tasks.every((t) => t.state === 'pending')) {
-          out.push({ id: s.id, gang_size: s.tasks, ...base });
-          this.entryIndex.set(s.id, { jobId: s.id });
-        }
+        if (job.tasks.every((t) => t.state === 'pending')) out.push({ id: s.id, gang_size: s.tasks, ...entryBase(s) });
         continue;
       }
+      const base = entryBase(s);
       job.tasks.forEach((t, i) => {
-        if (t.state !== 'pending') return;
-        out.push({ id: `${s.id}/${i}`, gang_size: 1, ...base });
-        this.entryIndex.set(`${s.id}/${i}`, { jobId: s.id, taskIndex: i });
+        if (t.state === 'pending') out.push({ id: `${s.id}/${i}`, gang_size: 1, ...base });
       });
     }
     return out;
@@ -80,10 +77,8 @@ export class TaskModel {
         for (const t of job.tasks) {
           if (t.state !== 'running') continue;
           if (!job.spec.gang && readySliceIds.has(t.sliceId ?? '')) continue;
-          this.busy.delete(t.sliceId ?? '');
+          this.release(t);
           t.state = 'pending';
-          delete t.sliceId;
-          delete t.endsAtMs;
         }
         job.requeues++;
         requeued.push(job.spec.id);
@@ -91,7 +86,7 @@ export class TaskModel {
       }
       for (const t of job.tasks) {
         if (t.state === 'running' && (t.endsAtMs ?? 0) <= nowMs) {
-          this.busy.delete(t.sliceId ?? '');
+          this.release(t);
           t.state = 'done';
           finished++;
         }
@@ -101,38 +96,69 @@ export class TaskModel {
     return { finished, requeued };
   }
 
-  /** Places pending work on ready idle slices, in submission order; returns how much started. */
+  /** Places pending work on the VMs of ready slices with the scheduler; returns how many tasks started. */
   place(readySlices: readonly FakeSlice[], nowMs: number): number {
-    const idle = readySlices.filter((s) => !this.busy.has(s.sliceId));
-    let placed = 0;
-    for (const entry of this.demand()) {
-      const idx = idle.findIndex((s) => {
-        const g = this.groups.get(s.group);
-        return g !== undefined && staticMismatch(entry, g) === undefined;
-      });
-      if (idx < 0) continue;
-      const slice = idle.splice(idx, 1)[0]!;
-      const { jobId, taskIndex } = this.entryIndex.get(entry.id)!;
-      const job = this.jobs.get(jobId)!;
-      const tasks = taskIndex === undefined ? job.tasks : [job.tasks[taskIndex]!];
-      for (const t of tasks) {
-        t.state = 'running';
-        t.sliceId = slice.sliceId;
-        t.endsAtMs = nowMs + job.spec.durationMs;
+    const workers: WorkerCapacity[] = [];
+    const where = new Map<string, { sliceId: string }>();
+    const byId = new Map<string, WorkerCapacity>();
+    for (const s of readySlices) {
+      const g = this.groups.get(s.group);
+      if (!g) continue;
+      const attributes = { ...groupAttributes(g), [SLICE_ATTRIBUTE]: s.sliceId };
+      for (const vm of s.vms) {
+        const w: WorkerCapacity = { ...emptyVm(g), workerId: vm.vmId, attributes };
+        workers.push(w);
+        byId.set(vm.vmId, w);
+        where.set(vm.vmId, { sliceId: s.sliceId });
       }
-      this.busy.set(slice.sliceId, jobId);
-      placed += tasks.length;
+    }
+    // Subtract what already runs there.
+    for (const job of this.jobs.values()) {
+      const request = demandRequest({ id: '', gang_size: 1, ...entryBase(job.spec) });
+      for (const t of job.tasks) {
+        const w = t.state === 'running' && t.vmId !== undefined ? byId.get(t.vmId) : undefined;
+        if (!w) continue;
+        w.freeCpu -= request.cpu;
+        w.freeMemoryBytes -= request.memory_bytes;
+        w.freeDiskBytes -= request.disk_bytes;
+        w.freeAcceleratorCount -= request.accelerator?.count ?? 0;
+      }
+    }
+    const pending: PendingTask[] = [];
+    const owner = new Map<string, { job: SimJob; task: SimTask }>();
+    for (const job of this.jobs.values()) {
+      const s = job.spec;
+      if (s.gang && !job.tasks.every((t) => t.state === 'pending')) continue;
+      const request = demandRequest({ id: '', gang_size: 1, ...entryBase(s) });
+      const constraints: Constraint[] = (s.constraints ?? []).map((c) => ({ key: c.key, op: c.op, ...(c.value === undefined ? {} : { value: c.value }) }));
+      job.tasks.forEach((t, i) => {
+        if (t.state !== 'pending') return;
+        const taskId = `${s.id}/${i}`;
+        owner.set(taskId, { job, task: t });
+        pending.push({ taskId, jobKey: s.id, resources: request, constraints, ...(s.gang ? { groupBy: SLICE_ATTRIBUTE } : {}) });
+      });
+    }
+    if (pending.length === 0 || workers.length === 0) return 0;
+    const { assignments } = schedule(pending, workers);
+    for (const a of assignments) {
+      const { job, task } = owner.get(a.taskId)!;
+      task.state = 'running';
+      task.vmId = a.workerId;
+      task.sliceId = where.get(a.workerId)!.sliceId;
+      task.endsAtMs = nowMs + job.spec.durationMs;
+      this.running.set(a.workerId, (this.running.get(a.workerId) ?? 0) + 1);
+    }
+    for (const job of this.jobs.values()) {
       if (job.satisfiedAtMs === undefined && job.tasks.every((t) => t.state !== 'pending')) job.satisfiedAtMs = nowMs;
     }
-    return placed;
+    return assignments.length;
   }
 
-  /** Registered workers: every VM of a ready slice heartbeats now; busy slices run a task. */
+  /** Registered workers, keyed by VM id: every VM of a ready slice heartbeats now. */
   workers(readySlices: readonly FakeSlice[], nowMs: number): Map<string, WorkerLiveness> {
     const m = new Map<string, WorkerLiveness>();
     for (const s of readySlices) {
-      const running = this.busy.has(s.sliceId) ? 1 : 0;
-      for (const vm of s.vms) m.set(vm.address, { lastHeartbeatMs: nowMs, runningTasks: running });
+      for (const vm of s.vms) m.set(vm.vmId, { lastHeartbeatMs: nowMs, runningTasks: this.running.get(vm.vmId) ?? 0 });
     }
     return m;
   }
@@ -140,4 +166,25 @@ export class TaskModel {
   pendingJobs(): SimJob[] {
     return [...this.jobs.values()].filter((j) => j.tasks.some((t) => t.state === 'pending'));
   }
+
+  private release(t: SimTask): void {
+    if (t.vmId !== undefined) {
+      const n = (this.running.get(t.vmId) ?? 1) - 1;
+      if (n > 0) this.running.set(t.vmId, n);
+      else this.running.delete(t.vmId);
+    }
+    delete t.sliceId;
+    delete t.vmId;
+    delete t.endsAtMs;
+  }
+}
+
+function entryBase(s: ScenarioJob): Omit<DemandEntry, 'id' | 'gang_size'> {
+  return {
+    resources: s.resources,
+    accelerator_type: s.accelerator_type,
+    ...(s.accelerator_variant === undefined ? {} : { accelerator_variant: s.accelerator_variant }),
+    ...(s.preemptible === undefined ? {} : { preemptible: s.preemptible }),
+    ...(s.constraints === undefined ? {} : { constraints: s.constraints }),
+  };
 }
