@@ -102,7 +102,7 @@ describe('Autoscaler status and explain', () => {
     expect(ea.why.join('\n')).toContain('max_slices=1');
     expect(ea.why.join('\n')).toContain('last size change: scale_up');
     const waits = Object.fromEntries(e.demand.flatMap((d) => d.entryIds.map((id) => [id, d.reason])));
-    expect(waits['t1']).toContain('waiting for a slice of a');
+    expect(waits['t1']).toContain('priority routing chose a; waiting for its slice');
     expect(waits['t2']).toContain('no_capacity');
     expect(waits['x']).toContain('no_matching_group');
   });
