@@ -28,6 +28,30 @@ describe('the dashboard in a browser, against a real local cluster', () => {
     return run;
   };
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  /** A new one-time link from the CLI, opened in the browser: a new session. */
+  const signIn = async () => {
+    const link = (await iris('dashboard', '-c', file)).stdout.trim();
+    await page.goto(link);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor({ timeout: WAIT_MS });
+    return link;
+  };
+  /** Waits until the page has shown data from the controller (not the initial "connecting…"). */
+  const loaded = () => page.locator('#live', { hasText: /^(live|finished)/ }).waitFor({ timeout: WAIT_MS });
+  /** Counts the page's requests to the controller while `during` runs. */
+  const countRequests = async (during: () => Promise<void>): Promise<string[]> => {
+    const seen: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/api/') || path === '/health') seen.push(path);
+    };
+    page.on('request', onRequest);
+    try {
+      await during();
+    } finally {
+      page.off('request', onRequest);
+    }
+    return seen;
+  };
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)`);
@@ -72,6 +96,8 @@ scale_groups:
     context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
       executablePath: CHROMIUM,
       viewport: { width: 1440, height: 900 },
+      // A zone whose offset is not whole hours: "local" and UTC can never read the same.
+      timezoneId: 'Asia/Kolkata',
       args: [
         '--headless',
         '--no-sandbox',
@@ -182,6 +208,11 @@ scale_groups:
     await unmet.waitFor({ timeout: WAIT_MS });
     expect(((await unmet.locator('td').first().textContent()) ?? '').length).toBeGreaterThan(10);
     await page.locator('#demand tr', { hasText: '/dash/huge' }).waitFor({ timeout: WAIT_MS });
+    // Reasons read as sentences: no machine code prefix (`no_matching_group: …`), no raw milliseconds.
+    for (const text of await page.locator('#routing td, #demand td, table.actions td').allTextContents()) {
+      expect(text).not.toMatch(/^[a-z]+(_[a-z]+)+:/);
+      expect(text).not.toMatch(/\d{4,}\s?ms\b/);
+    }
     await shot('autoscaler-unmet');
   });
 
@@ -206,6 +237,125 @@ scale_groups:
     await shot('config');
   });
 
+  it('a link preview (HEAD) does not use up a sign-in link; a signed-in browser reopening a used link lands on the dashboard', async () => {
+    const link = (await iris('dashboard', '-c', file)).stdout.trim();
+    const head = await fetch(link, { method: 'HEAD', redirect: 'manual' });
+    expect(head.status).toBe(200);
+    await page.goto(link);
+    expect(new URL(page.url()).pathname).toBe('/dashboard/');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor({ timeout: WAIT_MS });
+    // The link is used now; this browser, still signed in, goes on to the dashboard instead of an error.
+    const reopened = await page.goto(link);
+    expect(reopened?.status()).toBe(200);
+    expect(new URL(page.url()).pathname).toBe('/dashboard/');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor({ timeout: WAIT_MS });
+    const favicon = await fetch(`${controllerUrl}/favicon.ico`);
+    expect(favicon.status).toBe(200);
+    expect(favicon.headers.get('content-type')).toBe('image/x-icon');
+  });
+
+  it("stops polling a finished job's page, and slows down in a hidden tab", async () => {
+    await page.goto(`${controllerUrl}/dashboard/#/job/${encodeURIComponent('/dash/ok')}`);
+    // Once the finished job's last log lines are in, the page says so and stops asking.
+    await page.locator('#live', { hasText: /^finished/ }).waitFor({ timeout: WAIT_MS });
+    const finished = await countRequests(() => page.waitForTimeout(5_000));
+    expect(finished).toEqual([]);
+    // A live page polls every 2 s while visible; hidden, it waits 30 s between reads.
+    await page.goto(`${controllerUrl}/dashboard/#/overview`);
+    await loaded();
+    const visible = await countRequests(() => page.waitForTimeout(5_000));
+    expect(visible.filter((p) => p === '/health').length).toBeGreaterThanOrEqual(1);
+    // Headless Chromium has no real hidden tab: the page is told it is hidden the way a browser tells it.
+    const hide = (hidden: boolean) =>
+      page.evaluate(`(() => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => ${hidden} });
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => '${hidden ? 'hidden' : 'visible'}' });
+        document.dispatchEvent(new Event('visibilitychange'));
+      })()`);
+    await hide(true);
+    // A read already in flight may finish; no new one starts for 30 s.
+    await page.waitForTimeout(1_000);
+    const hidden = await countRequests(() => page.waitForTimeout(5_000));
+    expect(hidden.filter((p) => p === '/health')).toEqual([]);
+    // Shown again: it reads at once.
+    const back = page.waitForRequest((r) => new URL(r.url()).pathname === '/health', { timeout: WAIT_MS });
+    await hide(false);
+    await back;
+  });
+
+  it('shows every time in one zone, UTC or local as the viewer chooses, and remembers the choice', async () => {
+    await page.goto(`${controllerUrl}/dashboard/#/jobs`);
+    await page.locator('tr[data-job="/dash/ok"] time').waitFor({ timeout: WAIT_MS });
+    const shown = async () => {
+      const el = page.locator('tr[data-job="/dash/ok"] time').first();
+      return { text: (await el.textContent())!, iso: (await el.getAttribute('datetime'))! };
+    };
+    const hms = (d: Date) => d.toISOString().slice(11, 19);
+    expect(await page.locator('#tz').textContent()).toBe('Times: UTC');
+    const utc = await shown();
+    expect(utc.text).toBe(hms(new Date(utc.iso)));
+    await page.locator('#tz').click();
+    await page.locator('#tz', { hasText: 'Times: UTC+05:30' }).waitFor();
+    await page.locator('tr[data-job="/dash/ok"] time').first().waitFor();
+    const local = await shown();
+    expect(local.text).toBe(hms(new Date(Date.parse(local.iso) + 5.5 * 3_600_000)));
+    await page.reload();
+    await page.locator('#tz', { hasText: 'Times: UTC+05:30' }).waitFor({ timeout: WAIT_MS });
+    await page.locator('#tz').click();
+    await page.locator('#tz', { hasText: /^Times: UTC$/ }).waitFor();
+  });
+
+  it('holds its layout at 390 px; screenshots of every page at 390, 1440 and 2560 px', async () => {
+    const pages = ['overview', 'jobs', `job/${encodeURIComponent('/dash/ok')}`, `job/${encodeURIComponent('/dash/bad')}`, 'workers', 'autoscaler', 'config'];
+    for (const width of [390, 1440, 2560]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const name of pages) {
+        await page.goto(`${controllerUrl}/dashboard/#/${name}`);
+        await page.reload();
+        await loaded();
+        // Nothing scrolls sideways: tables fold into labelled cards on a phone.
+        const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
+        expect(scrollWidth, `${name} at ${width} px`).toBeLessThanOrEqual(width);
+        await shot(`${decodeURIComponent(name).replace(/[^a-z0-9]+/gi, '-')}-${width}`);
+      }
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  it('iris dashboard sessions lists this browser; revoking its session signs it out at the next refresh', async () => {
+    await signIn();
+    const listed = await iris('dashboard', 'sessions', '-c', file, '--json');
+    const sessions = (JSON.parse(listed.stdout) as { items: { id: string; user_agent?: string }[] }).items;
+    expect(sessions.length).toBeGreaterThanOrEqual(1);
+    const text = await iris('dashboard', 'sessions', '-c', file);
+    expect(text.stdout).toMatch(/^ID\s+SIGNED IN\s+LAST USED\s+EXPIRES\s+BROWSER/);
+    expect(text.stdout).toContain('Chrome');
+    await page.goto(`${controllerUrl}/dashboard/#/overview`);
+    await loaded();
+    // Revoke every session: this browser has one of them (earlier sign-ins made the others).
+    const refused = page.waitForResponse((r) => r.url().includes('/api/v1/') && r.status() === 401, { timeout: WAIT_MS });
+    for (const s of sessions) {
+      const run = await iris('dashboard', 'sessions', '-c', file, '--revoke', s.id);
+      expect(run.stdout).toContain(`revoked session ${s.id}`);
+    }
+    await refused;
+    await page.locator('#signin').waitFor({ timeout: WAIT_MS });
+    const unknown = await runIris(['dashboard', 'sessions', '-c', file, '--revoke', 'nosuchsession'], { env, cwd: dir });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no dashboard session nosuchsession');
+  });
+
+  it('signs out with the Sign out button, which ends the session', async () => {
+    await signIn();
+    await loaded();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#signed-out').waitFor({ timeout: WAIT_MS });
+    expect((await context.cookies()).find((c) => c.name === 'iris_session')).toBeUndefined();
+    const after = await page.evaluate<number>("fetch('/api/v1/jobs').then((r) => r.status)");
+    expect(after).toBe(401);
+    await signIn();
+  });
+
   it('can be driven from the keyboard: the navigation links take focus in order', async () => {
     await page.goto(`${controllerUrl}/dashboard/#/overview`);
     // A fresh load: focus starts at the top of the document, not in a previously focused view.
@@ -218,5 +368,18 @@ scale_groups:
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+  });
+
+  it('shows that the controller is unreachable, and since when, instead of a stale healthy badge', async () => {
+    await page.goto(`${controllerUrl}/dashboard/#/overview`);
+    await page.locator('#controller-card .badge', { hasText: /^healthy$/ }).waitFor({ timeout: WAIT_MS });
+    await iris('stop', '-c', file);
+    const banner = page.locator('#conn-banner');
+    await banner.waitFor({ state: 'visible', timeout: WAIT_MS });
+    expect(await banner.textContent()).toMatch(/Controller unreachable since \d\d:\d\d:\d\d UTC/);
+    await page.locator('#controller-card .badge', { hasText: 'unreachable' }).waitFor({ timeout: WAIT_MS });
+    expect(await page.locator('.badge', { hasText: /^healthy$/ }).count()).toBe(0);
+    expect(await page.locator('#live').textContent()).toMatch(/unreachable since/);
+    await shot('overview-unreachable');
   });
 });

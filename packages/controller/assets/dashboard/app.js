@@ -67,7 +67,7 @@ function showBanner() {
   swap(
     banner,
     h('strong', {}, 'Controller unreachable'),
-    ` since ${clock(unreachableSince)} ${zoneLabel()} (${span(now - unreachableSince)}). `,
+    ` since ${clock(unreachableSince)} ${zoneLabel()} (${now - unreachableSince < 1000 ? 'just now' : `${span(now - unreachableSince)} ago`}). `,
     lastOkMs ? `What this page shows is from the last answer, at ${clock(lastOkMs)}. ` : 'Nothing could be read yet. ',
     `Trying again every ${span(retryDelay())}.`,
   );

@@ -44,6 +44,15 @@ export function badge(state) {
 }
 
 export function table(headers, rows, attrs = {}) {
+  // Each cell carries its column's name: on a narrow screen a row shows as a labelled card.
+  const labels = headers.map((x) => (typeof x === 'string' ? x : x.text));
+  for (const row of rows.flat(Infinity)) {
+    if (!(row instanceof Element)) continue;
+    [...row.children].forEach((cell, i) => {
+      if (labels[i] && !cell.hasAttribute('data-label')) cell.setAttribute('data-label', labels[i]);
+      if (cell.textContent.trim() === '' && cell.children.length === 0) cell.setAttribute('data-empty', '');
+    });
+  }
   return h(
     'div',
     { class: 'table-wrap' },
@@ -138,13 +147,14 @@ export function span(ms) {
 export function reason(text) {
   if (text === undefined || text === null) return '';
   return String(text)
+    .replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\b/g, (iso) => `${clock(Date.parse(iso))} ${zoneLabel()}`)
     .replace(/^[a-z]+(?:_[a-z]+)+:\s*/, '')
     .replace(/\b(\d{4,})\s?ms\b/g, (_, n) => span(Number(n)))
     .replace(/=(\d{7,})B\b/g, (_, n) => `=${bytes(Number(n))}`);
 }
 
 export function bytes(n) {
-  if (!n) return '0';
+  if (!n) return '0 B';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
   let v = n;

@@ -108,9 +108,12 @@ export class DashboardRoutes {
       send(res, 405, 'text/plain; charset=utf-8', 'sign out with POST (the dashboard\u2019s Sign out button)\n', { allow: 'POST' });
       return;
     }
-    // SameSite=Strict already keeps other sites' forms from carrying the cookie; a foreign Origin is refused too.
+    // SameSite=Strict already keeps other sites' forms from carrying the cookie; a request a browser
+    // marks as cross-site, or with a foreign Origin, is refused too. (With Referrer-Policy no-referrer
+    // a browser sends `Origin: null` for the page's own form, so "null" alone proves nothing.)
+    const site = req.headers['sec-fetch-site'];
     const origin = req.headers.origin;
-    if (origin !== undefined && originHost(origin) !== req.headers.host) {
+    if ((typeof site === 'string' && site !== 'same-origin' && site !== 'none') || (origin !== undefined && origin !== 'null' && originHost(origin) !== req.headers.host)) {
       send(res, 403, 'text/plain; charset=utf-8', 'sign-out refused: the request came from another site\n');
       return;
     }

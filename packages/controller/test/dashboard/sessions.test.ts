@@ -103,6 +103,8 @@ describe('dashboard sessions', () => {
     expect((await req('/dashboard/logout')).status).toBe(405);
     const foreign = await req('/dashboard/logout', { method: 'POST', headers: { cookie, origin: 'https://evil.example' } });
     expect(foreign.status).toBe(403);
+    const crossSite = await req('/dashboard/logout', { method: 'POST', headers: { cookie, 'sec-fetch-site': 'cross-site', origin: 'null' } });
+    expect(crossSite.status).toBe(403);
     expect((await req('/api/v1/jobs', { headers: { cookie } })).status).toBe(200);
     const out = await req('/dashboard/logout', { method: 'POST', headers: { cookie, origin: c.handle.url } });
     expect(out.status).toBe(303);

@@ -135,6 +135,7 @@ function attemptTimes(a) {
     return [`ran ${duration(a.started_at_ms, a.finished_at_ms)}${a.finished_at_ms ? '' : ' so far'}, `, time(a.started_at_ms), a.finished_at_ms ? [' → ', time(a.finished_at_ms)] : ''];
   }
   if (a.finished_at_ms) return ['ended before it started, ', time(a.finished_at_ms)];
+  if (!a.created_at_ms) return 'no times recorded';
   return ['dispatched ', time(a.created_at_ms), ', not started yet'];
 }
 
