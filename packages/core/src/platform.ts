@@ -76,6 +76,10 @@ export interface ControllerHost {
 export interface PlatformHostReport {
   /** The host as the cluster file names it. */
   host: string;
+  /** The scale group whose slice met the failure (a host shared by two groups is reported for each). */
+  group?: string;
+  /** What the failure means for the group: `host_unavailable` (never a stockout). */
+  reason?: string;
   /** The step that failed (connect, program, start, status, stop, …). */
   step: string;
   error: string;

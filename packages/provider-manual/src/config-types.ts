@@ -16,6 +16,8 @@ export interface ManualProviderConfig {
   readonly known_hosts_file?: string;
   readonly insecure_skip_host_key_check: boolean;
   readonly worker_dir: string;
+  /** Keep a terminated slice's `<worker_dir>/<vm id>/` folder on its host. */
+  readonly keep_logs: boolean;
 }
 
 /** The `controller.provider: {type: manual, …}` block: the controller on one SSH host. */

@@ -13,6 +13,7 @@ function group(overrides: Partial<ManualProviderConfig>): ManualProviderConfig {
     host_key_fingerprints: {},
     insecure_skip_host_key_check: false,
     worker_dir: '~/.iris/worker',
+    keep_logs: false,
     ...overrides,
   };
 }

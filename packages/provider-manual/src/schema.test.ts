@@ -17,6 +17,7 @@ describe('manual group schema', () => {
       host_key_fingerprints: {},
       insecure_skip_host_key_check: false,
       worker_dir: '~/.iris/worker',
+      keep_logs: false,
     });
   });
 
@@ -31,6 +32,7 @@ describe('manual group schema', () => {
       known_hosts_file: '~/.ssh/lab_known_hosts',
       insecure_skip_host_key_check: false,
       worker_dir: '/opt/iris',
+      keep_logs: true,
     };
     expect(summarize(check(validateGroup, full).errors)).toEqual([]);
   });

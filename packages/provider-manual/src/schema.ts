@@ -77,6 +77,12 @@ const groupProperties = {
     default: '~/.iris/worker',
     description: 'Folder on each host for the worker program, its cache and task working directories.',
   },
+  keep_logs: {
+    type: 'boolean',
+    default: false,
+    description:
+      "Keep a released slice's folder `<worker_dir>/<vm id>/` on its host (the worker's log, task logs and job files). By default it is removed when the slice is terminated.",
+  },
 } satisfies Record<keyof ManualProviderConfig, JsonSchema>;
 
 /** JSON Schema (draft-07) of a scale group's `provider: {type: manual}` block. */

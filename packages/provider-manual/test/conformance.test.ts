@@ -48,6 +48,7 @@ runProviderConformance({
       known_hosts_file: sshd.knownHosts,
       insecure_skip_host_key_check: false,
       worker_dir: workerDir,
+      keep_logs: false,
     };
     const deps = testPlatformDeps(stateDir, {
       // Wide budgets: CI runs many projects at once on two cores.

@@ -42,6 +42,7 @@ scale_groups:
       host_key_fingerprints: {},
       insecure_skip_host_key_check: false,
       worker_dir: '~/.iris/worker',
+      keep_logs: false,
     });
     expect(config.controller.provider).toEqual({
       type: 'manual',

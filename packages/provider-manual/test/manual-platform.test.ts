@@ -80,6 +80,7 @@ describe('ManualPlatform against real sshd hosts', () => {
       known_hosts_file: sshd.knownHosts,
       insecure_skip_host_key_check: false,
       worker_dir: workerDir,
+      keep_logs: false,
       ...overrides,
     };
   }
@@ -185,9 +186,12 @@ describe('ManualPlatform against real sshd hosts', () => {
     const pid = workerPid(slice.vms[0]!.vmId);
     // The only host is taken: a second slice is a capacity error.
     await expect(manager.createSlice({ requestId: 't-2', labels: {}, bootstrap })).rejects.toMatchObject({ kind: 'capacity' });
+    // Job files a task left in the worker's folder go with it.
+    writeFileSync(join(workerDir, slice.vms[0]!.vmId, 'job-file.txt'), 'user data');
     await manager.terminateSlice(slice.sliceId);
     expect(pidAlive(pid)).toBe(false);
-    expect(existsSync(join(workerDir, slice.vms[0]!.vmId, 'env'))).toBe(false);
+    expect(existsSync(join(workerDir, slice.vms[0]!.vmId))).toBe(false);
+    expect(existsSync(join(workerDir, 'programs'))).toBe(true);
     await manager.terminateSlice(slice.sliceId);
     expect(await manager.listSlices()).toEqual([]);
     const next = await manager.createSlice({ requestId: 't-2', labels: {}, bootstrap });
@@ -326,7 +330,7 @@ describe('manual state map', () => {
   it('maps every raw state, and unknown strings to unknown', () => {
     for (const [raw, state] of Object.entries(MANUAL_STATE_MAP)) expect(mapManualState(raw)).toBe(state);
     expect(MANUAL_STATE_MAP.running).toBe('ready');
-    expect(MANUAL_STATE_MAP.unreachable).toBe('unknown');
+    expect(MANUAL_STATE_MAP.ssh_failing).toBe('ready');
     expect(mapManualState('weird')).toBe('unknown');
   });
 });

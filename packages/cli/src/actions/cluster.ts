@@ -354,7 +354,7 @@ function printStatus(report: StatusReport, json: boolean, io: CliIo): void {
     io.out('\nfailing hosts:\n');
     for (const h of hosts) {
       const retry = Math.max(0, Math.round((h.retryAfterMs - Date.now()) / 1000));
-      io.out(`  ${h.host} (${h.provider}): ${h.step} failed ${h.failures}×: ${h.error}${retry > 0 ? ` — next try in ${retry}s` : ''}\n`);
+      io.out(`  ${h.host} (${h.provider}${h.group ? `, group ${h.group}` : ''}): ${h.reason ? `${h.reason}: ` : ''}${h.step} failed ${h.failures}×: ${h.error}${retry > 0 ? ` — next try in ${retry}s` : ''}\n`);
       for (const line of h.lastLines.slice(-3)) io.out(`      | ${line}\n`);
     }
   }

@@ -23,6 +23,11 @@ export interface PackProgramOptions {
   entry: string;
   /** Where tarballs are kept; one per content hash, reused when present. */
   outDir: string;
+  /**
+   * Packages left out with everything only they need (e.g. the controller and the cloud providers
+   * in a program that only ever runs `iris worker`): a lean program for hosts.
+   */
+  exclude?: readonly string[];
 }
 
 interface PackageJson {
@@ -90,7 +95,7 @@ function packageFiles(dir: string, inNodeModules: boolean, pkg: PackageJson): st
  * @iris/core and tsyringe must travel with it) as a node_modules tree. A second version of a name
  * is nested under the package that needs it, as npm would.
  */
-function collect(packageDir: string): { files: BundledFile[]; packages: string[]; rootName: string } {
+function collect(packageDir: string, exclude: ReadonlySet<string>): { files: BundledFile[]; packages: string[]; rootName: string } {
   const placed = new Map<string, string>(); // package name → real dir at top level
   const files: BundledFile[] = [];
   const packages: string[] = [];
@@ -108,6 +113,7 @@ function collect(packageDir: string): { files: BundledFile[]; packages: string[]
     for (const file of packageFiles(dir, inNodeModules, pkg)) files.push({ from: join(dir, file), to: `${bundlePath}/${file}` });
     const deps = { ...pkg.peerDependencies, ...pkg.optionalDependencies, ...pkg.dependencies };
     for (const name of Object.keys(deps).sort()) {
+      if (exclude.has(name)) continue;
       const found = findDependency(dir, name);
       if (!found) {
         if (pkg.dependencies?.[name] !== undefined) {
@@ -148,7 +154,7 @@ function contentHash(files: readonly BundledFile[]): string {
  * content hash and reused while nothing changed, so repeated bootstraps cost one hash pass.
  */
 export async function packProgram(options: PackProgramOptions): Promise<ProgramBundle> {
-  const { files, packages, rootName } = collect(options.packageDir);
+  const { files, packages, rootName } = collect(options.packageDir, new Set(options.exclude ?? []));
   const hash = contentHash(files);
   const entry = `node_modules/${rootName}/${options.entry.split(sep).join('/')}`;
   if (!files.some((f) => f.to === entry)) {

@@ -15,7 +15,10 @@ export interface ManualContext {
   records: ManualSliceRecords;
   health: HostHealth;
   pool: SshPool;
+  /** Ships the lean worker program (see WORKER_PROGRAM_EXCLUDES). */
   shipper: ProgramShipper;
+  /** Ships the whole program, controller included, to the controller's host. */
+  controllerShipper: ProgramShipper;
   /** Seconds a started worker must stay alive to count as running. */
   settleSeconds: number;
   stopGraceSeconds: number;

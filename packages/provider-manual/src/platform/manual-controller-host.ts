@@ -3,6 +3,7 @@ import { controllerDaemonSpec, daemonStartScript, daemonStatusScript, daemonStop
 import type { ManualControllerConfig } from '../config-types.js';
 import { parseHostEntry, type ManualHost } from '../hosts.js';
 import { absoluteOnHost, targetOf, type ManualContext } from './manual-context.js';
+import { fileSha256, uploadFile } from './host-upload.js';
 import { lines, PROGRAM_CACHE_ENV } from './program-shipper.js';
 
 export const MANUAL_CONTROLLER_FAILED = 'IRIS_MANUAL_CONTROLLER_FAILED';
@@ -95,12 +96,12 @@ export class ManualControllerHost implements ControllerHost {
     const target = targetOf(this.host);
     // The tarball stays beside the unpacked program and the controller's program cache points there:
     // it ships the same program to its workers without packing it again.
-    const bundle = await this.ctx.shipper.ensure(target, `${stateDir}/programs`, { keepTarball: true });
+    const bundle = await this.ctx.controllerShipper.ensure(target, `${stateDir}/programs`, { keepTarball: true });
     let clusterFile: string | undefined;
     if (this.ctx.deps.clusterFile) {
       clusterFile = `${stateDir}/cluster.yaml`;
-      await this.ctx.pool.runScript(target, `mkdir -p ${JSON.stringify(stateDir)}`);
-      await this.ctx.pool.withConnection(target, (conn) => conn.upload(this.ctx.deps.clusterFile!, clusterFile!));
+      const file = { path: this.ctx.deps.clusterFile, sha256: await fileSha256(this.ctx.deps.clusterFile), what: 'the cluster file' };
+      await uploadFile(this.ctx.pool, target, file, clusterFile, this.ctx.deps.timeouts.boot);
     }
     await this.ctx.pool.runScript(target, `rm -f ${JSON.stringify(`${stateDir}/controller.json`)}`);
     const res = await this.ctx.pool.runScript(target, daemonStartScript(this.spec(stateDir, `${stateDir}/programs/${bundle.hash}`, bundle.entry, clusterFile)), {

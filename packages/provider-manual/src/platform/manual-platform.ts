@@ -22,6 +22,7 @@ import { HostHealth, type HostReport } from './host-reports.js';
 import { targetOf, type ManualContext } from './manual-context.js';
 import { controllerSshHost, ManualControllerHost } from './manual-controller-host.js';
 import { describeManualSlice, ManualVmManager, terminateManualSlice } from './manual-vm-manager.js';
+import { WORKER_PROGRAM_EXCLUDES } from './program-packer.js';
 import { ProgramShipper, programCacheDir, programFromIrisCommand, type ManualProgram } from './program-shipper.js';
 import { ManualSliceRecords } from './slice-records.js';
 import { openSshTunnel, parseTunnelAddress } from './ssh-tunnel.js';
@@ -65,6 +66,7 @@ export class ManualPlatform implements Platform {
     });
     const program = options.program ?? programFromIrisCommand(deps.irisCommand);
     const root = join(deps.stateDir, 'manual');
+    const cacheDir = options.programCache ?? programCacheDir();
     this.ctx = {
       deps,
       config: manual,
@@ -73,7 +75,8 @@ export class ManualPlatform implements Platform {
       records: new ManualSliceRecords(join(root, 'slices')),
       health: new HostHealth(deps.clock, pollMs, Math.max(pollMs * 32, 60_000)),
       pool,
-      shipper: new ProgramShipper(program, options.programCache ?? programCacheDir(), pool),
+      shipper: new ProgramShipper(program, cacheDir, pool, { exclude: WORKER_PROGRAM_EXCLUDES, uploadTimeoutMs: deps.timeouts.boot }),
+      controllerShipper: new ProgramShipper(program, cacheDir, pool, { uploadTimeoutMs: deps.timeouts.boot }),
       settleSeconds: options.settleSeconds ?? 2,
       stopGraceSeconds: options.stopGraceSeconds ?? 10,
       inFlight: new Map(),

@@ -37,7 +37,9 @@ function hostOf(ctx: ManualContext, entry: string): ManualHost | undefined {
 
 /**
  * The slice as reported: recorded state, and for a worker recorded as running, what its host says
- * now (a restarted controller adopts exactly the workers still alive).
+ * now (a restarted controller adopts exactly the workers still alive). A host SSH cannot reach is
+ * no evidence that its worker stopped: the VM stays ready (`ssh_failing`), the host report says SSH
+ * is failing, and the controller judges the worker by its heartbeats, which do not need SSH.
  */
 export async function describeManualSlice(ctx: ManualContext, record: ManualSliceRecord): Promise<SliceInfo> {
   const vms = await Promise.all(
@@ -49,8 +51,8 @@ export async function describeManualSlice(ctx: ManualContext, record: ManualSlic
           raw = (await workerStatus(ctx, host, vm)) === 'running' ? 'running' : 'exited';
           ctx.health.markHealthy(vm.host);
         } catch (err) {
-          raw = 'unreachable';
-          ctx.health.markFailed(vm.host, 'status', (err as Error).message, []);
+          raw = 'ssh_failing';
+          ctx.health.markFailed(vm.host, record.group, 'status', `SSH is failing (the worker may still run): ${(err as Error).message}`, []);
         }
       }
       return {
@@ -64,11 +66,14 @@ export async function describeManualSlice(ctx: ManualContext, record: ManualSlic
       };
     }),
   );
+  const state = aggregateSliceState(vms.map((v) => v.state));
   return {
     sliceId: record.sliceId,
     group: record.group,
     labels: record.labels,
-    state: aggregateSliceState(vms.map((v) => v.state)),
+    state,
+    // A failed slice says why, host by host, so the autoscaler's log carries the reason.
+    ...(state === 'failed' ? { rawState: failureReason(ctx, record) } : {}),
     vms,
     createdAtMs: record.createdAtMs,
     requestId: record.requestId,
@@ -131,22 +136,40 @@ export class ManualVmManager implements VmManager {
     };
   }
 
+  /**
+   * `count` free hosts that are not in backoff. Short of them because slices hold the hosts: a
+   * capacity error (the pool is busy, as a stockout would be). Short because hosts are failing:
+   * `host_unavailable`, a transient error naming each failing host, its step, its message and when
+   * it is tried again — never reported as out of capacity.
+   */
   private pickHosts(count: number): string[] {
+    const { health } = this.ctx;
     const held = this.ctx.records.heldHosts();
-    const free = this.ctx.hosts
-      .map((h) => h.entry)
-      .filter((e) => !held.has(e) && this.ctx.health.isAvailable(e))
-      .sort((a, b) => this.ctx.health.failures(a) - this.ctx.health.failures(b));
-    if (free.length < count) {
-      const waiting = this.ctx.hosts.filter((h) => !held.has(h.entry) && !this.ctx.health.isAvailable(h.entry)).length;
+    const unheld = this.ctx.hosts.map((h) => h.entry).filter((e) => !held.has(e));
+    const free = unheld.filter((e) => health.isAvailable(e)).sort((a, b) => health.failures(a) - health.failures(b));
+    if (free.length >= count) return free.slice(0, count);
+    const failing = unheld.filter((e) => !health.isAvailable(e));
+    if (failing.length === 0 || unheld.length < count) {
       throw new ProviderError(
         'capacity',
-        `manual group "${this.group}": a slice needs ${count} free hosts, ${free.length} of ${this.ctx.hosts.length} are free` +
-          (waiting ? ` (${waiting} more are in backoff after failures; see iris status)` : ''),
+        `manual group "${this.group}": a slice needs ${count} free hosts; ${unheld.length} of ${this.ctx.hosts.length} are not held by other slices` +
+          (failing.length > 0 ? ` and ${failing.length} of those are failing` : ''),
         { provider: 'manual' },
       );
     }
-    return free.slice(0, count);
+    const now = this.ctx.deps.clock.now();
+    const retryAt = Math.min(...failing.map((e) => health.retryAfterMs(e)));
+    const detail = failing.map((e) => {
+      const r = health.latest(e);
+      const when = new Date(health.retryAfterMs(e)).toISOString();
+      return r ? `${e}: ${r.step} failed (${r.error}); next try ${when}` : `${e}: next try ${when}`;
+    });
+    const all = failing.length === unheld.length && free.length === 0;
+    throw new ProviderError(
+      'transient',
+      `host_unavailable: manual group "${this.group}": ${all ? `all ${failing.length} free host(s) are failing` : `${failing.length} host(s) are failing and ${free.length} healthy host(s) cannot make a slice of ${count}`} — ${detail.join('; ')}`,
+      { provider: 'manual', retryAfterMs: Math.max(0, retryAt - now) },
+    );
   }
 
   async createSlice(request: CreateSliceRequest): Promise<SliceInfo> {
@@ -215,7 +238,7 @@ export class ManualVmManager implements VmManager {
       } catch (err) {
         const stepName = err instanceof BootstrapStepError ? err.step : 'bootstrap';
         const output = err instanceof BootstrapStepError ? err.output : [];
-        const report = this.ctx.health.markFailed(vm.host, stepName, (err as Error).message, output);
+        const report = this.ctx.health.markFailed(vm.host, this.group, stepName, (err as Error).message, output);
         this.ctx.deps.logger.warn(`manual host ${vm.host}: bootstrap failed at ${stepName}`, {
           group: this.group,
           slice: record.sliceId,
@@ -225,7 +248,7 @@ export class ManualVmManager implements VmManager {
         if (signal.aborted) return;
         // A refused key or host key needs an operator; retrying only hammers the host. The slice
         // fails with the reason in the host report, and the host stays in backoff meanwhile.
-        if (isAuthFailure(err) || clock.now() + delay > deadline) {
+        if (isAuthFailure(err) || (err instanceof BootstrapStepError && err.permanent) || clock.now() + delay > deadline) {
           vm.state = 'failed';
           vm.phase = stepName;
           this.save(record);
@@ -282,10 +305,30 @@ export class ManualVmManager implements VmManager {
   }
 }
 
+/** Why a failed slice failed: each failing host with its step and message. */
+function failureReason(ctx: ManualContext, record: ManualSliceRecord): string {
+  const parts = record.vms
+    .filter((vm) => vm.state === 'failed' || vm.state === 'running')
+    .map((vm) => {
+      const r = ctx.health.latest(vm.host);
+      if (vm.state === 'running') return `${vm.host}: the worker exited`;
+      return r ? `${vm.host}: ${r.step}: ${r.error}` : `${vm.host}: failed at ${vm.phase ?? 'bootstrap'}`;
+    });
+  return `host_unavailable: ${parts.join('; ') || 'no host answered'}`;
+}
+
+/** What an operator runs to stop a worker by hand when its host could not be reached. */
+function byHand(host: ManualHost, vm: ManualVmRecord): string {
+  const dir = vm.workerDir ?? `<worker_dir>/${vm.vmId}`;
+  return `ssh -p ${host.port} ${host.user}@${host.host} 'kill -TERM -- -$(cat ${dir}/pid) && rm -rf ${dir}'`;
+}
+
 /**
  * Stops a slice's workers and releases its hosts. Idempotent, and finishes a termination a crash
- * interrupted. A host that cannot be reached keeps the slice (and the host) held, reported, and the
- * call fails as transient: releasing it would leave a worker nobody stops.
+ * interrupted. All hosts at once, each bounded by a deadline (the SSH connect timeout plus the
+ * stop grace), so a dead host costs at most that and never delays the others. A host that could
+ * not be reached keeps the slice (and the host) held and reported; the error names it, why, and
+ * the command that stops its worker by hand. The next terminate tries again.
  */
 export async function terminateManualSlice(ctx: ManualContext, sliceId: string): Promise<void> {
   const record = ctx.records.read(sliceId);
@@ -302,7 +345,9 @@ export async function terminateManualSlice(ctx: ManualContext, sliceId: string):
   }
   // The bootstrap may have learnt the worker dirs after our read.
   const latest = ctx.records.read(sliceId) ?? record;
+  const deadlineMs = ctx.deps.ssh.connect_timeout + ctx.stopGraceSeconds * 1000;
   const failures: string[] = [];
+  const stopped: string[] = [];
   await Promise.all(
     latest.vms.map(async (vm) => {
       const host = hostOf(ctx, vm.host);
@@ -310,18 +355,38 @@ export async function terminateManualSlice(ctx: ManualContext, sliceId: string):
       // that was down), so nothing runs there, and a host we cannot reach must not pin the slice.
       if (!host || (vm.workerDir === undefined && vm.state !== 'running')) return;
       try {
-        await stopWorker(ctx, host, vm);
+        await withDeadline(ctx, stopWorker(ctx, host, vm, deadlineMs), deadlineMs, `no answer within ${deadlineMs} ms`);
+        stopped.push(vm.host);
       } catch (err) {
         const stepName = err instanceof BootstrapStepError ? err.step : 'stop';
-        ctx.health.markFailed(vm.host, stepName, (err as Error).message, err instanceof BootstrapStepError ? err.output : []);
-        failures.push(`${vm.host}: ${(err as Error).message}`);
+        ctx.health.markFailed(vm.host, latest.group, stepName, (err as Error).message, err instanceof BootstrapStepError ? err.output : []);
+        failures.push(`NOT stopped on ${vm.host} (${(err as Error).message}); stop it by hand: ${byHand(host, vm)}`);
       }
     }),
   );
   if (failures.length > 0) {
-    throw new ProviderError('transient', `manual slice ${sliceId}: could not stop every worker (${failures.join('; ')}); will retry`, {
-      provider: 'manual',
-    });
+    throw new ProviderError(
+      'transient',
+      `manual slice ${sliceId}: ${stopped.length > 0 ? `stopped on ${stopped.join(', ')}; ` : ''}${failures.join('; ')}`,
+      { provider: 'manual' },
+    );
   }
   ctx.records.remove(sliceId);
+}
+
+/** `work`, or a rejection after `ms`; the deadline timer never outlives the work. */
+async function withDeadline<T>(ctx: ManualContext, work: Promise<T>, ms: number, message: string): Promise<T> {
+  const abort = new AbortController();
+  const timeout = ctx.deps.clock.sleep(ms, abort.signal).then(
+    () => {
+      throw new ProviderError('transient', message, { provider: 'manual' });
+    },
+    () => undefined as never,
+  );
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    abort.abort();
+    work.catch(() => undefined);
+  }
 }

@@ -3,7 +3,6 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ProviderError } from '@iris/core';
 import {
-  packProgram,
   packageDirOf,
   parseBootstrapOutput,
   pathInPackage,
@@ -14,6 +13,9 @@ import {
 import type { SshPool } from '../ssh/ssh-pool.js';
 import type { SshTarget } from '../ssh/ssh-connection.js';
 import { BootstrapStepError } from './bootstrap-step-error.js';
+import { programPruneScript } from './program-prune.js';
+import { packProgramOffLoop } from './program-packer.js';
+import { fileSha256, uploadFile } from './host-upload.js';
 
 /** Which program runs on the hosts: a package found on this machine and a script inside it. */
 export interface ManualProgram {
@@ -33,19 +35,21 @@ export function programFromIrisCommand(irisCommand: readonly string[] | undefine
 }
 
 /**
- * Gets the program onto a host without registry access: packed once per process, uploaded over
- * SFTP only when the host's cache lacks that content hash, unpacked atomically on the host.
+ * Gets the program onto a host without registry access: packed once per process (off the event
+ * loop, reused by content hash), copied only when the host's cache lacks that hash, checked by
+ * sha256 and unpacked atomically on the host, older versions pruned.
  */
 export class ProgramShipper {
-  private bundle: Promise<ProgramBundle> | undefined;
+  private bundle: Promise<ProgramBundle & { sha256: string }> | undefined;
 
   constructor(
     private readonly program: ManualProgram | undefined,
     private readonly outDir: string,
     private readonly pool: SshPool,
+    private readonly options: { exclude?: readonly string[]; uploadTimeoutMs: number },
   ) {}
 
-  packed(): Promise<ProgramBundle> {
+  packed(): Promise<ProgramBundle & { sha256: string }> {
     if (!this.program) {
       return Promise.reject(
         new ProviderError('invalid_request', 'manual provider: no Iris program to install on hosts (no iris command is known)', {
@@ -53,7 +57,8 @@ export class ProgramShipper {
         }),
       );
     }
-    this.bundle ??= packProgram({ ...this.program, outDir: this.outDir });
+    const options = { ...this.program, outDir: this.outDir, ...(this.options.exclude ? { exclude: this.options.exclude } : {}) };
+    this.bundle ??= packProgramOffLoop(options).then(async (b) => ({ ...b, sha256: await fileSha256(b.tarball) }));
     this.bundle.catch(() => (this.bundle = undefined));
     return this.bundle;
   }
@@ -70,13 +75,15 @@ export class ProgramShipper {
       throw new BootstrapStepError('program', probed.errors[0] ?? `probe exited ${probe.code}`, lines(probe.stdout, probe.stderr));
     }
     if (probed.status === 'present') return bundle;
-    const remoteTar = `${programsDir}/${bundle.hash}.tar.gz.${randomBytes(4).toString('hex')}.part`;
-    await this.pool.withConnection(target, (conn) => conn.upload(bundle.tarball, remoteTar));
+    const remoteTar = `${probed.status.replace(/^missing /, '')}/${bundle.hash}.tar.gz.${randomBytes(4).toString('hex')}.part`;
+    await uploadFile(this.pool, target, { path: bundle.tarball, sha256: bundle.sha256, what: 'the Iris program' }, remoteTar, this.options.uploadTimeoutMs);
     const unpack = await this.pool.runScript(target, programUnpackScript(programsDir, bundle.hash, remoteTar, options));
     if (unpack.code !== 0) {
       const parsed = parseBootstrapOutput(unpack.stdout);
       throw new BootstrapStepError('program', parsed.errors[0] ?? `unpack exited ${unpack.code}`, lines(unpack.stdout, unpack.stderr));
     }
+    // Best effort: a host that keeps an old version a while longer is no failure.
+    await this.pool.runScript(target, programPruneScript(programsDir, bundle.hash)).catch(() => undefined);
     return bundle;
   }
 }

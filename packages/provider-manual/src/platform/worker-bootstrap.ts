@@ -98,16 +98,22 @@ export async function workerStatus(ctx: ManualContext, host: ManualHost, vm: Man
   if (!vm.workerDir) return 'stopped';
   const res = await ctx.pool.runScript(targetOf(host), daemonStatusScript({ role: 'worker', dir: vm.workerDir, marker: vm.vmId, programDir: '/' }), {
     timeoutMs: ctx.deps.ssh.connect_timeout,
+    retries: 0, // asked on every autoscaler pass: an unreachable host must not hold the pass up
   });
   return parseBootstrapOutput(res.stdout).status?.startsWith('running') ? 'running' : 'stopped';
 }
 
-/** Stops the worker (SIGTERM, then SIGKILL after the grace). Idempotent. */
-export async function stopWorker(ctx: ManualContext, host: ManualHost, vm: ManualVmRecord): Promise<void> {
+/**
+ * Stops the worker (SIGTERM, then SIGKILL after the grace) and, unless the group keeps logs,
+ * removes its folder `<worker_dir>/<vm id>/` (logs, pid, task dirs and the job files copied
+ * there). Idempotent. One attempt, no retries: the caller bounds it by a per-host deadline.
+ */
+export async function stopWorker(ctx: ManualContext, host: ManualHost, vm: ManualVmRecord, timeoutMs: number): Promise<void> {
   const dir = vm.workerDir ?? `${await workerRoot(ctx, host)}/${vm.vmId}`;
-  const res = await ctx.pool.runScript(targetOf(host), daemonStopScript(spec(ctx, vm, dir, '/', '')), {
-    timeoutMs: ctx.deps.timeouts.boot,
-  });
+  // Only ever a folder named after this VM: a corrupt record must not make us remove anything else.
+  const removeDir = !ctx.config.keep_logs && dir.endsWith(`/${vm.vmId}`) && vm.vmId !== '';
+  const script = daemonStopScript(spec(ctx, vm, dir, '/', '')) + (removeDir ? 'rm -rf -- "$DIR" || fail "cannot remove $DIR"\n' : '');
+  const res = await ctx.pool.runScript(targetOf(host), script, { timeoutMs, retries: 0 });
   if (res.code !== 0) {
     const parsed = parseBootstrapOutput(res.stdout);
     throw new BootstrapStepError('stop', parsed.errors[0] ?? `the stop script exited ${res.code}`, lines(res.stdout, res.stderr));

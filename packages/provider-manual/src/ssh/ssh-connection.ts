@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { Client, type ConnectConfig } from 'ssh2';
 import { ProviderError, type Logger } from '@iris/core';
 import type { HostKeyPolicy } from '../hosts.js';
@@ -31,8 +31,11 @@ export interface SshConnectOptions {
 }
 
 export interface ExecOptions {
-  /** Written to the command's stdin, then closed (scripts travel here, never on the command line). */
-  stdin?: string;
+  /**
+   * Written to the command's stdin, then closed (scripts travel here, never on the command line).
+   * A stream is piped (a program tarball streamed to `cat`).
+   */
+  stdin?: string | Readable;
   /** Each output line as it arrives. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   timeoutMs?: number;
@@ -206,8 +209,14 @@ export class SshConnection {
             );
           }, options.timeoutMs);
         }
-        if (options.stdin !== undefined) channel.end(options.stdin);
-        else channel.end();
+        const stdin = options.stdin;
+        if (stdin === undefined) channel.end();
+        else if (typeof stdin === 'string') channel.end(stdin);
+        else {
+          // A local read error must not leave the remote command waiting for more input.
+          stdin.once('error', () => channel.close());
+          stdin.pipe(channel);
+        }
       });
     });
   }

@@ -52,8 +52,11 @@ export class SshPool {
     if (opening) (await opening.catch(() => undefined))?.close();
   }
 
-  /** Runs `fn` on the host's connection, retrying transient failures on a fresh connection. */
-  async withConnection<T>(target: SshTarget, fn: (conn: SshConnection) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` on the host's connection, retrying transient failures on a fresh connection
+   * (`retries` overrides the pool's count: 0 where a deadline matters more than persistence).
+   */
+  async withConnection<T>(target: SshTarget, fn: (conn: SshConnection) => Promise<T>, retries = this.options.retries): Promise<T> {
     let delay = this.options.backoffInitialMs;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -65,7 +68,7 @@ export class SshPool {
         return await fn(conn);
       } catch (err) {
         await this.drop(target);
-        if (providerErrorKind(err) !== 'transient' || attempt >= this.options.retries) throw err;
+        if (providerErrorKind(err) !== 'transient' || attempt >= retries) throw err;
         this.options.logger.debug(`[${target.host}] ssh failed, retrying in ${delay} ms`, { error: (err as Error).message });
         await this.options.clock.sleep(delay);
         delay = Math.min(delay * 2, this.options.backoffMaxMs);
@@ -74,8 +77,9 @@ export class SshPool {
   }
 
   /** Runs a bash script sent on stdin (never on the command line, where `ps` would show it). */
-  runScript(target: SshTarget, script: string, options: Omit<ExecOptions, 'stdin'> = {}): Promise<ExecResult> {
-    return this.withConnection(target, (conn) => conn.exec('bash -s', { ...options, stdin: script }));
+  runScript(target: SshTarget, script: string, options: Omit<ExecOptions, 'stdin'> & { retries?: number } = {}): Promise<ExecResult> {
+    const { retries, ...exec } = options;
+    return this.withConnection(target, (conn) => conn.exec('bash -s', { ...exec, stdin: script }), retries);
   }
 
   async close(): Promise<void> {
