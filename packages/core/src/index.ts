@@ -6,6 +6,7 @@ import 'reflect-metadata';
 export { IrisError, hasErrorCode, ProviderError, isProviderError, providerErrorKind, PROVIDER_ERROR_KINDS, PROVIDER_ERROR_CODE } from './errors.js';
 export type { ProviderErrorKind, ProviderErrorOptions } from './errors.js';
 export { SystemClock, FakeClock } from './clock.js';
+export { parseTokenText, TOKEN_MALFORMED_CODE } from './fs/token-text.js';
 export { acquireDirLock, isAlive, processStartTime, DIR_LOCKED_CODE, DIR_LOCK_FAILED_CODE } from './fs/dir-lock.js';
 export type { DirLock, DirLockOwner, AcquireDirLockOptions } from './fs/dir-lock.js';
 export type { Clock, TimerHandle } from './clock.js';

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SystemClock, type Clock, type Logger } from '@iris/core';
+import { acquireDirLock, SystemClock, type Clock, type DirLock, type Logger } from '@iris/core';
 import { IrisClient } from '@iris/core/api';
+import { AttemptEnds } from './daemon/attempt-ends.js';
 import { BundleCache } from './bundle/bundle-cache.js';
 import { Backoff } from './daemon/backoff.js';
 import { stderrLogger } from './daemon/stderr-logger.js';
@@ -14,6 +15,9 @@ import { ProcessRuntime } from './runtime/process-runtime.js';
 import { reapOrphans } from './runtime/reap-orphans.js';
 import type { TaskRuntime } from './runtime/types.js';
 import { resolveWorkerId } from './worker-identity.js';
+
+/** Held for the worker's life in its work dir. */
+export const WORKER_LOCK_FILE = 'worker.lock';
 
 export interface StartWorkerOptions {
   /** e.g. `http://10.0.0.2:10000`. */
@@ -54,11 +58,27 @@ export interface WorkerHandle {
 
 /** Probes the machine, then registers with the controller and serves attempts until stopped. */
 export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
+  const workDir = resolve(options.workDir ?? join(homedir(), '.iris', 'worker'));
+  mkdirSync(workDir, { recursive: true });
+  // One worker per work dir: two would share the saved id and answer each other's polls.
+  const lock = acquireDirLock({
+    dir: workDir,
+    name: WORKER_LOCK_FILE,
+    what: 'worker',
+    hint: 'Each worker on a machine needs its own --work-dir; stop the other worker or give this one another folder.',
+  });
+  try {
+    return await startLocked(options, workDir, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(options: StartWorkerOptions, workDir: string, lock: DirLock): Promise<WorkerHandle> {
   const env = options.env ?? process.env;
   const clock = options.clock ?? new SystemClock();
   const logger = options.logger ?? stderrLogger({ secrets: options.token ? [options.token] : [] });
-  const workDir = resolve(options.workDir ?? join(homedir(), '.iris', 'worker'));
-  mkdirSync(workDir, { recursive: true });
   const sources = options.probeSources ?? systemProbeSources(env);
   const probed = await probeEnvironment({ workDir, attributeFlags: options.attributes ?? [] }, sources);
   const facts = {
@@ -97,9 +117,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     runtime,
     bundles: new BundleCache(join(workDir, 'bundles'), (sha) => api.downloadBundle(sha)),
     scratchDir: join(workDir, 'scratch'),
+    ...(options.runtime === 'docker' ? {} : { ends: new AttemptEnds(join(workDir, 'attempts')) }),
     backoff: new Backoff(200, 10_000),
     logs: { flushMs: 100, maxBatch: 1_000, maxBuffered: 100_000 },
-    fenceFraction: 0.8,
+    // Half the worker timeout: a fenced attempt is SIGKILLed long before the controller may retry it.
+    fenceFraction: 0.5,
   });
   daemon.start();
   logger.info('worker started', { workerId, workDir, controller: options.controllerUrl, runtime: options.runtime ?? 'process' });
@@ -109,6 +131,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     get status() {
       return daemon.status;
     },
-    stop: (o) => daemon.stop(o),
+    stop: async (o) => {
+      try {
+        await daemon.stop(o);
+      } finally {
+        lock.release();
+      }
+    },
   };
 }

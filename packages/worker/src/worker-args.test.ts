@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasErrorCode } from '@iris/core';
-import { parseWorkerArgs, WORKER_USAGE_ERROR } from './worker-args.js';
+import { parseWorkerArgs, WORKER_USAGE, WORKER_USAGE_ERROR } from './worker-args.js';
 import { resolveWorkerId } from './worker-identity.js';
 
 describe('parseWorkerArgs', () => {
@@ -50,6 +50,30 @@ describe('parseWorkerArgs', () => {
 
   it('takes the token from IRIS_TOKEN and the controller from IRIS_CONTROLLER', () => {
     expect(parseWorkerArgs([], { IRIS_TOKEN: 't', IRIS_CONTROLLER: 'http://x:2' })).toMatchObject({ token: 't', controllerUrl: 'http://x:2', runtime: 'process' });
+  });
+
+  it.each([
+    ['abc def\n', /whitespace or non-printable/],
+    ['tok\u0000\u0001en', /whitespace or non-printable/],
+    ['   \n', /is empty/],
+  ])('refuses a malformed token file %j without echoing it', (content, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'iris-token-'));
+    const file = join(dir, 'token');
+    writeFileSync(file, content);
+    let err: unknown;
+    try {
+      parseWorkerArgs(['--controller', 'u', '--token-file', file], {});
+    } catch (e) {
+      err = e;
+    }
+    expect(hasErrorCode(err, WORKER_USAGE_ERROR)).toBe(true);
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).not.toContain('abc def');
+  });
+
+  it('says in its usage that IRIS_TOKEN holds the token itself, not a path', () => {
+    expect(WORKER_USAGE).toMatch(/IRIS_TOKEN holds the token itself/);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { IrisError, parseSize } from '@iris/core';
+import { IrisError, parseSize, parseTokenText } from '@iris/core';
 import type { StartWorkerOptions } from './start-worker.js';
 
 export const WORKER_USAGE_ERROR = 'IRIS_WORKER_USAGE';
@@ -8,7 +8,7 @@ export const WORKER_USAGE_ERROR = 'IRIS_WORKER_USAGE';
 export const WORKER_USAGE = `usage: iris-worker --controller URL [--attribute k=v]... [--token-file F] [--work-dir D]
                    [--worker-id ID] [--runtime process|docker] [--docker-image IMAGE]
                    [--cpu N] [--memory SIZE]
-The token comes from --token-file, else the IRIS_TOKEN environment variable.`;
+The token is read from the file --token-file names, else IRIS_TOKEN holds the token itself (not a path).`;
 
 /** Turns the worker's command line (and IRIS_TOKEN) into StartWorkerOptions. */
 export function parseWorkerArgs(argv: string[], env: Readonly<Record<string, string | undefined>>): StartWorkerOptions {
@@ -71,13 +71,25 @@ export function parseResourceFlags(cpu: string | undefined, memory: string | und
 
 /** The token from `--token-file` (trimmed), else IRIS_TOKEN; the error names the file, never its content. */
 export function readWorkerToken(file: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
-  if (file === undefined) return env['IRIS_TOKEN'] || undefined;
+  if (file === undefined) {
+    const fromEnv = env['IRIS_TOKEN'];
+    if (!fromEnv) return undefined;
+    try {
+      return parseTokenText(fromEnv, 'IRIS_TOKEN');
+    } catch (err) {
+      throw new IrisError(WORKER_USAGE_ERROR, (err as Error).message, { cause: err });
+    }
+  }
+  let text: string;
   try {
-    const token = readFileSync(file, 'utf8').trim();
-    if (token === '') throw new Error('the file is empty');
-    return token;
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     // The message names the file, never its content.
     throw new IrisError(WORKER_USAGE_ERROR, `cannot read the token from --token-file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return parseTokenText(text, `the token file ${file}`);
+  } catch (err) {
+    throw new IrisError(WORKER_USAGE_ERROR, `cannot use --token-file ${file}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -169,6 +169,21 @@ describe('WorkerDaemon against a controller on loopback', () => {
     expect(ctl.lastReport('/b/1', 0)?.error).toMatch(/bundle|not found/i);
   });
 
+  it('gives every attempt a fresh copy of the bundle: a task that deletes or rewrites its files breaks no later attempt', async () => {
+    const { ctl, daemon, dir } = await setup();
+    const { bytes, sha } = await makeBundle({ 'data.txt': 'pristine' });
+    ctl.bundles.set(sha, bytes);
+    daemon.start();
+    await until(() => ctl.reconciles.length > 0);
+    const vandal = ['sh', '-c', 'cat data.txt; echo changed > data.txt; rm data.txt; touch junk'];
+    ctl.queueStart(attempt('/v/0', 0, vandal, { bundle_id: sha }));
+    await until(() => ctl.lastReport('/v/0', 0)?.state === 'SUCCEEDED');
+    ctl.queueStart(attempt('/v/1', 0, vandal, { bundle_id: sha }));
+    await until(() => ctl.lastReport('/v/1', 0)?.state === 'SUCCEEDED');
+    expect(ctl.logs.filter((l) => l.task_id.startsWith('/v/')).map((l) => l.line)).toEqual(['pristine', 'pristine']);
+    expect(readFileSync(join(dir, 'bundles', sha, 'data.txt'), 'utf8')).toBe('pristine');
+  });
+
   it('kills an attempt still fetching its bundle without ever starting it', async () => {
     const { ctl, daemon } = await setup();
     let open: () => void = () => undefined;
@@ -211,8 +226,8 @@ describe('WorkerDaemon against a controller on loopback', () => {
     const fencedFrom = clock.now();
     ctl.failing = true;
     ctl.queueKill({ task_id: '/nothing/0', attempt: 0, reason: 'wakes the held poll' });
-    // Sleeping in backoff: the only timer is the backoff's.
-    await until(() => daemon.status === 'disconnected' && clock.pendingTimers() === 1);
+    // Sleeping in backoff: the only timers are the backoff and the fence check.
+    await until(() => daemon.status === 'disconnected' && clock.pendingTimers() === 2);
     const calls = (): number => ctl.authHeaders.length;
     // With random() = 1 the delays are exactly 200, 400, 800, … ms.
     let seen = calls();
@@ -220,7 +235,7 @@ describe('WorkerDaemon against a controller on loopback', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(calls()).toBe(seen);
     await clock.advance(1);
-    await until(() => calls() === seen + 1 && clock.pendingTimers() === 1);
+    await until(() => calls() === seen + 1 && clock.pendingTimers() === 2);
     seen = calls();
     await clock.advance(399);
     await new Promise((r) => setTimeout(r, 50));
@@ -243,13 +258,13 @@ describe('WorkerDaemon against a controller on loopback', () => {
     const { ctl, daemon } = await setup({ clock });
     ctl.rejectRegister = true;
     daemon.start();
-    await until(() => daemon.status === 'disconnected' && clock.pendingTimers() === 1);
+    await until(() => daemon.status === 'disconnected' && clock.pendingTimers() === 2);
     expect(ctl.authHeaders.length).toBe(1);
     await clock.advance(199);
     await new Promise((r) => setTimeout(r, 50));
     expect(ctl.authHeaders.length).toBe(1);
     await clock.advance(1);
-    await until(() => ctl.authHeaders.length === 2 && clock.pendingTimers() === 1);
+    await until(() => ctl.authHeaders.length === 2 && clock.pendingTimers() === 2);
     ctl.rejectRegister = false;
     await clock.advance(400);
     await until(() => ctl.reconciles.length > 0);

@@ -20,7 +20,7 @@ function register(program: Command, io: CliIo): void {
     .description('attach this machine to a cluster as a worker (runs until SIGTERM/SIGINT)')
     .option('--controller <url>', 'the controller URL (default: $IRIS_CONTROLLER)')
     .option('--attribute <k=v>', 'a worker attribute for constraints and gangs (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--token-file <file>', 'file holding the controller token (default: $IRIS_TOKEN)')
+    .option('--token-file <file>', 'file holding the controller token; without it, the token itself is read from the IRIS_TOKEN environment variable')
     .option('--work-dir <dir>', 'bundles, scratch dirs and the saved worker id (default: ~/.iris/worker)')
     .option('--worker-id <id>', 'the worker id (default: $IRIS_VM_ADDRESS, else one saved in the work dir)')
     .option('--runtime <runtime>', 'process or docker', 'process')

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseTokenText } from '@iris/core';
 
 export const TOKEN_FILE = 'token';
 
@@ -8,8 +9,10 @@ export const TOKEN_FILE = 'token';
 export function loadOrCreateToken(stateDir: string): string {
   const file = join(stateDir, TOKEN_FILE);
   if (existsSync(file)) {
-    const token = readFileSync(file, 'utf8').trim();
-    if (token.length > 0) {
+    const text = readFileSync(file, 'utf8');
+    if (text.trim().length > 0) {
+      // A damaged token file is refused, not replaced: every worker and client holds its token.
+      const token = parseTokenText(text, `the controller token file ${file}`);
       chmodSync(file, 0o600);
       return token;
     }

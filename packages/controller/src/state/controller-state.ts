@@ -345,6 +345,7 @@ export class ControllerState {
   private applyReport(worker: WorkerRecord, r: AttemptReport): void {
     const t = this.tasks.get(r.task_id);
     const current = t !== undefined && t.attempt === r.attempt && t.workerId === worker.workerId && isActiveTaskState(t.state);
+    if (!current && t !== undefined && r.state === 'SUCCEEDED' && this.acceptLateSuccess(worker, t, r)) return;
     if (!current || !t) {
       // A stale or unknown attempt: never let it change state, and stop it if it still runs.
       if (!isTerminalTaskState(r.state)) {
@@ -381,6 +382,26 @@ export class ControllerState {
         this.failAttempt(t, 'failure', { exitCode: r.exit_code, signal: r.signal, error: r.error ?? describeExit(r) });
         return;
     }
+  }
+
+  /**
+   * A success reported after the controller gave the attempt up (its worker was silent too long,
+   * then came back with the end it had recorded): the task's work is done, so it counts, and a
+   * retry still pending or running is stopped instead of doing the work a second time.
+   */
+  private acceptLateSuccess(worker: WorkerRecord, t: TaskRecord, r: AttemptReport): boolean {
+    if (isTerminalTaskState(t.state) || r.attempt > t.attempt) return false;
+    const owner = this.store.attemptOwner(t.taskId, r.attempt);
+    if (owner?.workerId !== worker.workerId || owner.state !== 'WORKER_FAILED') return false;
+    const now = this.clock.now();
+    this.store.updateAttempt(t.taskId, r.attempt, { state: 'SUCCEEDED', exitCode: r.exit_code ?? 0, finishedAt: now });
+    this.store.recordAction(now, 'late_success', t.taskId, `attempt ${r.attempt} on ${worker.workerId} had succeeded before it was retried`);
+    if (isActiveTaskState(t.state)) this.stopAttempt(t, `attempt ${r.attempt} of this task already succeeded`);
+    t.exitCode = r.exit_code ?? 0;
+    t.error = undefined;
+    this.endTask(t, 'SUCCEEDED', undefined, false);
+    this.refreshJob(t.job);
+    return true;
   }
 
   /**

@@ -105,6 +105,7 @@ export class StateStore {
          started_at = COALESCE(started_at, ?), finished_at = COALESCE(finished_at, ?) WHERE task_id = ? AND attempt = ?`,
       ),
       attemptsOf: p('SELECT * FROM attempts WHERE task_id = ? ORDER BY attempt'),
+      attemptOwner: p('SELECT worker_id, state FROM attempts WHERE task_id = ? AND attempt = ?'),
       upsertWorker: p(
         `INSERT INTO workers (worker_id, address, resources, accelerators, attributes, registered_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(worker_id) DO UPDATE SET address = excluded.address, resources = excluded.resources, accelerators = excluded.accelerators,
@@ -189,6 +190,12 @@ export class StateStore {
 
   updateAttempt(taskId: string, attempt: number, u: AttemptUpdate): void {
     this.s.updateAttempt.run(u.state, u.exitCode ?? null, u.signal ?? null, u.error ?? null, u.startedAt ?? null, u.finishedAt ?? null, taskId, attempt);
+  }
+
+  /** The worker that ran one attempt and the state the database holds for it. */
+  attemptOwner(taskId: string, attempt: number): { workerId: string; state: TaskState } | undefined {
+    const row = this.s.attemptOwner.get(taskId, attempt) as { worker_id: string; state: TaskState } | undefined;
+    return row && { workerId: row.worker_id, state: row.state };
   }
 
   attemptsOf(taskId: string): AttemptView[] {

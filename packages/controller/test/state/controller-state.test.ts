@@ -82,6 +82,27 @@ describe('jobs and attempts', () => {
     expect(f.state.jobs.get('/j')!.state).toBe('WORKER_FAILED');
   });
 
+  it('accepts a late success of an attempt given up on, and stops its retry instead of running the work twice', async () => {
+    submit('/late', { max_retries_preemption: 3 });
+    dispatch('w1');
+    f.state.reconcile('w1', [{ task_id: '/late/0', attempt: 0, state: 'RUNNING' }]);
+    await f.clock.advance(61_000);
+    f.state.checkTimeouts();
+    const retry = dispatch('w2');
+    expect(retry.map((s) => s.attempt)).toEqual([1]);
+    f.state.reconcile('w2', [{ task_id: '/late/0', attempt: 1, state: 'RUNNING' }]);
+    // w1 comes back with the end its task's supervisor had recorded.
+    f.state.registerWorker({ ...workerRequest('w1'), attempts: [{ task_id: '/late/0', attempt: 0, state: 'SUCCEEDED', exit_code: 0 }] });
+    expect(f.state.tasks.get('/late/0')!.state).toBe('SUCCEEDED');
+    expect(f.state.jobs.get('/late')!.state).toBe('SUCCEEDED');
+    expect(f.state.reconcile('w2', [{ task_id: '/late/0', attempt: 1, state: 'RUNNING' }]).kill).toEqual([
+      expect.objectContaining({ task_id: '/late/0', attempt: 1 }),
+    ]);
+    // What the database holds says the same.
+    f.reopen();
+    expect(f.state.jobs.get('/late')!.state).toBe('SUCCEEDED');
+  });
+
   it('resends a start until the worker reports the attempt', () => {
     submit('/j');
     dispatch();

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { hasErrorCode, type Clock, type Logger } from '@iris/core';
+import { hasErrorCode, type Clock, type Logger, type TimerHandle } from '@iris/core';
 import {
   API_ERROR_CODES,
   type AttemptKill,
@@ -10,7 +10,9 @@ import {
   type ReconcileResponse,
   type WorkerRegisterRequest,
 } from '@iris/core/api';
+import { copyBundleTree } from '../bundle/attempt-copy.js';
 import type { BundleCache } from '../bundle/bundle-cache.js';
+import type { AttemptEnds } from './attempt-ends.js';
 import type { WorkerFacts } from '../probe/env-probe.js';
 import type { TaskRuntime } from '../runtime/types.js';
 import { Backoff } from './backoff.js';
@@ -30,8 +32,12 @@ export interface WorkerDaemonOptions {
   facts: WorkerFacts;
   runtime: TaskRuntime;
   bundles: BundleCache;
-  /** Parent of the per-attempt scratch dirs of jobs without a bundle. */
+  /** Parent of the per-attempt dirs: a fresh copy of the bundle, or an empty dir without one. */
   scratchDir: string;
+  /** Durable attempt ends (written by the task's supervisor); absent: ends live in memory only. */
+  ends?: AttemptEnds;
+  /** Copies a cached bundle tree into an attempt's own dir. */
+  copyBundle?: (source: string, target: string) => Promise<void>;
   backoff: Backoff;
   logs: { flushMs: number; maxBatch: number; maxBuffered: number };
   /**
@@ -41,6 +47,16 @@ export interface WorkerDaemonOptions {
    */
   fenceFraction: number;
 }
+
+/** How often the fence is checked, at most (a tenth of the worker timeout when that is shorter). */
+const FENCE_CHECK_MS = 1_000;
+/**
+ * Attempts' leases, as a fraction of the worker timeout: renewals stop at the fence (fenceFraction)
+ * and the lease runs out before the worker timeout (0.5 + 0.4 < 1). The floor keeps a loaded
+ * machine's event-loop lag from killing healthy attempts when the timeout is tiny (tests).
+ */
+const LEASE_FRACTION = 0.4;
+const MIN_LEASE_MS = 2_000;
 
 /** How long a stopping worker tries to deliver its last logs and attempt states. */
 const FINAL_REPORT_TIMEOUT_MS = 5_000;
@@ -53,6 +69,9 @@ export type WorkerStatus = 'starting' | 'registered' | 'disconnected' | 'stopped
  */
 export class WorkerDaemon {
   private readonly attempts = new Map<string, LocalAttempt>();
+  /** Ends a previous life of this worker recorded but never reported. */
+  private readonly recovered = new Map<string, AttemptReport>();
+  private fenceTimer: TimerHandle | undefined;
   /** Attempts acknowledged as finished; a late duplicate start for one of them is ignored. */
   private readonly finished = new Set<string>();
   private readonly pusher: LogPusher;
@@ -70,6 +89,7 @@ export class WorkerDaemon {
 
   constructor(private readonly o: WorkerDaemonOptions) {
     this.lastContactMs = o.clock.now();
+    for (const { report } of o.ends?.recover() ?? []) this.recovered.set(attemptKey(report.task_id, report.attempt), report);
     this.pusher = new LogPusher({
       clock: o.clock,
       logger: o.logger,
@@ -92,17 +112,32 @@ export class WorkerDaemon {
 
   /** Attempts held right now (running, or finished and not yet acknowledged). */
   heldAttempts(): AttemptReport[] {
-    return [...this.attempts.values()].map((a) => a.report());
+    return [...this.recovered.values(), ...[...this.attempts.values()].map((a) => a.report())];
   }
 
   start(): void {
     this.loop ??= this.run();
+    this.scheduleFence();
+  }
+
+  /** Checks the fence on a timer: a long poll that hangs must not keep attempts alive either. */
+  private scheduleFence(): void {
+    if (this.fenceTimer || this.status_ === 'stopped') return;
+    const every = Math.max(50, Math.min(FENCE_CHECK_MS, Math.floor(this.workerTimeoutMs / 10)));
+    this.fenceTimer = this.o.clock.setTimeout(() => {
+      this.fenceTimer = undefined;
+      if (this.status_ === 'stopped') return;
+      if (!this.fenceIfCutOff()) this.o.runtime.renewLeases?.();
+      this.scheduleFence();
+    }, every);
   }
 
   /** Stops polling; with `killAttempts`, kills every attempt and reports the ends once. */
   async stop(options: { killAttempts?: boolean } = {}): Promise<void> {
     if (this.status_ === 'stopped') return;
     this.status_ = 'stopped';
+    this.fenceTimer?.cancel();
+    this.fenceTimer = undefined;
     this.stopController.abort(new Error('worker stopping'));
     await this.loop?.catch(() => undefined);
     if (options.killAttempts !== false) {
@@ -163,13 +198,15 @@ export class WorkerDaemon {
       attributes: { ...f.attributes },
       attempts: this.heldAttempts(),
     };
+    const sentAt = this.o.clock.now();
     const res = await this.o.api.registerWorker(request);
     this.workerTimeoutMs = res.worker_timeout_ms;
     this.reconcileWaitMs = res.reconcile_wait_ms;
     this.registered = true;
     this.registrations++;
     this.reconciledSinceRegister = false;
-    this.lastContactMs = this.o.clock.now();
+    this.lastContactMs = sentAt;
+    this.acknowledge(request.attempts ?? []);
     this.status_ = 'registered';
     this.o.logger.info('registered with the controller', { workerId: this.o.workerId, controller: this.o.controllerUrl });
   }
@@ -181,17 +218,27 @@ export class WorkerDaemon {
       // The controller should hold a task's logs before it learns the task ended.
       await this.pusher.flush().catch(() => undefined);
     }
+    // Contact counts from when the call was sent: the controller saw us no earlier than that, so
+    // the fence below never fires later than the controller's own clock allows.
+    const sentAt = this.o.clock.now();
     const res = await this.o.api.reconcile(this.o.workerId, { attempts: reports, wait_ms: waitMs }, signal);
-    this.lastContactMs = this.o.clock.now();
+    this.lastContactMs = Math.max(this.lastContactMs, sentAt);
     this.reconciledSinceRegister = true;
     if (this.status_ !== 'stopped') this.status_ = 'registered';
+    this.acknowledge(reports);
+    this.apply(res);
+  }
+
+  /** The controller has these reports: forget the finished attempts and their durable ends. */
+  private acknowledge(reports: readonly AttemptReport[]): void {
     for (const r of reports) {
       if (!isTerminal(r.state)) continue;
       const key = attemptKey(r.task_id, r.attempt);
       this.attempts.delete(key);
+      this.recovered.delete(key);
+      this.o.ends?.remove(r.task_id, r.attempt);
       this.rememberFinished(key);
     }
-    this.apply(res);
   }
 
   private apply(res: ReconcileResponse): void {
@@ -240,21 +287,25 @@ export class WorkerDaemon {
 
   private async runAttempt(local: LocalAttempt): Promise<void> {
     const s = local.start;
-    let scratch: string | undefined;
+    // Each attempt runs in a dir of its own: a fresh copy of the bundle (the shared cache stays
+    // untouched whatever the task does to its files), or an empty dir without a bundle.
+    const workDir = join(this.o.scratchDir, `${encodeURIComponent(s.task_id)}.${s.attempt}`);
     try {
-      let workDir: string;
+      rmSync(workDir, { recursive: true, force: true });
+      mkdirSync(workDir, { recursive: true });
       if (s.bundle_id) {
-        workDir = await this.o.bundles.get(s.bundle_id);
-      } else {
-        scratch = join(this.o.scratchDir, `${encodeURIComponent(s.task_id)}.${s.attempt}`);
-        mkdirSync(scratch, { recursive: true });
-        workDir = scratch;
+        const cached = await this.o.bundles.get(s.bundle_id);
+        await (this.o.copyBundle ?? copyBundleTree)(cached, workDir);
       }
       if (local.killRequested) {
         this.finish(local, local.killRequested.state, { error: local.killRequested.reason });
         return;
       }
-      local.running = await this.o.runtime.start({ start: s, workDir }, { workerId: this.o.workerId, controllerUrl: this.o.controllerUrl }, (stream, line) =>
+      const exitFile = this.o.ends?.fileOf(s.task_id, s.attempt);
+      // The supervisor's backstop: a worker that hangs (or is stopped) stops renewing and its
+      // attempts die within the lease, before the controller's worker timeout frees them.
+      const leaseMs = Math.max(MIN_LEASE_MS, Math.floor(this.workerTimeoutMs * LEASE_FRACTION));
+      local.running = await this.o.runtime.start({ start: s, workDir, leaseMs, ...(exitFile ? { exitFile } : {}) }, { workerId: this.o.workerId, controllerUrl: this.o.controllerUrl }, (stream, line) =>
         this.pusher.add({ task_id: s.task_id, attempt: s.attempt, stream, ts: this.o.clock.now(), line }),
       );
       // A kill may have arrived while the process was starting (the narrowing above is stale).
@@ -266,14 +317,14 @@ export class WorkerDaemon {
       }
       const exit = await local.running.exited;
       const ownEnd = exit.killed ? 'KILLED' : exit.exitCode === 0 && !exit.timedOut ? 'SUCCEEDED' : 'FAILED';
-      const state = pendingKill(local)?.state ?? ownEnd;
+      const state = pendingKill(local)?.state ?? (exit.fenced ? 'WORKER_FAILED' : ownEnd);
       this.finish(local, state, { exitCode: exit.exitCode, signal: exit.signal, error: exit.error });
     } catch (err) {
       const message = (err as Error).message;
       this.pusher.add({ task_id: s.task_id, attempt: s.attempt, stream: 'error', ts: this.o.clock.now(), line: message });
       this.finish(local, local.killRequested?.state ?? 'FAILED', { error: local.killRequested?.reason ?? message });
     } finally {
-      if (scratch) rmSync(scratch, { recursive: true, force: true });
+      rmSync(workDir, { recursive: true, force: true });
     }
   }
 
@@ -289,20 +340,29 @@ export class WorkerDaemon {
     this.reportSoon();
   }
 
-  private async killAttempt(local: LocalAttempt, reason: string, state: 'KILLED' | 'WORKER_FAILED'): Promise<void> {
+  private async killAttempt(local: LocalAttempt, reason: string, state: 'KILLED' | 'WORKER_FAILED', immediate = false): Promise<void> {
     if (local.terminal) return;
     local.killRequested ??= { reason, state };
-    if (local.running) await local.running.kill(reason).catch(() => undefined);
+    if (local.running) await local.running.kill(reason, { immediate }).catch(() => undefined);
   }
 
-  /** Kills every attempt when the controller has been out of reach long enough to give up on us. */
-  private fenceIfCutOff(): void {
+  /**
+   * Kills every attempt when the controller has been out of reach long enough to give up on us;
+   * true while fenced (then the attempts' leases are not renewed either).
+   */
+  private fenceIfCutOff(): boolean {
     const silentMs = this.o.clock.now() - this.lastContactMs;
-    if (silentMs < this.workerTimeoutMs * this.o.fenceFraction) return;
-    const live = [...this.attempts.values()].filter((a) => !a.terminal && !a.killRequested);
-    if (live.length === 0) return;
+    if (silentMs < this.workerTimeoutMs * this.o.fenceFraction) return false;
+    const live = [...this.attempts.values()].filter((a) => !a.terminal && a.killRequested?.state !== 'WORKER_FAILED');
+    if (live.length === 0) return true;
     this.o.logger.warn('controller unreachable for too long; stopping attempts so they cannot run twice', { silentMs, attempts: live.length });
-    for (const a of live) void this.killAttempt(a, `worker lost contact with the controller for ${Math.round(silentMs / 1000)}s`, 'WORKER_FAILED');
+    // SIGKILL at once: the controller retries them elsewhere one worker timeout after our last
+    // contact, and they must be dead by then.
+    for (const a of live) {
+      a.killRequested = { reason: `worker lost contact with the controller for ${Math.round(silentMs / 1000)}s`, state: 'WORKER_FAILED' };
+      void this.killAttempt(a, a.killRequested.reason, 'WORKER_FAILED', true);
+    }
+    return true;
   }
 
   private rememberFinished(key: string): void {

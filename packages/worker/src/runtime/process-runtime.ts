@@ -1,12 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IrisError, type Clock } from '@iris/core';
 import { allocatePorts } from './ports.js';
 import { SupervisedChild } from './supervised-child.js';
+import { SUPERVISOR_MAIN } from './supervisor-path.js';
 import {
   attemptEnv,
   type AttemptContext,
+  type AttemptExit,
   type AttemptLaunch,
   type LogSink,
   type RunningAttempt,
@@ -36,6 +42,9 @@ export interface ProcessRuntimeOptions {
  * everything the task started (shells, pipelines, forked workers).
  */
 export class ProcessRuntime implements TaskRuntime {
+  /** Each running attempt's supervisor stdin: renewing writes a byte, closing it kills the attempt. */
+  private readonly lifelines = new Set<Writable>();
+
   constructor(private readonly options: ProcessRuntimeOptions) {
     if (options.pidDir) mkdirSync(options.pidDir, { recursive: true });
   }
@@ -53,48 +62,109 @@ export class ProcessRuntime implements TaskRuntime {
     }
     Object.assign(env, attemptEnv(launch, context, ports));
 
-    const child = spawn(program, args, { cwd: launch.workDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (err) =>
-        reject(
-          new IrisError(
-            ATTEMPT_START_FAILED,
-            `task ${s.task_id} attempt ${s.attempt}: cannot start "${program}" in ${launch.workDir}: ${err.message}`,
-            { cause: err },
-          ),
-        ),
-      );
+    // The supervisor leads nothing: it starts the task as its own group's leader, kills that group
+    // if this worker dies (stdin is our lifeline) and records the end in exitFile.
+    const exitFile = launch.exitFile ?? join(tmpdir(), `iris-exit-${randomBytes(8).toString('hex')}`);
+    const child = spawn(process.execPath, [SUPERVISOR_MAIN, exitFile, String(launch.leaseMs ?? 0), '--', program, ...args], {
+      cwd: launch.workDir,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     });
-    const pidFile = this.writePidFile(launch, child);
-    const pid = child.pid;
-    return new SupervisedChild({
+    const control = new SupervisorChannel(child);
+    let pid: number;
+    try {
+      pid = await control.started;
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw new IrisError(ATTEMPT_START_FAILED, `task ${s.task_id} attempt ${s.attempt}: cannot start "${program}" in ${launch.workDir}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    const pidFile = this.writePidFile(launch, pid);
+    const signal = (sig: NodeJS.Signals): void => {
+      try {
+        process.kill(-pid, sig);
+      } catch {
+        // ESRCH: the group is already gone.
+      }
+    };
+    const lifeline = child.stdin!;
+    lifeline.on('error', () => undefined); // EPIPE once the supervisor is gone
+    this.lifelines.add(lifeline);
+    const supervised = new SupervisedChild({
       child,
       ports,
       sink,
       clock: this.options.clock,
       killGraceMs: this.options.killGraceMs,
       timeoutMs: s.timeout_ms,
-      signal: (sig) => {
-        if (pid === undefined) return;
-        try {
-          process.kill(-pid, sig);
-        } catch {
-          // ESRCH: the group is already gone.
-        }
-      },
-      afterExit: (signal) => {
+      signal,
+      afterExit: () => {
         // Descendants still in the group (a backgrounded process) must not outlive the attempt.
         signal('SIGKILL');
         if (pidFile) rmSync(pidFile, { force: true });
       },
+      // The supervisor exits 0 once it has recorded the task's own status: report that one.
+      mapExit: (code, sig) => {
+        const recorded = control.exit ?? readExitFile(exitFile);
+        if (!launch.exitFile) rmSync(exitFile, { force: true });
+        return recorded ?? { code, signal: sig };
+      },
     });
+    const fenced = (exit: AttemptExit): AttemptExit => {
+      this.lifelines.delete(lifeline);
+      if (!control.exit?.lease_expired) return exit;
+      return { ...exit, fenced: true, error: 'killed by its supervisor: the worker stopped renewing the lease (lost the controller, or hung)' };
+    };
+    const exited = supervised.exited.then(fenced);
+    return { ports, exited, kill: (reason, options) => supervised.kill(reason, options).then(() => exited) };
   }
 
-  private writePidFile(launch: AttemptLaunch, child: ChildProcess): string | undefined {
-    if (!this.options.pidDir || child.pid === undefined) return undefined;
+  renewLeases(): void {
+    for (const lifeline of this.lifelines) if (lifeline.writable) lifeline.write('\n');
+  }
+
+  private writePidFile(launch: AttemptLaunch, pid: number): string | undefined {
+    if (!this.options.pidDir) return undefined;
     const file = join(this.options.pidDir, `${encodeURIComponent(launch.start.task_id)}.${launch.start.attempt}.pid`);
-    writeFileSync(file, String(child.pid));
+    writeFileSync(file, String(pid));
     return file;
+  }
+}
+
+/** What the supervisor recorded in an exit file, or undefined when there is none (or it is unreadable). */
+export function readExitFile(file: string): { code: number | null; signal: NodeJS.Signals | null; lifeline_lost?: boolean } | undefined {
+  try {
+    const exit = JSON.parse(readFileSync(file, 'utf8')) as { code: number | null; signal: NodeJS.Signals | null; lifeline_lost?: boolean };
+    return typeof exit === 'object' && exit !== null ? exit : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The supervisor's fd 3: the task's pid once it runs, then its exit status. */
+class SupervisorChannel {
+  readonly started: Promise<number>;
+  exit: { code: number | null; signal: NodeJS.Signals | null; lease_expired?: boolean } | undefined;
+
+  constructor(child: ChildProcess) {
+    const channel = child.stdio[3] as Readable | null | undefined;
+    this.started = new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`the supervisor exited (${code}) before the task started`)));
+      if (!channel) return reject(new Error('no control channel to the supervisor'));
+      createInterface({ input: channel }).on('line', (line) => {
+        let message: { pid?: number; error?: string; exit?: { code: number | null; signal: NodeJS.Signals | null; lease_expired?: boolean } };
+        try {
+          message = JSON.parse(line) as typeof message;
+        } catch {
+          return;
+        }
+        if (typeof message.pid === 'number') resolve(message.pid);
+        else if (message.error !== undefined) reject(new Error(message.error));
+        else if (message.exit) this.exit = message.exit;
+      });
+    });
+    this.started.catch(() => undefined);
   }
 }

@@ -54,7 +54,6 @@ export class SupervisedChild implements RunningAttempt {
         this.timeoutTimer?.cancel();
         this.killTimer?.cancel();
         options.afterExit?.((sig) => options.signal(sig));
-        const { code, signal } = options.mapExit ? options.mapExit(rawCode, rawSignal) : { code: rawCode, signal: rawSignal };
         // Wait for the pipes to drain so the last lines are not lost; a descendant that escaped
         // the group could hold them open forever, hence the bound.
         const bound = setTimeout(() => {
@@ -65,19 +64,28 @@ export class SupervisedChild implements RunningAttempt {
           clearTimeout(bound);
           out.end();
           err.end();
+          // Mapped once every pipe is drained: a supervisor's last message arrives on one of them.
+          const { code, signal } = options.mapExit ? options.mapExit(rawCode, rawSignal) : { code: rawCode, signal: rawSignal };
           resolve(this.describeExit(code, signal));
         });
       });
     });
   }
 
-  kill(reason: string): Promise<AttemptExit> {
-    this.terminate('kill', reason);
+  kill(reason: string, options: { immediate?: boolean } = {}): Promise<AttemptExit> {
+    this.terminate('kill', reason, options.immediate === true);
     return this.exited;
   }
 
-  private terminate(kind: 'timeout' | 'kill', reason: string): void {
-    if (this.done || this.stopReason) return;
+  private terminate(kind: 'timeout' | 'kill', reason: string, immediate = false): void {
+    if (this.done) return;
+    if (immediate) {
+      this.stopReason ??= { kind, reason };
+      this.killTimer?.cancel();
+      this.options.signal('SIGKILL');
+      return;
+    }
+    if (this.stopReason) return;
     this.stopReason = { kind, reason };
     this.options.signal('SIGTERM');
     this.killTimer = this.options.clock.setTimeout(() => this.options.signal('SIGKILL'), this.options.killGraceMs);

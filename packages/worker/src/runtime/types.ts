@@ -12,6 +12,17 @@ export interface AttemptLaunch {
   start: AttemptStart;
   /** The unpacked bundle (or an empty scratch dir when the job has none); the task's cwd. */
   workDir: string;
+  /**
+   * Where the attempt's end is recorded the moment it happens ({code, signal, lifeline_lost}), so it
+   * survives a worker that dies before reporting it. The process runtime writes it; kept until the
+   * worker removes it.
+   */
+  exitFile?: string;
+  /**
+   * The attempt is killed unless the worker renews its lease (TaskRuntime.renewLeases) at least
+   * this often; absent: no lease.
+   */
+  leaseMs?: number;
 }
 
 /** How an attempt ended. */
@@ -26,6 +37,8 @@ export interface AttemptExit {
   killed: boolean;
   /** A human-readable reason when it did not exit 0 on its own. */
   error: string | undefined;
+  /** True when the attempt was killed because the worker stopped renewing its lease (fenced). */
+  fenced?: boolean;
 }
 
 export type LogSink = (stream: LogStream, line: string) => void;
@@ -36,14 +49,19 @@ export interface RunningAttempt {
   readonly ports: Readonly<Record<string, number>>;
   /** Settles once the attempt has ended and its output is flushed to the sink. */
   readonly exited: Promise<AttemptExit>;
-  /** SIGTERM, then SIGKILL after the grace period; resolves with the exit. Idempotent. */
-  kill(reason: string): Promise<AttemptExit>;
+  /**
+   * SIGTERM, then SIGKILL after the grace period (at once with `immediate`: a fenced attempt must
+   * be dead before the controller may start it elsewhere); resolves with the exit. Idempotent.
+   */
+  kill(reason: string, options?: { immediate?: boolean }): Promise<AttemptExit>;
 }
 
 /** Runs attempts: child processes (ProcessRuntime) or containers (DockerRuntime). */
 export interface TaskRuntime {
   /** Rejects when the attempt cannot start at all (e.g. the program does not exist). */
   start(launch: AttemptLaunch, context: AttemptContext, sink: LogSink): Promise<RunningAttempt>;
+  /** Renews the lease of every running attempt (runtimes without leases omit it). */
+  renewLeases?(): void;
 }
 
 /** The environment every attempt receives, on top of the job's own env. */
