@@ -145,7 +145,7 @@ describe('an attempt that ended is never lost', () => {
 describe('one worker per work dir', () => {
   it('refuses a second worker on the default work dir with a message naming the first', { timeout: 60_000 }, async () => {
     const home = tempRoot();
-    const env = { ...process.env, HOME: home };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
     delete env['IRIS_TOKEN'];
     const args = [WORKER_MAIN, '--controller', 'http://127.0.0.1:9'];
     const first = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
