@@ -10,7 +10,7 @@ export interface ServeOptions {
   port?: number;
   limits?: Partial<ControllerLimits>;
   /** A cluster file's config: the controller then runs its platforms and autoscaler too. */
-  cluster?: { config: ClusterConfig; registry: ProviderRegistry; clusterFile: string; irisCommand: readonly string[] };
+  cluster?: { config: ClusterConfig; registry: ProviderRegistry; clusterFile: string; irisCommand: readonly string[]; advertiseUrl?: string };
 }
 
 /**

@@ -28,7 +28,7 @@ export interface GcpProviderConfig {
 /** The `controller.provider: {type: gcp, …}` block: the controller on a GCE VM. */
 export interface GcpControllerConfig {
   readonly type: 'gcp';
-  /** Absent means: the project of the cluster's top-level gcp provider. */
+  /** Optional in the schema (legacy files omit it); the load-time checks require it. */
   readonly project_id?: string;
   readonly zone?: string;
   readonly machine_type: string;
@@ -36,4 +36,12 @@ export interface GcpControllerConfig {
   readonly port: number;
   readonly image?: string;
   readonly api_endpoint?: string;
+  /** Size of the persistent disk `iris-state-<cluster>` that holds the controller's state. */
+  readonly state_disk_size_gb: number;
+  /** Where the state disk is mounted on the VM (the controller's --state-dir). */
+  readonly state_mount: string;
+  /** How the CLI reaches the controller: SSH to its external IP, SSH through IAP, or straight to its address. */
+  readonly access: GcpControllerAccess;
 }
+
+export type GcpControllerAccess = 'ssh' | 'iap' | 'direct';

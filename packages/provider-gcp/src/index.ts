@@ -3,7 +3,7 @@ import { gcpProvider } from './plugin.js';
 export { gcpProvider };
 export default gcpProvider;
 export { gcpProviderSchema, gcpControllerSchema, GCP_CAPACITIES } from './schema.js';
-export type { GcpProviderConfig, GcpControllerConfig, GcpCapacity } from './config-types.js';
+export type { GcpProviderConfig, GcpControllerConfig, GcpControllerAccess, GcpCapacity } from './config-types.js';
 export { resolveCapacity, GCP_CONFIG_CONFLICT } from './capacity.js';
 export type { GcpCapacityPlan } from './capacity.js';
 export { defaultRuntimeVersion, resolveRuntimeVersion } from './runtime-versions.js';

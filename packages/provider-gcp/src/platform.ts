@@ -3,4 +3,5 @@
 export { GcpPlatform, gcpPlatformFactory, createGcpPlatformFactory, TPU_CREATES_PER_MINUTE, OPERATION_POLL_MS } from './platform/gcp-platform.js';
 export type { GcpPlatformOptions } from './platform/gcp-platform.js';
 export { TpuVmManager } from './platform/tpu-vm-manager.js';
-export { GceControllerHost } from './platform/gce-controller-host.js';
+export { GceControllerHost } from './controller/gce-controller-host.js';
+export { GcpControllerPlatform } from './controller/gcp-controller-platform.js';

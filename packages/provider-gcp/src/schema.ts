@@ -105,12 +105,12 @@ const controllerProperties = {
   type: { const: 'gcp', description: 'Provider type: run the controller on a GCE VM.' },
   project_id: {
     ...projectId,
-    description: 'GCP project of the controller VM; defaults to the project of the top-level gcp provider.',
+    description: 'GCP project of the controller VM (required: load-time checks refuse a gcp controller without it).',
   },
   zone: {
     type: 'string',
     pattern: ZONE_PATTERN,
-    description: 'Zone of the controller VM; defaults to the first zone of the top-level gcp provider.',
+    description: 'Zone of the controller VM and its state disk (required: load-time checks refuse a gcp controller without it).',
   },
   machine_type: {
     type: 'string',
@@ -123,7 +123,27 @@ const controllerProperties = {
     minimum: 10,
     maximum: 65536,
     default: 50,
-    description: 'Boot disk size of the controller VM in GB (holds the state database and bundles).',
+    description: 'Boot disk size of the controller VM in GB (the OS and the controller image; the state lives on the state disk).',
+  },
+  state_disk_size_gb: {
+    type: 'integer',
+    minimum: 10,
+    maximum: 65536,
+    default: 20,
+    description:
+      'Size in GB of the persistent disk `iris-state-<cluster>` holding the state database and bundles. It survives the controller VM and is attached again to its replacement.',
+  },
+  state_mount: {
+    type: 'string',
+    pattern: '^/\\S+$',
+    default: '/mnt/disks/iris-state',
+    description: 'Where the state disk is mounted on the controller VM (the controller\'s state dir).',
+  },
+  access: {
+    enum: ['ssh', 'iap', 'direct'],
+    default: 'ssh',
+    description:
+      'How the CLI reaches the controller: `ssh` forwards the API port over SSH to the VM\'s external IP (host key pinned from the VM\'s guest attributes); `iap` does the same through `gcloud compute start-iap-tunnel` (no external IP needed); `direct` calls the controller\'s internal address (from inside the VPC or over a VPN).',
   },
   port: {
     type: 'integer',

@@ -1,105 +1,190 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isProviderError, LABEL_CLUSTER, LABEL_ROLE, type ControllerConfig } from '@iris/core';
-import type { GcpPlatform } from '../src/platform/gcp-platform.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isProviderError, LABEL_CLUSTER, LABEL_ROLE, type ControllerConfig, type PlatformDeps } from '@iris/core';
+import { SshdHarness } from '@iris/provider-manual/testing';
+import type { GcpControllerConfig } from '../src/config-types.js';
+import { GcpControllerPlatform } from '../src/controller/gcp-controller-platform.js';
+import type { EmulatedInstance } from './emulator/compute-api.js';
 import type { GcpEmulator } from './emulator/gcp-emulator.js';
-import { emulatedPlatform, startEmulator, ZONES } from './platform-fixture.js';
+import { platformDeps, startEmulator, ZONES } from './platform-fixture.js';
 
-describe('controller on a GCE VM through the real @google-cloud/compute client', () => {
+/** The emulated controller VM's external address: its sshd listens there. */
+const VM_ADDRESS = '127.0.0.31';
+const PROJECT = 'iris-test';
+
+describe('the controller on a GCE VM (real @google-cloud/compute client, real sshd)', () => {
+  let sshd: SshdHarness;
+  let dir: string;
   let emulator: GcpEmulator;
   let endpoint: string;
-  let platform: GcpPlatform;
   let health: Server;
   let healthPort: number;
+  let platforms: GcpControllerPlatform[];
+  /** The host key the VM publishes in its guest attributes. */
+  let publishedKey: string;
+
+  beforeAll(async () => {
+    sshd = new SshdHarness();
+    await sshd.start([VM_ADDRESS]);
+  }, 90_000);
+
+  afterAll(async () => {
+    await sshd.stop();
+  });
 
   beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'iris-gce-host-'));
     ({ emulator, endpoint } = await startEmulator());
-    platform = emulatedPlatform(endpoint);
-    // Stands in for the controller the VM would run: the emulator gives instances 127.0.0.1.
+    // The VM's internal address is where the "controller" answers; its external one runs sshd.
+    emulator.compute.instanceIp = '127.0.0.1';
+    emulator.compute.externalIp = VM_ADDRESS;
+    publishedKey = sshd.host(VM_ADDRESS).hostKeyPub;
+    emulator.compute.listeners.push({
+      running: (project: string, zone: string, instance: EmulatedInstance) => {
+        const [type, blob] = publishedKey.split(' ');
+        emulator.compute.setGuestAttribute(project, zone, instance.name, `hostkeys/${type}`, blob!);
+      },
+      gone: () => undefined,
+    });
     health = createServer((req, res) => res.writeHead(req.url === '/health' ? 200 : 404).end('{}'));
     await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
     healthPort = (health.address() as AddressInfo).port;
+    mkdirState();
+    platforms = [];
   });
 
   afterEach(async () => {
-    await platform.close();
+    for (const p of platforms) await p.close();
     await emulator.stop();
     await new Promise<void>((resolve) => health.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  function controller(port = healthPort): ControllerConfig {
+  function mkdirState(): void {
+    writeFileSync(join(dir, 'token'), 'the-master-token\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'cluster.yaml'), 'name: demo\n# the cluster file the VM runs\n');
+  }
+
+  function providerBlock(overrides: Partial<GcpControllerConfig> = {}): GcpControllerConfig {
     return {
-      provider: { type: 'gcp', machine_type: 'n2-standard-4', boot_disk_size_gb: 50, port },
-      state_dir: '/var/lib/iris',
-      worker_timeout: 60_000,
-      image: 'europe-docker.pkg.dev/p/iris/iris-controller:1',
+      type: 'gcp',
+      project_id: PROJECT,
+      zone: ZONES[0],
+      machine_type: 'n2-standard-4',
+      boot_disk_size_gb: 50,
+      port: healthPort,
+      api_endpoint: endpoint,
+      state_disk_size_gb: 20,
+      state_mount: dir,
+      access: 'ssh',
+      ...overrides,
     };
   }
 
-  it('creates the instance, labelled, with a startup script running the controller image', async () => {
-    const host = platform.controllerHost(controller());
+  function deps(): PlatformDeps {
+    const base = platformDeps();
+    return {
+      ...base,
+      timeouts: { ...base.timeouts, boot: 20_000, init: 0 },
+      ssh: { user: 'root', port: sshd.host(VM_ADDRESS).port, key_file: sshd.clientKey, connect_timeout: 30_000 },
+      clusterFile: join(dir, 'cluster.yaml'),
+    };
+  }
+
+  function platform(overrides: Partial<GcpControllerConfig> = {}): GcpControllerPlatform {
+    const p = new GcpControllerPlatform({ ...providerBlock(overrides) }, deps(), { operationPollMs: 5, operationTimeoutMs: 10_000 });
+    platforms.push(p);
+    return p;
+  }
+
+  function controller(overrides: Partial<GcpControllerConfig> = {}, image: string | null = 'europe-docker.pkg.dev/p/iris/iris-controller:1'): ControllerConfig {
+    return { provider: { ...providerBlock(overrides) }, state_dir: '/nonexistent', worker_timeout: 60_000, ...(image ? { image } : {}) };
+  }
+
+  it('creates the state disk and a labelled VM that gets the cluster file, the startup script and the SSH key', async () => {
+    const host = platform().controllerHost(controller());
     expect(await host.status()).toEqual({ running: false });
     const status = await host.start();
-    expect(status).toMatchObject({ running: true, address: `http://127.0.0.1:${healthPort}`, location: `iris-test/${ZONES[0]}/iris-controller-demo` });
-    expect(await host.address()).toBe(`http://127.0.0.1:${healthPort}`);
+    expect(status).toMatchObject({ running: true, address: `http://127.0.0.1:${healthPort}`, location: `${PROJECT}/${ZONES[0]}/iris-controller-demo` });
+    const [disk] = [...emulator.compute.disks.values()];
+    expect(disk).toMatchObject({ name: 'iris-state-demo', sizeGb: '20', labels: { [LABEL_CLUSTER]: 'demo', [LABEL_ROLE]: 'controller-state' } });
     const [instance] = [...emulator.compute.instances.values()];
     expect(instance?.labels).toEqual({ [LABEL_CLUSTER]: 'demo', [LABEL_ROLE]: 'controller' });
-    expect(instance?.machineType).toBe(`zones/${ZONES[0]}/machineTypes/n2-standard-4`);
-    const script = instance?.metadata.items.find((i) => i.key === 'startup-script')?.value ?? '';
-    expect(script).toContain("IRIS_CONTROLLER_IMAGE='europe-docker.pkg.dev/p/iris/iris-controller:1'");
-    expect(script).toContain(`IRIS_CONTROLLER_PORT='${healthPort}'`);
+    expect(instance?.disks).toContainEqual({ deviceName: 'iris-state', source: `projects/${PROJECT}/zones/${ZONES[0]}/disks/iris-state-demo`, boot: false, autoDelete: false });
+    const meta = (key: string): string => instance?.metadata.items.find((i) => i.key === key)?.value ?? '';
+    expect(meta('iris-cluster-yaml')).toBe('name: demo\n# the cluster file the VM runs\n');
+    expect(meta('startup-script')).toContain("IRIS_CONTROLLER_IMAGE='europe-docker.pkg.dev/p/iris/iris-controller:1'");
+    expect(meta('startup-script')).toContain(`IRIS_STATE_MOUNT='${dir}'`);
+    expect(meta('startup-script')).toContain('--advertise-url "http://${INTERNAL_IP}:${IRIS_CONTROLLER_PORT}"');
+    expect(meta('ssh-keys')).toMatch(/^root:ssh-ed25519 AAAA/);
+    // The master token stays on the VM: no metadata carries it.
+    expect(JSON.stringify(instance?.metadata)).not.toContain('the-master-token');
   });
 
-  it('reuses a healthy controller instead of making a second one', async () => {
-    await platform.controllerHost(controller()).start();
-    const again = emulatedPlatform(endpoint);
+  it('reads the token over SSH and tunnels to the VPC address, with the host key the VM published', async () => {
+    const p = platform();
+    const host = p.controllerHost(controller());
+    const { address } = await host.start();
+    expect(await host.readToken?.()).toBe('the-master-token');
+    const tunnel = await p.tunnel(address!);
     try {
-      const status = await again.controllerHost(controller()).start();
-      expect(status.running).toBe(true);
-      expect(emulator.compute.instances.size).toBe(1);
-      expect(emulator.requests.filter((r) => r.startsWith('POST') && r.endsWith('/instances'))).toHaveLength(1);
+      expect(tunnel.localAddress).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(tunnel.localAddress).not.toBe(address);
+      expect((await fetch(`${tunnel.localAddress}/health`)).status).toBe(200);
     } finally {
-      await again.close();
+      await tunnel.close();
     }
   });
 
-  it('replaces a stopped controller VM', async () => {
-    const host = platform.controllerHost(controller());
+  it('refuses a VM whose SSH host key is not the published one', async () => {
+    const p = platform();
+    const host = p.controllerHost(controller());
     await host.start();
-    emulator.compute.stopInstance('iris-test', ZONES[0], 'iris-controller-demo');
+    publishedKey = sshd.host(VM_ADDRESS).hostKeyPub.replace(/ .*/, ' AAAAC3NzaC1lZDI1NTE5AAAAIBGdyNqJsRhr4OgaxrdXlNhcEEzy0tKHaYp3Ng1t4P9u');
+    const [type, blob] = publishedKey.split(' ');
+    emulator.compute.setGuestAttribute(PROJECT, ZONES[0], 'iris-controller-demo', `hostkeys/${type}`, blob!);
+    const err = await p.tunnel(`http://127.0.0.1:${healthPort}`).catch((e: unknown) => e);
+    expect(isProviderError(err) && err.kind).toBe('auth');
+    expect((err as Error).message).toMatch(/host key SHA256:\S+ is not the one the guest attributes of iris-test\/europe-west4-b\/iris-controller-demo publishes/);
+    expect(await host.status()).toMatchObject({ running: false, detail: expect.stringContaining('host key') });
+  });
+
+  it('replaces a stopped VM and attaches the same state disk again; stop keeps the disk', async () => {
+    const host = platform().controllerHost(controller());
+    await host.start();
+    emulator.compute.stopInstance(PROJECT, ZONES[0], 'iris-controller-demo');
     expect(await host.status()).toMatchObject({ running: false, detail: 'instance is TERMINATED' });
     expect((await host.start()).running).toBe(true);
     expect([...emulator.compute.instances.values()].map((i) => i.status)).toEqual(['RUNNING']);
-    expect(emulator.requests.filter((r) => r.startsWith('DELETE'))).toHaveLength(1);
-  });
-
-  it('reports a running VM whose controller does not answer as not running', async () => {
-    await platform.controllerHost(controller()).start();
-    const unreachable = platform.controllerHost(controller(1));
-    expect(await unreachable.status()).toMatchObject({ running: false, detail: expect.stringContaining('/health') });
-    expect(await unreachable.address()).toBeUndefined();
-  });
-
-  it('stop deletes the instance, and stopping again is a no-op', async () => {
-    const host = platform.controllerHost(controller());
-    await host.start();
+    expect(emulator.requests.filter((r) => r.startsWith('POST') && r.endsWith('/disks'))).toHaveLength(1);
+    expect(emulator.compute.disks.get(`${PROJECT}/${ZONES[0]}/iris-state-demo`)?.users).toHaveLength(1);
     await host.stop();
     expect(emulator.compute.instances.size).toBe(0);
+    expect(emulator.compute.disks.get(`${PROJECT}/${ZONES[0]}/iris-state-demo`)?.users).toEqual([]);
     await host.stop();
     expect(await host.status()).toEqual({ running: false });
   });
 
-  it('maps Compute errors to provider errors', async () => {
-    emulator.faults.add({ at: 'request', kind: 'quota', times: 1 });
-    const err = await platform.controllerHost(controller()).start().catch((e: unknown) => e);
-    expect(isProviderError(err) && err.kind).toBe('quota');
+  it('with access: direct, asks for no external IP and calls the address itself', async () => {
+    const p = platform({ access: 'direct' });
+    const host = p.controllerHost(controller({ access: 'direct' }));
+    expect((await host.start()).running).toBe(true);
+    const [instance] = [...emulator.compute.instances.values()];
+    expect(instance?.networkInterfaces[0]?.accessConfigs).toEqual([]);
+    const tunnel = await p.tunnel(`http://127.0.0.1:${healthPort}`);
+    expect(tunnel.localAddress).toBe(`http://127.0.0.1:${healthPort}`);
   });
 
-  it('refuses to create a controller without an image', async () => {
-    const { image: _image, ...noImage } = controller();
-    const err = await platform.controllerHost(noImage).start().catch((e: unknown) => e);
-    expect(isProviderError(err) && err.kind).toBe('invalid_request');
+  it('maps Compute errors to provider errors and refuses a controller without an image', async () => {
+    emulator.faults.add({ at: 'request', kind: 'quota', times: 1 });
+    const err = await platform().controllerHost(controller()).start().catch((e: unknown) => e);
+    expect(isProviderError(err) && err.kind).toBe('quota');
+    const noImage = await platform().controllerHost(controller({}, null)).start().catch((e: unknown) => e);
+    expect(isProviderError(noImage) && noImage.kind).toBe('invalid_request');
     expect(emulator.compute.instances.size).toBe(0);
   });
 });

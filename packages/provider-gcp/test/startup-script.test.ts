@@ -148,7 +148,7 @@ describe('worker startup script', () => {
     };
     writeFileSync(paths.template, readScriptTemplate(WORKER_SCRIPT_TEMPLATE));
     writeFileSync(paths.worker, render('/var/cache/iris', 'apt-get install -y htop'));
-    writeFileSync(paths.controller, renderControllerStartupScript({ image: 'img:1', port: 10000 }));
+    writeFileSync(paths.controller, renderControllerStartupScript({ image: 'img:1', port: 10000, stateMount: '/mnt/disks/iris-state' }));
     const { stdout } = await run('shellcheck', ['--shell=bash', ...Object.values(paths)]);
     expect(stdout).toBe('');
   });

@@ -12,7 +12,7 @@ async function issuesOf(text: string): Promise<{ path: string; message: string }
 const head = `
 provider: { type: gcp, project_id: my-project, zones: [europe-west4-b] }
 controller:
-  provider: { type: gcp }
+  provider: { type: gcp, project_id: my-project, zone: europe-west4-b }
   image: europe-docker.pkg.dev/p/iris/iris-controller:1`;
 
 function file(options: { bootstrap?: string; group?: string; provider?: string } = {}): string {
@@ -76,6 +76,14 @@ describe('load-time checks of gcp groups', () => {
     expect(issues).toEqual([{ path: 'scale_groups.pod.provider.capacity', message: expect.stringContaining('"preemptible: true" contradicts') }]);
     expect(await issuesOf(file({ group: 'accelerator_variant: v9-8\n    slice_size: 1' }))).toEqual([
       { path: 'scale_groups.pod.accelerator_variant', message: expect.stringContaining('set provider.runtime_version') },
+    ]);
+  });
+
+  it('refuses a gcp controller without its project and zone, suggesting the top-level ones', async () => {
+    const text = file().replace('provider: { type: gcp, project_id: my-project, zone: europe-west4-b }', 'provider: { type: gcp }');
+    expect(await issuesOf(text)).toEqual([
+      { path: 'controller.provider', message: 'the controller VM needs a project: add project_id (e.g. project_id: my-project)' },
+      { path: 'controller.provider', message: 'the controller VM needs a zone: add zone (e.g. zone: europe-west4-b)' },
     ]);
   });
 

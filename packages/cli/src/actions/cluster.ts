@@ -51,7 +51,9 @@ async function answersHealth(url: string): Promise<boolean> {
  * other provider is tried directly first and tunnelled only when its address does not answer.
  */
 async function needsTunnel(providerType: string, address: string): Promise<boolean> {
-  if (providerType === 'manual') return true;
+  // A GCE controller's address is a VPC one: its platform tunnels (SSH, IAP) or, with
+  // `access: direct`, hands the address back unchanged.
+  if (providerType === 'manual' || providerType === 'gcp') return true;
   if (providerType === 'local') return false;
   return !(await answersHealth(address));
 }

@@ -11,18 +11,29 @@ function register(program: Command, io: CliIo): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '0')
     .option('-c, --config <file>', 'a cluster file: also run its scale groups and autoscaler')
-    .action(async (options: { stateDir: string; host: string; port: string; config?: string }) => {
+    .option('--advertise-url <url>', "the URL the cluster's VMs dial to reach this controller (e.g. a GCE VM's http://INTERNAL_IP:PORT); with -c")
+    .action(async (options: { stateDir: string; host: string; port: string; config?: string; advertiseUrl?: string }) => {
       const { resolve } = await import('node:path');
       const { usageError } = await import('../exit-codes.js');
       const port = Number(options.port);
       if (!/^[0-9]{1,5}$/.test(options.port) || port > 65535) throw usageError(`--port must be a number from 0 to 65535, not "${options.port}"`);
       const { serve } = await import('@iris/controller');
+      if (options.advertiseUrl !== undefined && !/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(options.advertiseUrl)) {
+        throw usageError(`--advertise-url must be a URL such as http://10.0.0.2:10000, not "${options.advertiseUrl}"`);
+      }
+      if (options.advertiseUrl !== undefined && !options.config) throw usageError('--advertise-url goes with -c FILE: it tells the cluster\'s VMs where to dial');
       let cluster;
       if (options.config) {
         const { loadClusterFile } = await import('../cluster-file.js');
         const { irisCommand } = await import('../cluster/cluster-target.js');
         const loaded = await loadClusterFile(options.config, io);
-        cluster = { config: loaded.config, registry: loaded.registry, clusterFile: resolve(io.cwd, options.config), irisCommand: irisCommand() };
+        cluster = {
+          config: loaded.config,
+          registry: loaded.registry,
+          clusterFile: resolve(io.cwd, options.config),
+          irisCommand: irisCommand(),
+          ...(options.advertiseUrl !== undefined ? { advertiseUrl: options.advertiseUrl.replace(/\/+$/, '') } : {}),
+        };
       }
       const handle = await serve({ stateDir: resolve(io.cwd, options.stateDir), host: options.host, port, ...(cluster ? { cluster } : {}) });
       io.err(`iris controller serving at ${handle.url} (state in ${handle.stateDir})\n`);

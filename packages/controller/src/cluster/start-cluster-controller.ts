@@ -24,6 +24,8 @@ export interface StartClusterControllerOptions extends StartControllerOptions {
   /** argv prefix that runs `iris` here (providers start workers with it). */
   irisCommand?: readonly string[];
   clusterFile?: string;
+  /** The URL the cluster's VMs reach this controller at (`--advertise-url`), when it is not the bound one. */
+  advertiseUrl?: string;
   /** Labelled VMs nobody accounts for are terminated once older than this. */
   orphanMinAgeMs?: number;
   /** Report orphans instead of terminating them. */
@@ -61,7 +63,7 @@ export async function startClusterController(options: StartClusterControllerOpti
   try {
     const deps: PlatformDeps = {
       clusterName: config.name,
-      bootstrap: { ...config.defaults.bootstrap, controller_address: handle.url },
+      bootstrap: { ...config.defaults.bootstrap, controller_address: options.advertiseUrl ?? handle.url },
       timeouts: config.defaults.timeouts,
       ssh: config.defaults.ssh,
       clock,
@@ -80,7 +82,7 @@ export async function startClusterController(options: StartClusterControllerOpti
         entrypoint: [],
         ports: {},
         // The token reaches workers through their environment only; providers never log it.
-        env: { ...config.defaults.bootstrap.env, IRIS_CONTROLLER: handle.url, IRIS_TOKEN: handle.token },
+        env: { ...config.defaults.bootstrap.env, IRIS_CONTROLLER: options.advertiseUrl ?? handle.url, IRIS_TOKEN: handle.token },
       },
     });
     // A cloud API's passing 503 while the controller adopts its slices must not kill it.

@@ -1,4 +1,4 @@
-import { InstancesClient, ZoneOperationsClient } from '@google-cloud/compute';
+import { DisksClient, InstancesClient, ZoneOperationsClient } from '@google-cloud/compute';
 import { v2 } from '@google-cloud/tpu';
 import { anonymousAuthClient, parseApiEndpoint } from './endpoint.js';
 
@@ -24,6 +24,7 @@ export function createTpuClient(apiEndpoint: string | undefined): TpuClient {
 
 export interface ComputeClients {
   instances: InstancesClient;
+  disks: DisksClient;
   zoneOperations: ZoneOperationsClient;
   close(): Promise<void>;
 }
@@ -31,12 +32,14 @@ export interface ComputeClients {
 export function createComputeClients(apiEndpoint: string | undefined): ComputeClients {
   const options = clientOptions(apiEndpoint) as ConstructorParameters<typeof InstancesClient>[0];
   const instances = new InstancesClient(options);
+  const disks = new DisksClient(options as ConstructorParameters<typeof DisksClient>[0]);
   const zoneOperations = new ZoneOperationsClient(options as ConstructorParameters<typeof ZoneOperationsClient>[0]);
   return {
     instances,
+    disks,
     zoneOperations,
     close: async () => {
-      await Promise.all([instances.close(), zoneOperations.close()]);
+      await Promise.all([instances.close(), disks.close(), zoneOperations.close()]);
     },
   };
 }

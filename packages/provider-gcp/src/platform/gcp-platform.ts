@@ -2,7 +2,6 @@ import {
   ProviderError,
   matchesLabels,
   type Clock,
-  type ControllerConfig,
   type ControllerHost,
   type InstanceTypeOffering,
   type ListVmsQuery,
@@ -16,12 +15,12 @@ import {
   type VmInfo,
   type VmManager,
 } from '@iris/core';
-import { createComputeClients, createTpuClient, type ComputeClients } from '../api/clients.js';
+import { createTpuClient } from '../api/clients.js';
 import { CreateRateLimiter } from '../api/create-rate-limiter.js';
 import { toProviderError } from '../api/gcp-errors.js';
-import type { GcpProviderConfig } from '../config-types.js';
+import type { GcpControllerConfig, GcpProviderConfig } from '../config-types.js';
+import { GcpControllerPlatform } from '../controller/gcp-controller-platform.js';
 import type { GcpContext } from './gcp-context.js';
-import { GceControllerHost } from './gce-controller-host.js';
 import { nodeParent, nodeToSlice, type TpuNodeView } from './tpu-node.js';
 import { estimateTpuCost, tpuHourlyPrice } from './tpu-prices.js';
 import { deleteTpuNode, TpuVmManager } from './tpu-vm-manager.js';
@@ -42,7 +41,6 @@ export class GcpPlatform implements Platform {
   readonly type = 'gcp';
   private readonly ctx: GcpContext;
   private readonly managers = new Map<string, TpuVmManager>();
-  private readonly computeEndpoints = new Map<string | undefined, ComputeClients>();
 
   constructor(
     readonly config: GcpProviderConfig,
@@ -96,18 +94,13 @@ export class GcpPlatform implements Platform {
   }
 
   async tunnel(address: string): Promise<Tunnel> {
-    // Iris reaches TPU VMs on their VPC address; where that is not routable, use IAP or a VPN.
+    // Iris never dials a TPU VM (workers dial the controller); the controller's own tunnel is the
+    // controller platform's (GcpControllerPlatform).
     return { localAddress: address, close: async () => undefined };
   }
 
-  controllerHost(controller: ControllerConfig): ControllerHost {
-    const endpoint = (controller.provider as { api_endpoint?: string }).api_endpoint ?? this.config.api_endpoint;
-    return new GceControllerHost(controller, this.deps, {
-      compute: () => this.computeClients(endpoint),
-      fallback: this.config,
-      operationPollMs: this.ctx.operationPollMs,
-      operationTimeoutMs: this.ctx.operationTimeoutMs,
-    });
+  controllerHost(): ControllerHost {
+    throw new ProviderError('invalid_request', 'gcp: the controller runs on the platform of controller.provider, not on a scale group\'s', { provider: 'gcp' });
   }
 
   /** TPU types each configured zone offers, priced from the package's table. */
@@ -147,17 +140,6 @@ export class GcpPlatform implements Platform {
 
   async close(): Promise<void> {
     await this.ctx.tpu.close();
-    await Promise.all([...this.computeEndpoints.values()].map((c) => c.close()));
-    this.computeEndpoints.clear();
-  }
-
-  private computeClients(endpoint: string | undefined): ComputeClients {
-    let clients = this.computeEndpoints.get(endpoint);
-    if (!clients) {
-      clients = createComputeClients(endpoint);
-      this.computeEndpoints.set(endpoint, clients);
-    }
-    return clients;
   }
 
   private requireZone(zone: string | undefined, call: string): string {
@@ -183,8 +165,12 @@ export function createGcpPlatformFactory(): PlatformFactory {
   };
   return {
     type: 'gcp',
-    create: (config: ProviderConfig, deps: PlatformDeps) => {
-      const gcp = config as unknown as GcpProviderConfig;
+    create: (config: ProviderConfig, deps: PlatformDeps): Platform => {
+      if (isControllerBlock(config)) {
+        return new GcpControllerPlatform(config, deps, { operationPollMs: OPERATION_POLL_MS, operationTimeoutMs: deps.timeouts.boot });
+      }
+      if (!isGroupBlock(config)) throw new ProviderError('invalid_request', 'gcp: not a gcp provider block', { provider: 'gcp' });
+      const gcp = config;
       return new GcpPlatform(gcp, deps, {
         createLimiter: limiterFor(gcp.project_id, deps.clock),
         operationPollMs: OPERATION_POLL_MS,
@@ -195,3 +181,15 @@ export function createGcpPlatformFactory(): PlatformFactory {
 }
 
 export const gcpPlatformFactory: PlatformFactory = createGcpPlatformFactory();
+
+/**
+ * The registry creates the controller's platform from the `controller.provider` block, a group's
+ * from its `provider` block; only a group's block has (required) `zones`.
+ */
+function isControllerBlock(config: ProviderConfig): config is GcpControllerConfig & ProviderConfig {
+  return !('zones' in config) && 'machine_type' in config;
+}
+
+function isGroupBlock(config: ProviderConfig): config is GcpProviderConfig & ProviderConfig {
+  return 'zones' in config;
+}

@@ -65,10 +65,16 @@ export function renderWorkerStartupScript(settings: WorkerScriptSettings): strin
   );
 }
 
+/** The metadata key the controller VM reads its cluster file from. */
+export const CLUSTER_FILE_METADATA_KEY = 'iris-cluster-yaml';
+/** The device name the state disk is attached under (`/dev/disk/by-id/google-iris-state`). */
+export const STATE_DISK_DEVICE_NAME = 'iris-state';
+
 /** The startup-script metadata of the controller's GCE VM. */
-export function renderControllerStartupScript(settings: { image: string; port: number }): string {
+export function renderControllerStartupScript(settings: { image: string; port: number; stateMount: string }): string {
   return renderScript(readScriptTemplate(CONTROLLER_SCRIPT_TEMPLATE), {
     IRIS_CONTROLLER_IMAGE: settings.image,
     IRIS_CONTROLLER_PORT: String(settings.port),
+    IRIS_STATE_MOUNT: settings.stateMount,
   });
 }

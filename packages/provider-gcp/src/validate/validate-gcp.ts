@@ -93,11 +93,15 @@ function validateGcpController(config: ClusterConfig): GcpConfigIssue[] {
   const fallback = [config.provider, ...Object.values(config.scale_groups).map((g) => g.provider)].find((p) => p?.type === 'gcp') as
     | GcpProviderConfig
     | undefined;
-  if (controller.project_id === undefined && fallback === undefined) {
-    issues.push({ path: ['controller', 'provider'], message: 'the controller VM needs a project: set controller.provider.project_id (or a top-level gcp provider)' });
+  // The CLI builds the controller's platform from this block alone: it must name its own place.
+  if (controller.project_id === undefined) {
+    issues.push({
+      path: ['controller', 'provider'],
+      message: `the controller VM needs a project: add project_id${fallback ? ` (e.g. project_id: ${fallback.project_id})` : ''}`,
+    });
   }
-  if (controller.zone === undefined && fallback === undefined) {
-    issues.push({ path: ['controller', 'provider'], message: 'the controller VM needs a zone: set controller.provider.zone (or a top-level gcp provider)' });
+  if (controller.zone === undefined) {
+    issues.push({ path: ['controller', 'provider'], message: `the controller VM needs a zone: add zone${fallback ? ` (e.g. zone: ${fallback.zones[0]})` : ''}` });
   }
   if (controller.image === undefined && config.controller.image === undefined) {
     issues.push({

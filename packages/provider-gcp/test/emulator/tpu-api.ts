@@ -65,6 +65,8 @@ export class TpuApi {
   /** Every call as `METHOD path`, for assertions on which zones were touched. */
   readonly calls: string[] = [];
   readonly listeners: NodeLifecycleListener[] = [];
+  /** The address of each new host; VPC-like 10.128.x.y unless a test gives hosts loopback addresses. */
+  ipAllocator: (() => string) | undefined;
 
   constructor(
     private readonly faults: FaultBook,
@@ -174,6 +176,7 @@ export class TpuApi {
   }
 
   private allocateIp(): string {
+    if (this.ipAllocator) return this.ipAllocator();
     const n = this.nextIp++;
     return `10.128.${Math.floor(n / 250)}.${(n % 250) + 2}`;
   }
