@@ -20,7 +20,6 @@ export { SqliteSliceStore } from './store/sqlite-slice-store.js';
 // Autoscaler, scaling groups and simulator (fakes and fixtures are at @iris/controller/testing).
 export {
   createAutoscaler,
-  PROVIDER_CREATE_RATES,
   Autoscaler,
   ScalingGroup,
   GroupHealth,

@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { IrisError, formatDuration } from '@iris/core';
-import { PROVIDER_CREATE_RATES, parseScenario, runSimulation, type SimulationResult } from '@iris/controller';
+import { parseScenario, runSimulation, type SimulationResult } from '@iris/controller';
 import { parse as parseYaml } from 'yaml';
 import { loadClusterFile } from '../cluster-file.js';
 import type { CliIo } from '../context.js';
 import { usageError } from '../exit-codes.js';
 import { formatTable } from '../output/table.js';
 
-/** The same figures the controller uses, so a simulation behaves like the real cluster. */
-const SHORT_LIVED_SLICE_MS = 10 * 60_000;
-const ORPHAN_MIN_AGE_MS = 10 * 60_000;
 
 function readScenario(file: string, io: CliIo): unknown {
   const path = resolve(io.cwd, file);
@@ -39,9 +36,10 @@ export async function simulate(options: { file: string; scenario: string; json: 
     scaleGroups: config.scale_groups,
     autoscalerConfig: config.defaults.autoscaler,
     scenario,
-    providerCreateRates: PROVIDER_CREATE_RATES,
-    shortLivedSliceMs: SHORT_LIVED_SLICE_MS,
-    orphanMinAgeMs: ORPHAN_MIN_AGE_MS,
+    // The figures the controller uses, so a simulation behaves like the real cluster.
+    providerCreateRates: config.defaults.autoscaler.provider_create_rates,
+    shortLivedSliceMs: config.defaults.autoscaler.short_lived_slice,
+    orphanMinAgeMs: config.defaults.autoscaler.orphan_min_age,
     checkInvariants: true,
   });
   if (options.json) {

@@ -133,7 +133,8 @@ async function buildRequest(command: string[], options: RunOptions, io: CliIo, d
     resources,
     replicas: int(options.replicas, '--replicas', 1),
   };
-  if (options.maxRetries !== undefined) request.max_retries_failure = int(options.maxRetries, '--max-retries', 0);
+  request.max_retries_failure = options.maxRetries === undefined ? defaults.max_retries_failure : int(options.maxRetries, '--max-retries', 0);
+  request.max_retries_preemption = defaults.max_retries_preemption;
   if (options.timeout !== undefined) request.timeout_ms = unit(parseDuration, options.timeout, '--timeout');
   if (options.groupBy !== undefined) request.group_by = options.groupBy;
   const schedulingTimeout = options.schedulingTimeout === undefined ? defaults.scheduling_timeout : unit(parseDuration, options.schedulingTimeout, '--scheduling-timeout');

@@ -12,14 +12,6 @@ export interface ProviderCreateRate {
   readonly burst: number;
 }
 
-/**
- * Provider-wide create limits callers usually pass: GCP's TPU CreateNode quota is about 91
- * requests a minute per project. Providers not listed are limited only per group.
- */
-export const PROVIDER_CREATE_RATES: Readonly<Record<string, ProviderCreateRate>> = Object.freeze({
-  gcp: { per_minute: 91, burst: 91 },
-});
-
 export interface AutoscalerDeps extends AutoscalerInputs {
   readonly clusterName: string;
   readonly clock: Clock;
@@ -27,7 +19,7 @@ export interface AutoscalerDeps extends AutoscalerInputs {
   readonly sliceStore: SliceStore;
   /** The worker bootstrap spec for a group's slices (built by the composition root). */
   readonly workerBootstrap: (group: ScaleGroupConfig) => VmBootstrapSpec;
-  /** Create limits per provider type; see PROVIDER_CREATE_RATES. */
+  /** Create limits per provider type (defaults.autoscaler.provider_create_rates). */
   readonly providerCreateRates: Readonly<Record<string, ProviderCreateRate>>;
   /** A slice lost younger than this puts its group into backoff. */
   readonly shortLivedSliceMs: number;

@@ -1,4 +1,4 @@
-export { createAutoscaler, PROVIDER_CREATE_RATES } from './create-autoscaler.js';
+export { createAutoscaler } from './create-autoscaler.js';
 export type { AutoscalerDeps, ProviderCreateRate } from './create-autoscaler.js';
 export { Autoscaler } from './autoscaler.js';
 export type { AutoscalerInputs, AutoscalerParts, EvaluationReport, ReconcileOptions, ReconcileReport } from './autoscaler.js';

@@ -9,7 +9,7 @@ import {
   type VmBootstrapSpec,
 } from '@iris/core';
 import { type ProviderRegistry } from '@iris/core/config';
-import { createAutoscaler, PROVIDER_CREATE_RATES } from '../autoscaler/create-autoscaler.js';
+import { createAutoscaler } from '../autoscaler/create-autoscaler.js';
 import type { Autoscaler, ReconcileReport } from '../autoscaler/autoscaler.js';
 import { startController, type ControllerHandle, type StartControllerOptions } from '../controller.js';
 import { SqliteSliceStore } from '../store/sqlite-slice-store.js';
@@ -39,9 +39,6 @@ export interface ClusterControllerHandle extends ControllerHandle {
 }
 
 /** How long a slice that dies must have lived for its death not to count against its group. */
-const SHORT_LIVED_SLICE_MS = 10 * 60_000;
-const ACTION_LOG_SIZE = 1_000;
-const DEFAULT_ORPHAN_MIN_AGE_MS = 10 * 60_000;
 const STARTUP_RETRY_INITIAL_MS = 1_000;
 const STARTUP_RETRY_MAX_MS = 60_000;
 
@@ -93,15 +90,15 @@ export async function startClusterController(options: StartClusterControllerOpti
       logger: logger,
       sliceStore: new SqliteSliceStore(handle.store, () => clock.now()),
       workerBootstrap,
-      providerCreateRates: PROVIDER_CREATE_RATES,
-      shortLivedSliceMs: SHORT_LIVED_SLICE_MS,
-      actionLogSize: ACTION_LOG_SIZE,
+      providerCreateRates: config.defaults.autoscaler.provider_create_rates,
+      shortLivedSliceMs: config.defaults.autoscaler.short_lived_slice,
+      actionLogSize: config.defaults.autoscaler.action_log_size,
       random: Math.random,
       demand: () => demandFromState(handle.state),
       workers: () => workerSnapshot(handle.state),
     });
     const reconcileReport = await autoscaler.reconcile({
-      orphanMinAgeMs: options.orphanMinAgeMs ?? DEFAULT_ORPHAN_MIN_AGE_MS,
+      orphanMinAgeMs: options.orphanMinAgeMs ?? config.defaults.autoscaler.orphan_min_age,
       dryRun: options.orphanDryRun ?? false,
     });
     startupRetry.done();

@@ -64,12 +64,25 @@ const defaultsSchema = section('Cluster-wide settings every group and provider r
     create_rate_per_minute: { type: 'number', exclusiveMinimum: 0, description: 'Create calls per minute per group (token bucket refill).' },
     create_burst: count('Create calls a group may make at once (token bucket size).', 1),
     max_parallel_creates: count('Create calls in flight at once across the cluster.', 1),
+    provider_create_rates: {
+      type: 'object',
+      description: 'Create calls per provider type, shared by every group on one provider (token bucket).',
+      additionalProperties: section('Create-rate limit of one provider type.', {
+        per_minute: { type: 'number', exclusiveMinimum: 0, description: 'Refill per minute.' },
+        burst: count('Bucket size.', 1),
+      }, ['per_minute', 'burst']),
+    },
+    orphan_min_age: { ...duration, description: 'Labelled VMs nobody accounts for are terminated at start-up only once this old.' },
+    short_lived_slice: { ...duration, description: 'A slice lost younger than this puts its group into backoff.' },
+    action_log_size: count('Autoscaler decisions kept for status and explain.', 1),
   }),
   job: section('What a job gets when it does not say (iris job run --cpu, --memory, --disk, --scheduling-timeout).', {
     cpu: { type: 'number', minimum: 0, description: 'CPUs per task.' },
     memory: { ...size, description: `Memory per task (${SIZE_EXAMPLES}).` },
     disk: { ...size, description: `Disk per task (${SIZE_EXAMPLES}).` },
     scheduling_timeout: { ...duration, description: 'Tasks still pending this long fail UNSCHEDULABLE; 0 waits forever.' },
+    max_retries_failure: count('Retries of a task after it fails (iris job run --max-retries).'),
+    max_retries_preemption: count('Retries of a task after its worker is lost (preemption).'),
   }),
   bootstrap: section('How workers are started on new VMs.', {
     worker_port: { type: 'integer', minimum: 0, maximum: 65535, description: 'Port the worker listens on.' },

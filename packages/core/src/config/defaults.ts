@@ -28,9 +28,13 @@ export const DEFAULT_CONFIG = deepFreeze({
       create_rate_per_minute: 16,
       create_burst: 4,
       max_parallel_creates: 32,
+      provider_create_rates: { gcp: { per_minute: 91, burst: 91 } } as Record<string, { per_minute: number; burst: number }>,
+      orphan_min_age: 600_000,
+      short_lived_slice: 600_000,
+      action_log_size: 1_000,
     },
     // The Python original's defaults: a job that needs nothing must say --cpu 0 --memory 0.
-    job: { cpu: 1, memory: 2 * 1024 ** 3, disk: 0, scheduling_timeout: 3_600_000 },
+    job: { cpu: 1, memory: 2 * 1024 ** 3, disk: 0, scheduling_timeout: 3_600_000, max_retries_failure: 0, max_retries_preemption: 100 },
     bootstrap: { worker_port: 10001, cache_dir: '/var/cache/iris', env: {} as Record<string, string> },
   },
   controller: {

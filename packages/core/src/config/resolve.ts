@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ProviderRegistry } from '../plugins/registry.js';
 import { parseDuration, parseSize } from '../units.js';
 import { deepFreeze, schemaDefaults } from './defaults.js';
+import { autoscalerIssues } from './autoscaler-rules.js';
 import { expandEnv } from './expand-env.js';
 import type { ConfigIssue } from './issues.js';
 import type { ClusterConfig, ProviderConfig } from './types.js';
@@ -19,7 +20,8 @@ const DURATIONS: readonly PathSegment[][] = [
   ['defaults', 'timeouts', 'init'],
   ['defaults', 'timeouts', 'ssh_poll_interval'],
   ['defaults', 'ssh', 'connect_timeout'],
-  ...['evaluation_interval', 'requesting_timeout', 'scale_up_delay', 'scale_down_delay', 'startup_grace', 'heartbeat_grace', 'backoff_initial', 'backoff_max', 'quota_timeout'].map((k) => ['defaults', 'autoscaler', k]),
+  ...['evaluation_interval', 'requesting_timeout', 'scale_up_delay', 'scale_down_delay', 'scale_down_cooldown', 'startup_grace', 'heartbeat_grace', 'backoff_initial', 'backoff_max', 'quota_timeout', 'orphan_min_age', 'short_lived_slice'].map((k) => ['defaults', 'autoscaler', k]),
+  ['defaults', 'job', 'scheduling_timeout'],
   ['controller', 'worker_timeout'],
 ];
 
@@ -47,6 +49,11 @@ export function resolveCluster(file: Plain, source: YamlSource, registry: Provid
     const key = String(path[path.length - 1]);
     if (parent[key] !== undefined) parent[key] = parseDuration(parent[key]);
   }
+
+  const job = section(section(out, 'defaults'), 'job');
+  job['memory'] = parseSize(job['memory']);
+  job['disk'] = parseSize(job['disk']);
+  issues.push(...autoscalerIssues(section(section(out, 'defaults'), 'autoscaler'), source));
 
   const bootstrap = section(section(out, 'defaults'), 'bootstrap');
   const expand = (text: string, path: PathSegment[]): string => {

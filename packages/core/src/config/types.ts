@@ -92,6 +92,14 @@ export interface AutoscalerConfig {
   readonly create_burst: number;
   /** Creates in flight at once across the cluster. */
   readonly max_parallel_creates: number;
+  /** Create calls per provider type shared by every group on it (GCP's TPU create quota is about 91 a minute). */
+  readonly provider_create_rates: Readonly<Record<string, { readonly per_minute: number; readonly burst: number }>>;
+  /** Labelled VMs nobody accounts for are terminated at start-up only once this old. */
+  readonly orphan_min_age: number;
+  /** A slice lost younger than this puts its group into backoff: its VMs may be bad. */
+  readonly short_lived_slice: number;
+  /** Decisions kept for status and explain. */
+  readonly action_log_size: number;
 }
 
 /** What a job gets when it does not say (per job: --cpu, --memory, --disk, --scheduling-timeout). */
@@ -103,6 +111,9 @@ export interface JobDefaultsConfig {
   readonly disk: number;
   /** Tasks still pending this long after submission fail UNSCHEDULABLE; 0 waits forever. */
   readonly scheduling_timeout: number;
+  /** Retries of a task after it fails, and after its worker is lost (preemption). */
+  readonly max_retries_failure: number;
+  readonly max_retries_preemption: number;
 }
 
 export interface BootstrapConfig {
