@@ -82,7 +82,7 @@ scale_groups:
     accelerator_type: cpu
     accelerator_variant: cpu
     slice_size: 1
-    resources: { cpu: 2, ram: 1GB, disk: 1GB }
+    resources: { cpu: 2, ram: 4GB, disk: 1GB }
     min_slices: 0
     max_slices: 2
 `,
@@ -231,7 +231,7 @@ scale_groups:
     const text = (await config.textContent()) ?? '';
     expect(text).toContain('DASH_SECRET: ••••••');
     expect(text).toContain('evaluation_interval: 500ms');
-    expect(text).toContain('ram: 1GB');
+    expect(text).toContain('ram: 4GB');
     expect(text).not.toContain('hunter2');
     expect(await page.locator('#config-json').textContent()).not.toContain('hunter2');
     await shot('config');
