@@ -1,4 +1,4 @@
-import { IrisError, type Clock, type Logger } from '@iris/core';
+import { formatDuration, IrisError, type Clock, type Logger } from '@iris/core';
 import {
   API_ERROR_CODES,
   DEFAULT_MAX_RETRIES_FAILURE,
@@ -324,7 +324,7 @@ export class ControllerState {
       this.commit(() => {
         for (const t of job.tasks) {
           if (t.state !== 'PENDING') continue;
-          this.endTask(t, 'UNSCHEDULABLE', `not scheduled within ${deadline} ms: ${t.pendingReason ?? 'no capacity'}`);
+          this.endTask(t, 'UNSCHEDULABLE', `not scheduled within ${formatDuration(Math.max(0, Math.round(deadline)))}: ${t.pendingReason ?? 'no capacity'}`);
         }
         this.refreshJob(job);
       });
