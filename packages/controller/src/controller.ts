@@ -14,7 +14,10 @@ import {
 } from '@iris/core';
 import { API_ERROR_CODES } from '@iris/core/api';
 import { loadOrCreateToken } from './api/auth.js';
-import { BundleStore } from './api/bundles.js';
+import { BlobStore } from './api/blob-store.js';
+import { TaskTokens } from './api/task-tokens.js';
+import { ControllerMetrics } from './metrics/controller-metrics.js';
+import { OutputStore } from './store/output-store.js';
 import { ApiServer, type AutoscalerSlot, type ConfigSlot } from './api/server.js';
 import { sendJson } from './api/http-util.js';
 import { DashboardRoutes } from './dashboard/dashboard-routes.js';
@@ -38,6 +41,8 @@ export interface ControllerLimits {
   maxActions: number;
   maxBodyBytes: number;
   maxBundleBytes: number;
+  /** Most bytes of output files one attempt keeps (controller.limits.max_output_bytes). */
+  maxOutputBytes: number;
   /** How long a dashboard sign-in link (one-time code) stays usable. */
   loginCodeTtlMs: number;
   /** How long a dashboard session (what a sign-in link creates) lasts. */
@@ -55,6 +60,7 @@ export const DEFAULT_CONTROLLER_LIMITS: ControllerLimits = {
   maxActions: 10_000,
   maxBodyBytes: 64 * 1024 * 1024,
   maxBundleBytes: 1024 * 1024 * 1024,
+  maxOutputBytes: 1024 * 1024 * 1024,
   loginCodeTtlMs: 5 * 60_000,
   sessionTtlMs: 7 * 24 * 3_600_000,
 };
@@ -80,6 +86,8 @@ export interface ControllerHandle {
   autoscaler: AutoscalerSlot;
   /** Where the composition root puts the resolved, secret-masked config for GET /api/v1/config. */
   config: ConfigSlot;
+  /** The Prometheus metrics of GET /metrics (the composition root adds slices and provider calls). */
+  metrics: ControllerMetrics;
   /** Runs one scheduling pass now (the controller also runs one after every change). */
   schedule(): number;
   stop(): Promise<void>;
@@ -184,6 +192,7 @@ function startServing(p: ServingParts): { handle: ControllerHandle; handler: (re
   const config: ConfigSlot = {};
   const loginCodes = new LoginCodes(clock, limits.loginCodeTtlMs);
   const sessions = new SessionStore(store.db, clock, limits.sessionTtlMs);
+  const metrics = new ControllerMetrics(state);
   const api = new ApiServer({
     autoscaler,
     config,
@@ -192,7 +201,16 @@ function startServing(p: ServingParts): { handle: ControllerHandle; handler: (re
     dashboard: new DashboardRoutes({ assets: loadAssets(), codes: loginCodes, sessions, sessionTtlMs: limits.sessionTtlMs, logger }),
     state,
     store,
-    bundles: new BundleStore(stateDir, store, clock, limits.maxBundleBytes),
+    bundles: new BlobStore(stateDir, { folder: 'bundles', noun: 'bundle' }, limits.maxBundleBytes, {
+      has: (sha) => store.hasBundle(sha),
+      record: (sha, size) => store.recordBundle(sha, size, clock.now()),
+    }),
+    outputs: new BlobStore(stateDir, { folder: 'outputs', noun: 'output' }, limits.maxOutputBytes, { has: () => true, record: () => undefined }),
+    outputIndex: new OutputStore(db),
+    taskTokens: new TaskTokens(token),
+    metrics,
+    maxOutputBytes: limits.maxOutputBytes,
+    validateResponses: process.env['IRIS_VALIDATE_RESPONSES'] === '1',
     token,
     clock,
     logger,
@@ -205,11 +223,14 @@ function startServing(p: ServingParts): { handle: ControllerHandle; handler: (re
   let passQueued = false;
   const runPass = (): number => {
     passQueued = false;
+    const started = performance.now();
     try {
       return state.runSchedulingPass();
     } catch (err) {
       logger.error('scheduling pass failed', { error: (err as Error).message });
       return 0;
+    } finally {
+      metrics.observeSchedulingPass((performance.now() - started) / 1000);
     }
   };
   let stopped = false;
@@ -244,6 +265,7 @@ function startServing(p: ServingParts): { handle: ControllerHandle; handler: (re
     store,
     autoscaler,
     config,
+    metrics,
     schedule: runPass,
     async stop() {
       if (stopped) return;

@@ -116,7 +116,10 @@ describe('WorkerDaemon against a controller on loopback', () => {
     ctl.queueStart(attempt('/j/0', 0, ['sh', '-c', 'echo out-$IRIS_TASK_ID; echo err >&2; read x < /dev/null; sleep 0.2']));
     await until(() => ctl.lastReport('/j/0', 0)?.state === 'RUNNING');
     await until(() => ctl.lastReport('/j/0', 0)?.state === 'SUCCEEDED');
-    expect(ctl.lastReport('/j/0', 0)).toEqual({ task_id: '/j/0', attempt: 0, state: 'SUCCEEDED', exit_code: 0 });
+    const end = ctl.lastReport('/j/0', 0)!;
+    expect(end).toEqual({ task_id: '/j/0', attempt: 0, state: 'SUCCEEDED', exit_code: 0, started_at_ms: expect.any(Number), finished_at_ms: expect.any(Number) });
+    // The worker says when the process really ran, so even a fast task has a start time.
+    expect(end.finished_at_ms!).toBeGreaterThanOrEqual(end.started_at_ms!);
     // Logs reach the controller before the end is reported.
     expect(ctl.logs.map((l) => `${l.stream}:${l.line}`)).toEqual(['stdout:out-/j/0', 'stderr:err']);
     await until(() => daemon.heldAttempts().length === 0);
@@ -211,7 +214,7 @@ describe('WorkerDaemon against a controller on loopback', () => {
     ctl.known.clear();
     ctl.queueKill({ task_id: '/nothing/0', attempt: 0, reason: 'wakes the held poll' });
     await until(() => ctl.registrations.length === 2);
-    expect(ctl.registrations[1]?.attempts).toEqual([{ task_id: '/r/0', attempt: 0, state: 'RUNNING' }]);
+    expect(ctl.registrations[1]?.attempts).toEqual([{ task_id: '/r/0', attempt: 0, state: 'RUNNING', started_at_ms: expect.any(Number) }]);
     await until(() => daemon.registrationCount === 2);
   });
 

@@ -4,41 +4,48 @@ import {
   API_PREFIX,
   isTerminalJobState,
   isTerminalTaskState,
-  JOB_STATES,
-  type HealthResponse,
-  type JobState,
-  type JobSubmitRequest,
-  type LogPushRequest,
+  parseTaskId,
   type Page,
-  type ReconcileRequest,
   type ReconcileResponse,
-  type WorkerRegisterRequest,
+  type RouteSpec,
+  type TaskView,
+  type WorkerView,
 } from '@iris/core/api';
 import type { ControllerState } from '../state/controller-state.js';
-import { jobView, taskView, workerView } from '../state/views.js';
+import { jobView, taskView, workerView, type ViewContext } from '../state/views.js';
 import type { StateStore } from '../store/state-store.js';
-import type { BundleStore } from './bundles.js';
-import { isAuthorized } from './auth.js';
-import { apiError, intParam, pageParams, readJson, sendError, sendJson } from './http-util.js';
-import { describeValidationError, validators } from './schemas.js';
-import type { ValidateFunction } from 'ajv';
+import type { OutputStore } from '../store/output-store.js';
 import type { DashboardRoutes } from '../dashboard/dashboard-routes.js';
 import type { LoginCodes } from '../dashboard/login-codes.js';
 import { sessionOf } from '../dashboard/session-cookie.js';
 import type { SessionStore } from '../dashboard/sessions.js';
-import { jobTree, JOB_TREE_SORTS, type JobTreeSort } from '../dashboard/job-tree.js';
+import { jobTree } from '../dashboard/job-tree.js';
+import type { BlobStore } from './blob-store.js';
+import { isAuthorized } from './auth.js';
+import { apiError, sendError } from './http-util.js';
+import { Router, type Caller, type Handlers } from './router.js';
+import type { TaskTokens } from './task-tokens.js';
+import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 
 export interface ApiDeps {
   state: ControllerState;
   store: StateStore;
-  bundles: BundleStore;
+  bundles: BlobStore;
+  outputs: BlobStore;
+  outputIndex: OutputStore;
+  taskTokens: TaskTokens;
   token: string;
   clock: Clock;
   logger: Logger;
+  metrics: ControllerMetrics;
   /** Longest a reconcile or log fetch is held open. */
   maxWaitMs: number;
   workerTimeoutMs: number;
   maxBodyBytes: number;
+  /** Most bytes of output files one attempt may keep. */
+  maxOutputBytes: number;
+  /** Validate every JSON answer against its schema (tests). */
+  validateResponses: boolean;
   /** Filled in once the cluster's autoscaler exists; absent on a controller without scale groups. */
   autoscaler: AutoscalerSlot;
   /** The dashboard's static pages and its login route (absent: no dashboard). */
@@ -74,15 +81,26 @@ interface Waiter {
   finish: () => void;
 }
 
+const NO_AUTOSCALER =
+  'this controller runs no autoscaler: it was started without a cluster file. Restart it with `iris controller serve -c FILE` (or `iris start -c FILE`) to manage scale groups';
+
 /**
- * The `/api/v1` routes over node:http. Bodies are validated by JSON Schema before anything changes;
- * mutating and worker calls need the token.
+ * The HTTP API: the route table of @iris/core served by one handler per route. Bodies and query
+ * parameters are validated by the table's JSON Schemas before anything changes.
  */
 export class ApiServer {
   private readonly reconcileWaiters = new Map<string, Waiter>();
   private readonly logWaiters = new Set<Waiter>();
+  private readonly router: Router;
 
-  constructor(private readonly deps: ApiDeps) {}
+  constructor(private readonly deps: ApiDeps) {
+    this.router = new Router({
+      handlers: this.handlers(),
+      authenticate: (req, route) => this.authenticate(req, route),
+      maxBodyBytes: deps.maxBodyBytes,
+      validateResponses: deps.validateResponses,
+    });
+  }
 
   /** Wakes the held reconcile of a worker that now has work. */
   wakeWorker(workerId: string): void {
@@ -96,198 +114,240 @@ export class ApiServer {
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
-    this.route(req, res).catch((err: unknown) => {
-      if ((err as { code?: string })?.code === undefined || !String((err as { code?: string }).code).startsWith('IRIS_API')) {
-        this.deps.logger.error('request failed', { method: req.method, path: req.url?.split('?')[0], error: (err as Error)?.message });
-      }
-      sendError(res, err);
-    });
+    const started = performance.now();
+    let route = 'other';
+    this.route(req, res, (name) => (route = name))
+      .catch((err: unknown) => {
+        const code = String((err as { code?: unknown })?.code ?? '');
+        if (!code.startsWith('IRIS_API') || code === 'IRIS_API_RESPONSE_INVALID') {
+          this.deps.logger.error('request failed', { method: req.method, path: req.url?.split('?')[0], error: (err as Error)?.message });
+        }
+        sendError(res, err);
+      })
+      .finally(() => this.deps.metrics.observeRequest(route, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000));
   };
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, onRoute: (name: string) => void): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://controller');
     const method = req.method ?? 'GET';
-    if (url.pathname === '/health' && method === 'GET') {
-      const body: HealthResponse = { status: 'ok', workers: this.deps.state.workers.size, jobs: this.deps.state.jobs.size };
-      sendJson(res, 200, body);
+    if (this.deps.dashboard?.handle(req, res, url)) {
+      onRoute('dashboard');
       return;
     }
-    if (this.deps.dashboard?.handle(req, res, url)) return;
-    if (!url.pathname.startsWith(`${API_PREFIX}/`)) throw apiError('notFound', `no route ${method} ${url.pathname}`);
-    // Segments stay encoded until split, so a job name (`%2Fteam%2Frun`) is one segment.
-    const parts = url.pathname.slice(API_PREFIX.length + 1).split('/').map(decodeSegment);
-    const q = url.searchParams;
-    const [resource, id, action] = parts;
-    const fixed = resource === 'workers' && id === 'register' && action === undefined;
-    const key = fixed
-      ? `${method} workers/register`
-      : `${method} ${resource ?? ''}${id === undefined ? '' : '/:id'}${action === undefined ? '' : `/${action}`}`;
-    if (parts.length > 3) throw apiError('notFound', `no route ${method} ${url.pathname}`);
-    // Every API route needs the token (header), or for reads a dashboard session; only /health is open.
-    const bearer = isAuthorized(req.headers, this.deps.token);
-    const session = !bearer && method === 'GET' && this.deps.sessions !== undefined && sessionOf(req.headers, this.deps.sessions) !== undefined;
-    if (!bearer && !session) {
-      throw apiError(
-        'unauthorized',
-        'missing or wrong token: send "Authorization: Bearer <token>" (the token is in the state dir file "token"), or sign in to the dashboard with the link `iris dashboard` prints',
-      );
-    }
-    const { state } = this.deps;
-    switch (key) {
-      case 'POST jobs': {
-        const body = await this.body<JobSubmitRequest>(req, validators.jobSubmit);
-        const job = state.submitJob(body);
-        sendJson(res, 201, { job: jobView(job) });
-        return;
-      }
-      case 'GET jobs':
-        sendJson(res, 200, this.listJobs(q));
-        return;
-      case 'GET jobs/:id':
-        sendJson(res, 200, jobView(this.job(id!)));
-        return;
-      case 'GET jobs/:id/tasks': {
-        const job = this.job(id!);
-        const { limit, cursor } = pageParams(q);
-        const from = cursor === undefined ? 0 : cursorNumber(cursor);
-        const items = job.tasks.slice(from, from + limit).map(taskView);
-        const page: Page<unknown> = { items };
-        if (from + limit < job.tasks.length) page.next_cursor = String(from + limit);
-        sendJson(res, 200, page);
-        return;
-      }
-      case 'POST jobs/:id/kill': {
-        await this.body(req, validators.empty, true);
-        sendJson(res, 200, jobView(state.killJob(id!)));
-        return;
-      }
-      case 'GET tasks/:id': {
-        const t = state.tasks.get(id!);
-        if (!t) throw apiError('notFound', `task ${id} does not exist`);
-        sendJson(res, 200, { ...taskView(t), attempts: this.deps.store.attemptsOf(t.taskId) });
-        return;
-      }
-      case 'POST workers/register': {
-        const body = await this.body<WorkerRegisterRequest>(req, validators.workerRegister);
-        const w = state.registerWorker(body);
-        sendJson(res, 200, { worker_id: w.workerId, worker_timeout_ms: this.deps.workerTimeoutMs, reconcile_wait_ms: this.deps.maxWaitMs });
-        return;
-      }
-      case 'GET autoscaler':
-      case 'GET autoscaler/:id': {
-        const view = this.deps.autoscaler.current;
-        if (!view) throw apiError('notFound', 'this controller runs no autoscaler (it was started without a cluster file)');
-        if (id === undefined) sendJson(res, 200, view.status());
-        else if (id === 'explain') sendJson(res, 200, view.explain());
-        else throw apiError('notFound', `no route ${method} ${url.pathname}`);
-        return;
-      }
-      case 'POST autoscaler/:id': {
-        await this.body(req, validators.empty, true);
-        const view = this.deps.autoscaler.current;
-        if (id !== 'terminate-all' || !view?.terminateAll) throw apiError('notFound', `no route ${method} ${url.pathname}`);
-        sendJson(res, 200, await view.terminateAll());
-        return;
-      }
-      case 'GET workers': {
-        const { limit, cursor } = pageParams(q);
-        const ids = [...state.workers.keys()].sort();
-        const start = cursor === undefined ? 0 : ids.findIndex((w) => w > cursor);
-        const slice = start < 0 ? [] : ids.slice(start, start + limit);
-        const page: Page<unknown> = { items: slice.map((w) => workerView(state.workers.get(w)!)) };
-        if (start >= 0 && start + limit < ids.length) page.next_cursor = slice.at(-1)!;
-        sendJson(res, 200, page);
-        return;
-      }
-      case 'POST workers/:id/reconcile': {
-        const body = await this.body<ReconcileRequest>(req, validators.reconcile);
-        await this.reconcile(id!, body, res);
-        return;
-      }
-      case 'POST logs': {
-        const body = await this.body<LogPushRequest>(req, validators.logPush);
-        const accepted = state.acceptLogs(body.worker_id, body.lines);
-        for (const w of [...this.logWaiters]) w.finish();
-        sendJson(res, 200, { accepted });
-        return;
-      }
-      case 'GET logs':
-        await this.fetchLogs(q, res);
-        return;
-      case 'PUT bundles/:id':
-        sendJson(res, 201, await this.deps.bundles.put(id!, req));
-        return;
-      case 'HEAD bundles/:id':
-      case 'GET bundles/:id':
-        this.deps.bundles.send(id!, res, method === 'HEAD');
-        return;
-      case 'GET actions': {
-        const { limit, cursor } = pageParams(q, 1000, 50);
-        const before = cursor === undefined ? Number.MAX_SAFE_INTEGER : cursorNumber(cursor);
-        const items = this.deps.store.listActions(before, limit);
-        const page: Page<unknown> = { items };
-        if (items.length === limit) page.next_cursor = String(items.at(-1)!.seq);
-        sendJson(res, 200, page);
-        return;
-      }
-      case 'POST login-codes': {
-        await this.body(req, validators.empty, true);
-        if (!this.deps.loginCodes) throw apiError('notFound', 'this controller serves no dashboard');
-        const { code, expiresAtMs } = this.deps.loginCodes.mint();
-        sendJson(res, 201, { code, expires_at_ms: expiresAtMs, path: `/dashboard/login?code=${encodeURIComponent(code)}` });
-        return;
-      }
-      case 'GET sessions':
-      case 'DELETE sessions/:id': {
-        // Only the token holder manages sessions: a signed-in browser cannot list or revoke them.
-        if (!bearer) throw apiError('unauthorized', 'dashboard sessions are managed with the cluster token (iris dashboard sessions)');
-        const sessions = this.deps.sessions;
-        if (!sessions) throw apiError('notFound', 'this controller serves no dashboard');
-        if (id === undefined) {
-          sendJson(res, 200, { items: sessions.list() });
-          return;
-        }
-        const revoked = sessions.revoke(id);
-        if (!revoked) throw apiError('notFound', `no dashboard session ${id} (iris dashboard sessions lists them)`);
-        sendJson(res, 200, { revoked });
-        return;
-      }
-      case 'GET config': {
-        const current = this.deps.config?.current;
-        if (current === undefined) throw apiError('notFound', 'this controller was started without a cluster file, so it has no config to show');
-        sendJson(res, 200, current);
-        return;
-      }
-      case 'GET tasks': {
-        // Tasks placed on workers and not finished (the dashboard's "running tasks" of each worker).
-        const worker = q.get('worker');
-        const { limit } = pageParams(q, 10_000, 1000);
-        const items = [];
-        for (const t of state.tasks.values()) {
-          if (t.state === 'PENDING' || isTerminalTaskState(t.state)) continue;
-          if (worker !== null && t.workerId !== worker) continue;
-          if (items.length === limit) break;
-          items.push(taskView(t));
-        }
-        sendJson(res, 200, { items } satisfies Page<unknown>);
-        return;
-      }
-      case 'GET job-tree':
-        sendJson(res, 200, this.jobTree(q));
-        return;
-      case 'GET hosts':
-        sendJson(res, 200, { items: this.deps.autoscaler.current?.hostReports?.() ?? [] });
-        return;
-      default:
-        throw apiError('notFound', `no route ${method} ${url.pathname}`);
-    }
+    const found = this.router.match(method, url.pathname);
+    if (found && found !== 'wrong-method') onRoute(found.route.name);
+    if (await this.router.dispatch(req, res, url)) return;
+    throw apiError('notFound', `no route ${method} ${url.pathname}${url.pathname.startsWith(API_PREFIX) ? '' : ` (the API is under ${API_PREFIX})`}`);
   }
 
-  private async body<T>(req: IncomingMessage, validate: ValidateFunction, allowEmpty = false): Promise<T> {
-    const hasBody = Number(req.headers['content-length'] ?? '1') > 0;
-    const value = allowEmpty && !hasBody ? {} : await readJson(req, this.deps.maxBodyBytes);
-    if (!validate(value)) throw apiError('invalidRequest', describeValidationError(validate.errors));
-    return value as T;
+  private authenticate(req: IncomingMessage, route: RouteSpec): Caller {
+    if (route.auth === 'open') return { kind: 'anonymous' };
+    if (isAuthorized(req.headers, this.deps.token)) return { kind: 'operator' };
+    if (route.auth === 'master') throw apiError('unauthorized', 'dashboard sessions are managed with the cluster token (iris dashboard sessions)');
+    // A signed-in dashboard may read, never change anything.
+    if (route.method === 'GET' && this.deps.sessions !== undefined && sessionOf(req.headers, this.deps.sessions) !== undefined) return { kind: 'operator' };
+    if (route.auth === 'task') {
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+      const claim = bearer === undefined ? undefined : this.deps.taskTokens.verify(bearer);
+      if (claim) {
+        const t = this.deps.state.tasks.get(claim.taskId);
+        if (t && t.attempt === claim.attempt && !isTerminalTaskState(t.state) && t.state !== 'PENDING') {
+          return { kind: 'task', taskId: claim.taskId, attempt: claim.attempt, job: t.job.name };
+        }
+        throw apiError('unauthorized', `the task token of ${claim.taskId} attempt ${claim.attempt} is no longer valid: that attempt has ended`);
+      }
+    }
+    throw apiError(
+      'unauthorized',
+      'missing or wrong token: send "Authorization: Bearer <token>" (the token is in the state dir file "token"), or sign in to the dashboard with the link `iris dashboard` prints',
+    );
+  }
+
+  private viewContext(): ViewContext {
+    const { state } = this.deps;
+    return { now: this.deps.clock.now(), childCount: (name) => state.childCount(name) };
+  }
+
+  private handlers(): Handlers {
+    const { state, store } = this.deps;
+    return {
+      health: () => ({ status: 'ok', workers: state.workers.size, jobs: state.jobs.size }),
+      metrics: ({ res }) => this.deps.metrics.send(res),
+
+      submitJob: ({ body, caller }) => {
+        if (caller.kind === 'task') {
+          // A task's jobs are its job's children unless it names a parent inside its own tree.
+          body.parent ??= caller.job;
+          if (!state.isWithin(body.parent, caller.job)) {
+            throw apiError('forbidden', `task ${caller.taskId} may only start jobs under its own job ${caller.job}, not under ${body.parent}`);
+          }
+        }
+        return { job: jobView(state.submitJob(body), this.viewContext()) };
+      },
+      listJobs: ({ query }) => {
+        const limit = Math.min(query.limit ?? 100, 1000);
+        const after = query.cursor === undefined ? 0 : cursorNumber(query.cursor);
+        const prefix = query.prefix ?? '';
+        const source = query.parent === undefined ? state.jobs.values() : state.childrenOf(query.parent);
+        const items = [];
+        let more = false;
+        for (const job of source) {
+          if (job.seq <= after || !job.name.startsWith(prefix)) continue;
+          if (query.state !== undefined && job.state !== query.state) continue;
+          if (items.length === limit) {
+            more = true;
+            break;
+          }
+          items.push(job);
+        }
+        const ctx = this.viewContext();
+        const page: Page<ReturnType<typeof jobView>> = { items: items.map((j) => jobView(j, ctx)) };
+        if (more) page.next_cursor = String(items.at(-1)!.seq);
+        return page;
+      },
+      getJob: ({ params }) => jobView(this.job(params.name), this.viewContext()),
+      listTasks: ({ params, query }) => {
+        const job = this.job(params.name);
+        const limit = Math.min(query.limit ?? 100, 1000);
+        const from = query.cursor === undefined ? 0 : cursorNumber(query.cursor);
+        const now = this.deps.clock.now();
+        const page: Page<TaskView> = { items: job.tasks.slice(from, from + limit).map((t) => taskView(t, now)) };
+        if (from + limit < job.tasks.length) page.next_cursor = String(from + limit);
+        return page;
+      },
+      killJob: ({ params, caller }) => {
+        if (caller.kind === 'task' && (params.name === caller.job || !state.isWithin(params.name, caller.job))) {
+          throw apiError('forbidden', `task ${caller.taskId} may only kill jobs it started (below ${caller.job})`);
+        }
+        this.job(params.name);
+        return jobView(state.killJob(params.name), this.viewContext());
+      },
+      listJobOutputs: ({ params, query }) => {
+        this.job(params.name);
+        const rows = this.deps.outputIndex.ofJob(params.name);
+        const items = query.task === undefined ? rows : rows.filter((r) => parseTaskId(r.task_id)?.index === query.task);
+        items.sort((a, b) => (parseTaskId(a.task_id)?.index ?? 0) - (parseTaskId(b.task_id)?.index ?? 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+        return { items, size_bytes: items.reduce((sum, r) => sum + r.size_bytes, 0) };
+      },
+      getTask: ({ params }) => {
+        const t = state.tasks.get(params.task_id);
+        if (!t) throw apiError('notFound', `task ${params.task_id} does not exist`);
+        return { ...taskView(t, this.deps.clock.now()), attempts: store.attemptsOf(t.taskId) };
+      },
+      listActiveTasks: ({ query }) => {
+        // Tasks placed on workers and not finished (the dashboard's "running tasks" of each worker).
+        const limit = query.limit ?? 1000;
+        const now = this.deps.clock.now();
+        const items: TaskView[] = [];
+        for (const t of state.tasks.values()) {
+          if (t.state === 'PENDING' || isTerminalTaskState(t.state)) continue;
+          if (query.worker !== undefined && t.workerId !== query.worker) continue;
+          if (items.length === limit) break;
+          items.push(taskView(t, now));
+        }
+        return { items };
+      },
+      putTaskOutputs: ({ params, body }) => {
+        const t = state.tasks.get(params.task_id);
+        if (!t) throw apiError('notFound', `task ${params.task_id} does not exist`);
+        if (body.attempt > t.attempt) throw apiError('invalidRequest', `task ${params.task_id} has no attempt ${body.attempt}`);
+        const total = body.files.reduce((sum, f) => sum + f.size_bytes, 0);
+        if (total > this.deps.maxOutputBytes) {
+          throw apiError('tooLarge', `outputs of ${total} bytes exceed controller.limits.max_output_bytes (${this.deps.maxOutputBytes})`);
+        }
+        const missing = body.files.find((f) => !this.deps.outputs.has(f.sha256));
+        if (missing) throw apiError('invalidRequest', `output ${missing.path} (${missing.sha256}) was not uploaded; PUT /api/v1/outputs/${missing.sha256} first`);
+        this.deps.outputIndex.record(params.task_id, body.attempt, body.files);
+        return { files: body.files.length, size_bytes: total };
+      },
+
+      registerWorker: ({ body }) => {
+        const w = state.registerWorker(body);
+        return { worker_id: w.workerId, worker_timeout_ms: this.deps.workerTimeoutMs, reconcile_wait_ms: this.deps.maxWaitMs };
+      },
+      listWorkers: ({ query }) => {
+        const limit = Math.min(query.limit ?? 100, 1000);
+        const ids = [...state.workers.keys()].sort();
+        const cursor = query.cursor;
+        const start = cursor === undefined ? 0 : ids.findIndex((w) => w > cursor);
+        const slice = start < 0 ? [] : ids.slice(start, start + limit);
+        const page: Page<WorkerView> = { items: slice.map((w) => workerView(state.workers.get(w)!)) };
+        if (start >= 0 && start + limit < ids.length) page.next_cursor = slice.at(-1)!;
+        return page;
+      },
+      reconcile: ({ params, body, res }) => this.reconcile(params.worker_id, body.attempts, body.wait_ms, res),
+
+      pushLogs: ({ body }) => {
+        // Only lines of attempts the sending worker runs are kept (state.acceptLogs checks).
+        const accepted = state.acceptLogs(body.worker_id, body.lines);
+        for (const w of [...this.logWaiters]) w.finish();
+        return { accepted };
+      },
+      fetchLogs: ({ query, res }) => this.fetchLogs(query, res),
+
+      putBundle: ({ params, req }) => this.deps.bundles.put(params.sha256, req),
+      headBundle: ({ params, res }) => this.deps.bundles.send(params.sha256, res, true),
+      getBundle: ({ params, res }) => this.deps.bundles.send(params.sha256, res, false),
+      putOutputBlob: ({ params, req }) => this.deps.outputs.put(params.sha256, req),
+      headOutputBlob: ({ params, res }) => this.deps.outputs.send(params.sha256, res, true),
+      getOutputBlob: ({ params, res }) => {
+        if (!this.deps.outputIndex.isListed(params.sha256)) throw apiError('notFound', `output ${params.sha256} does not exist`);
+        this.deps.outputs.send(params.sha256, res, false);
+      },
+
+      listActions: ({ query }) => {
+        const limit = Math.min(query.limit ?? 50, 1000);
+        const before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : cursorNumber(query.cursor);
+        const items = store.listActions(before, limit);
+        const page: Page<(typeof items)[number]> = { items };
+        if (items.length === limit) page.next_cursor = String(items.at(-1)!.seq);
+        return page;
+      },
+      autoscalerStatus: () => this.autoscaler().status() as Record<string, unknown>,
+      autoscalerExplain: () => this.autoscaler().explain() as Record<string, unknown>,
+      autoscalerTerminateAll: async () => {
+        const view = this.autoscaler();
+        if (!view.terminateAll) throw apiError('notFound', NO_AUTOSCALER);
+        return view.terminateAll();
+      },
+      mintLoginCode: () => {
+        if (!this.deps.loginCodes) throw apiError('notFound', 'this controller serves no dashboard');
+        const { code, expiresAtMs } = this.deps.loginCodes.mint();
+        return { code, expires_at_ms: expiresAtMs, path: `/dashboard/login?code=${encodeURIComponent(code)}` };
+      },
+      listSessions: () => ({ items: this.sessions().list() }),
+      revokeSession: ({ params }) => {
+        const revoked = this.sessions().revoke(params.id);
+        if (!revoked) throw apiError('notFound', `no dashboard session ${params.id} (iris dashboard sessions lists them)`);
+        return { revoked };
+      },
+      getConfig: () => {
+        const current = this.deps.config?.current;
+        if (current === undefined) throw apiError('notFound', 'this controller was started without a cluster file, so it has no config to show');
+        return current as Record<string, unknown>;
+      },
+      jobTree: ({ query }) =>
+        jobTree(state.jobs.values(), {
+          ...(query.state === undefined ? {} : { state: query.state }),
+          ...(query.name === undefined ? {} : { name: query.name }),
+          sort: query.sort ?? 'submitted',
+          descending: (query.order ?? 'desc') === 'desc',
+          offset: query.offset ?? 0,
+          limit: query.limit ?? 100,
+        }),
+      listHosts: () => ({ items: (this.deps.autoscaler.current?.hostReports?.() ?? []) as Record<string, unknown>[] }),
+    };
+  }
+
+  private sessions(): SessionStore {
+    if (!this.deps.sessions) throw apiError('notFound', 'this controller serves no dashboard');
+    return this.deps.sessions;
+  }
+
+  private autoscaler(): AutoscalerView {
+    const view = this.deps.autoscaler.current;
+    if (!view) throw apiError('notFound', NO_AUTOSCALER);
+    return view;
   }
 
   private job(name: string) {
@@ -296,54 +356,10 @@ export class ApiServer {
     return job;
   }
 
-  private listJobs(q: URLSearchParams): Page<unknown> {
-    const { limit, cursor } = pageParams(q);
-    const after = cursor === undefined ? 0 : cursorNumber(cursor);
-    const prefix = q.get('prefix') ?? '';
-    const stateFilter = q.get('state');
-    if (stateFilter !== null && !(JOB_STATES as readonly string[]).includes(stateFilter)) {
-      throw apiError('invalidRequest', `state must be one of ${JOB_STATES.join(', ')}`);
-    }
-    const items = [];
-    let more = false;
-    for (const job of this.deps.state.jobs.values()) {
-      if (job.seq <= after || !job.name.startsWith(prefix)) continue;
-      if (stateFilter !== null && job.state !== (stateFilter as JobState)) continue;
-      if (items.length === limit) {
-        more = true;
-        break;
-      }
-      items.push(job);
-    }
-    const page: Page<unknown> = { items: items.map(jobView) };
-    if (more) page.next_cursor = String(items.at(-1)!.seq);
-    return page;
-  }
-
-  private jobTree(q: URLSearchParams): ReturnType<typeof jobTree> {
-    const stateFilter = q.get('state') || undefined;
-    if (stateFilter !== undefined && !(JOB_STATES as readonly string[]).includes(stateFilter)) {
-      throw apiError('invalidRequest', `state must be one of ${JOB_STATES.join(', ')}`);
-    }
-    const sort = q.get('sort') ?? 'submitted';
-    if (!(JOB_TREE_SORTS as readonly string[]).includes(sort)) throw apiError('invalidRequest', `sort must be one of ${JOB_TREE_SORTS.join(', ')}`);
-    const order = q.get('order') ?? 'desc';
-    if (order !== 'asc' && order !== 'desc') throw apiError('invalidRequest', 'order must be asc or desc');
-    const name = q.get('name') ?? undefined;
-    return jobTree(this.deps.state.jobs.values(), {
-      ...(stateFilter === undefined ? {} : { state: stateFilter as JobState }),
-      ...(name === undefined ? {} : { name }),
-      sort: sort as JobTreeSort,
-      descending: order === 'desc',
-      offset: intParam(q, 'offset', 0),
-      limit: intParam(q, 'limit', 100, 1000) || 100,
-    });
-  }
-
-  private async reconcile(workerId: string, body: ReconcileRequest, res: ServerResponse): Promise<void> {
+  private async reconcile(workerId: string, attempts: Parameters<ControllerState['reconcile']>[1], waitMs: number | undefined, res: ServerResponse): Promise<ReconcileResponse> {
     const { state } = this.deps;
-    let work: ReconcileResponse = state.reconcile(workerId, body.attempts);
-    const wait = Math.min(body.wait_ms ?? this.deps.maxWaitMs, this.deps.maxWaitMs);
+    let work: ReconcileResponse = state.reconcile(workerId, attempts);
+    const wait = Math.min(waitMs ?? this.deps.maxWaitMs, this.deps.maxWaitMs);
     if (work.start.length === 0 && work.kill.length === 0 && wait > 0) {
       // A newer call from the same worker supersedes a held one (it carries fresher reports).
       this.reconcileWaiters.get(workerId)?.finish();
@@ -353,32 +369,46 @@ export class ApiServer {
       const worker = state.workers.get(workerId);
       work = worker ? state.workFor(worker) : { start: [], kill: [] };
     }
-    sendJson(res, 200, work);
+    // Each attempt gets its own credential (IRIS_TASK_TOKEN) for the child jobs it may start.
+    for (const s of work.start) s.task_token = this.deps.taskTokens.mint(s.task_id, s.attempt);
+    return work;
   }
 
-  private async fetchLogs(q: URLSearchParams, res: ServerResponse): Promise<void> {
-    const id = q.get('id');
-    if (!id) throw apiError('invalidRequest', 'id (a job name or task id) is required');
-    const cursor = intParam(q, 'cursor', 0);
-    const limit = intParam(q, 'limit', 1000, 10000) || 1000;
-    const wait = Math.min(intParam(q, 'wait_ms', 0), this.deps.maxWaitMs);
-    const attemptRaw = q.get('attempt');
-    const attempt = attemptRaw === null ? undefined : intParam(q, 'attempt', 0);
+  private async fetchLogs(
+    query: { id: string; cursor?: number; limit?: number; wait_ms?: number; attempt?: number; children?: boolean },
+    res: ServerResponse,
+  ): Promise<{ lines: ReturnType<StateStore['readLogs']>; cursor: number }> {
     const { state, store } = this.deps;
-    let query: Parameters<StateStore['readLogs']>[0];
-    if (state.tasks.has(id)) query = { taskId: id, cursor, limit, ...(attempt === undefined ? {} : { attempt }) };
-    else if (state.jobs.has(id)) query = { job: id, cursor, limit };
-    else throw apiError('notFound', `no job or task named ${id}`);
-    let lines = store.readLogs(query);
+    const { id } = query;
+    const cursor = query.cursor ?? 0;
+    const limit = query.limit ?? 1000;
+    const wait = Math.min(query.wait_ms ?? 0, this.deps.maxWaitMs);
+    let q: Parameters<StateStore['readLogs']>[0];
+    let jobName: string;
+    if (state.jobs.has(id)) {
+      jobName = id;
+      q = { job: id, cursor, limit };
+      if (query.children) q.descendants = state.descendantsOf(id).map((j) => j.name);
+    } else if (state.tasks.has(id)) {
+      jobName = state.tasks.get(id)!.job.name;
+      q = { taskId: id, cursor, limit, ...(query.attempt === undefined ? {} : { attempt: query.attempt }) };
+    } else {
+      throw apiError('notFound', `no job or task named ${id}`);
+    }
+    let lines = store.readLogs(q);
     const live = (): boolean => {
-      const job = state.jobs.get(query.job ?? state.tasks.get(query.taskId!)?.job.name ?? '');
-      return job !== undefined && !isTerminalJobState(job.state);
+      const job = state.jobs.get(jobName);
+      if (job !== undefined && !isTerminalJobState(job.state)) return true;
+      return q.descendants !== undefined && q.descendants.some((d) => {
+        const j = state.jobs.get(d);
+        return j !== undefined && !isTerminalJobState(j.state);
+      });
     };
     if (lines.length === 0 && wait > 0 && live()) {
       await this.hold(wait, res, (w) => this.logWaiters.add(w), (w) => this.logWaiters.delete(w));
-      lines = store.readLogs(query);
+      lines = store.readLogs(q);
     }
-    sendJson(res, 200, { lines, cursor: lines.at(-1)?.seq ?? cursor });
+    return { lines, cursor: lines.at(-1)?.seq ?? cursor };
   }
 
   /** Waits until woken, the timeout passes, or the client goes away. */
@@ -400,14 +430,6 @@ export class ApiServer {
       res.on('close', onClose);
       register(waiter);
     });
-  }
-}
-
-function decodeSegment(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    throw apiError('invalidRequest', `path segment "${s.slice(0, 100)}" is not valid percent-encoding`);
   }
 }
 

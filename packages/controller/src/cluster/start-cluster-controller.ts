@@ -17,6 +17,7 @@ import { demandFromState, workerSnapshot } from './demand.js';
 import { createPlatforms } from './platforms.js';
 import { StartupRetry } from './startup-retry.js';
 import { configView } from '../dashboard/config-view.js';
+import { instrumentAutoscaler, instrumentPlatform } from '../metrics/instrument.js';
 
 export interface StartClusterControllerOptions extends StartControllerOptions {
   config: ClusterConfig;
@@ -69,7 +70,10 @@ export async function startClusterController(options: StartClusterControllerOpti
       ...(options.irisCommand ? { irisCommand: options.irisCommand } : {}),
       ...(options.clusterFile ? { clusterFile: options.clusterFile } : {}),
     };
-    const platforms = await createPlatforms(config, registry, deps);
+    const created = await createPlatforms(config, registry, deps);
+    // Provider calls and their errors by kind show in /metrics; the providers do not know.
+    const instrumented = new Map(created.all.map((p) => [p, instrumentPlatform(p, handle.metrics)]));
+    const platforms = { all: created.all, byGroup: new Map([...created.byGroup].map(([g, p]) => [g, instrumented.get(p)!])) };
     const workerBootstrap = (_group: ScaleGroupConfig): VmBootstrapSpec => ({
       role: 'worker',
       labels: { [LABEL_ROLE]: 'worker' },
@@ -97,6 +101,7 @@ export async function startClusterController(options: StartClusterControllerOpti
       demand: () => demandFromState(handle.state),
       workers: () => workerSnapshot(handle.state),
     });
+    instrumentAutoscaler(autoscaler, handle.metrics);
     const reconcileReport = await autoscaler.reconcile({
       orphanMinAgeMs: options.orphanMinAgeMs ?? config.defaults.autoscaler.orphan_min_age,
       dryRun: options.orphanDryRun ?? false,

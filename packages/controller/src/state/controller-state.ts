@@ -44,6 +44,8 @@ export interface StateListener {
 type FailureKind = 'failure' | 'preemption';
 interface FailureInfo {
   exitCode?: number | undefined;
+  startedAt?: number | undefined;
+  finishedAt?: number | undefined;
   signal?: string | undefined;
   error?: string | undefined;
 }
@@ -58,6 +60,8 @@ export class ControllerState {
   readonly workers = new Map<string, WorkerRecord>();
   /** Pending tasks in queue order (insertion order of the Map). */
   readonly pending = new Map<string, TaskRecord>();
+  /** Parent name → names of its direct children: the one job hierarchy (kill, logs, tree, pages). */
+  private readonly children = new Map<string, Set<string>>();
   listener: StateListener = { workerHasWork: () => undefined, schedulingNeeded: () => undefined };
   private nextSeq = 1;
   private reloading = false;
@@ -82,8 +86,10 @@ export class ControllerState {
     this.tasks.clear();
     this.workers.clear();
     this.pending.clear();
+    this.children.clear();
     const orphans = loadState(this, this.store, this.clock.now());
     this.nextSeq = this.store.nextJobSeq();
+    for (const job of this.jobs.values()) this.link(job);
     // Attempts on workers the database no longer knows cannot be reached again: retry them.
     if (orphans.length > 0) {
       this.commit(() => {
@@ -157,6 +163,7 @@ export class ControllerState {
     });
     if (existing) this.forgetJob(existing);
     this.jobs.set(name, job);
+    this.link(job);
     for (const t of job.tasks) {
       this.tasks.set(t.taskId, t);
       this.pending.set(t.taskId, t);
@@ -165,7 +172,46 @@ export class ControllerState {
     return job;
   }
 
-  /** Kills a job and every job below it in the name hierarchy. */
+  /** The direct children of a job (jobs submitted with it as their parent), in submission order. */
+  childrenOf(name: string): JobRecord[] {
+    const names = this.children.get(name);
+    if (!names) return [];
+    const out: JobRecord[] = [];
+    for (const n of names) {
+      const j = this.jobs.get(n);
+      if (j && j.spec.parent === name) out.push(j);
+    }
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+
+  childCount(name: string): number {
+    return this.children.get(name)?.size ?? 0;
+  }
+
+  /** Every job below `name` in the hierarchy, parents before children. */
+  descendantsOf(name: string): JobRecord[] {
+    const out: JobRecord[] = [];
+    const queue = [name];
+    for (let i = 0; i < queue.length; i++) {
+      for (const child of this.childrenOf(queue[i]!)) {
+        out.push(child);
+        queue.push(child.name);
+      }
+    }
+    return out;
+  }
+
+  /** True when `name` is `ancestor` or below it in the hierarchy. */
+  isWithin(name: string, ancestor: string): boolean {
+    let cur = this.jobs.get(name);
+    for (let depth = 0; cur && depth < 1000; depth++) {
+      if (cur.name === ancestor) return true;
+      cur = cur.spec.parent === undefined ? undefined : this.jobs.get(cur.spec.parent);
+    }
+    return false;
+  }
+
+  /** Kills a job and every job below it in the hierarchy. */
   killJob(name: string, reason = 'killed by request'): JobRecord {
     const job = this.jobs.get(name);
     if (!job) throw new IrisError(API_ERROR_CODES.notFound, `job ${name} does not exist`);
@@ -355,33 +401,42 @@ export class ControllerState {
       return;
     }
     const now = this.clock.now();
+    // The worker says when the process really ran (a fast task may never be reported RUNNING);
+    // its clock may be ahead of ours, never let a time lie in the future.
+    const startedAt = Math.min(r.started_at_ms ?? now, now);
+    const finishedAt = Math.max(Math.min(r.finished_at_ms ?? now, now), startedAt);
+    if (isTerminalTaskState(r.state) && t.state !== 'RUNNING' && r.started_at_ms !== undefined) t.startedAt = startedAt;
     switch (r.state) {
       case 'BUILDING':
       case 'RUNNING': {
         if (t.state === r.state || (t.state === 'RUNNING' && r.state === 'BUILDING')) return;
-        if (r.state === 'RUNNING') t.startedAt = now;
+        if (r.state === 'RUNNING') t.startedAt = startedAt;
         this.setTaskState(t, r.state);
-        this.store.updateAttempt(t.taskId, t.attempt, { state: r.state, startedAt: r.state === 'RUNNING' ? now : undefined });
+        this.store.updateAttempt(t.taskId, t.attempt, { state: r.state, startedAt: r.state === 'RUNNING' ? startedAt : undefined });
         this.store.updateTask(t);
         this.refreshJob(t.job);
         return;
       }
       case 'SUCCEEDED': {
-        this.store.updateAttempt(t.taskId, t.attempt, { state: 'SUCCEEDED', exitCode: r.exit_code ?? 0, finishedAt: now });
+        this.store.updateAttempt(t.taskId, t.attempt, { state: 'SUCCEEDED', exitCode: r.exit_code ?? 0, startedAt: r.started_at_ms === undefined ? undefined : startedAt, finishedAt });
         t.exitCode = r.exit_code ?? 0;
-        this.endTask(t, 'SUCCEEDED', undefined, false);
+        this.endTask(t, 'SUCCEEDED', undefined, false, finishedAt);
         this.refreshJob(t.job);
         return;
       }
       // A worker kills attempts on its own only when it shuts down, which is worker loss.
       case 'KILLED':
       case 'WORKER_FAILED':
-        this.failAttempt(t, 'preemption', { exitCode: r.exit_code, signal: r.signal, error: r.error ?? `worker reported ${r.state}` });
+        this.failAttempt(t, 'preemption', { exitCode: r.exit_code, signal: r.signal, error: r.error ?? `worker reported ${r.state}`, ...this.reportedTimes(r, startedAt, finishedAt) });
         return;
       case 'FAILED':
-        this.failAttempt(t, 'failure', { exitCode: r.exit_code, signal: r.signal, error: r.error ?? describeExit(r) });
+        this.failAttempt(t, 'failure', { exitCode: r.exit_code, signal: r.signal, error: r.error ?? describeExit(r), ...this.reportedTimes(r, startedAt, finishedAt) });
         return;
     }
+  }
+
+  private reportedTimes(r: AttemptReport, startedAt: number, finishedAt: number): { startedAt?: number; finishedAt: number } {
+    return r.started_at_ms === undefined ? { finishedAt } : { startedAt, finishedAt };
   }
 
   /**
@@ -412,7 +467,14 @@ export class ControllerState {
     const now = this.clock.now();
     const attemptState: TaskState = kind === 'failure' ? 'FAILED' : 'WORKER_FAILED';
     if (isActiveTaskState(t.state)) {
-      this.store.updateAttempt(t.taskId, t.attempt, { state: attemptState, exitCode: info.exitCode, signal: info.signal, error: info.error, finishedAt: now });
+      this.store.updateAttempt(t.taskId, t.attempt, {
+        state: attemptState,
+        exitCode: info.exitCode,
+        signal: info.signal,
+        error: info.error,
+        startedAt: info.startedAt,
+        finishedAt: info.finishedAt ?? now,
+      });
     }
     const spec = t.job.spec;
     let retry: boolean;
@@ -427,7 +489,7 @@ export class ControllerState {
       else this.endTask(sibling, 'KILLED', `gang member ${t.taskId} failed`);
     }
     if (retry) this.requeue(t);
-    else this.endTask(t, attemptState, info.error, false);
+    else this.endTask(t, attemptState, info.error, false, info.finishedAt);
     this.refreshJob(t.job);
   }
 
@@ -439,11 +501,11 @@ export class ControllerState {
   }
 
   /** Moves a task to a terminal state, stopping its attempt if one is active. */
-  private endTask(t: TaskRecord, state: TaskState, error: string | undefined, stopAttempt = true): void {
+  private endTask(t: TaskRecord, state: TaskState, error: string | undefined, stopAttempt = true, finishedAt?: number): void {
     if (stopAttempt && isActiveTaskState(t.state)) this.stopAttempt(t, error ?? state);
     this.detach(t);
     this.setTaskState(t, state);
-    t.finishedAt = this.clock.now();
+    t.finishedAt = finishedAt ?? this.clock.now();
     if (error !== undefined) t.error = error;
     this.store.updateTask(t);
   }
@@ -501,13 +563,19 @@ export class ControllerState {
   }
 
   private cancelChildren(name: string, reason: string): void {
-    const prefix = `${name}/`;
-    for (const child of this.jobs.values()) {
-      if (child.name.startsWith(prefix) && !isTerminalJobState(child.state)) this.cancelJob(child, reason);
-    }
+    for (const child of this.childrenOf(name)) if (!isTerminalJobState(child.state) || this.childCount(child.name) > 0) this.cancelJob(child, reason);
+  }
+
+  private link(job: JobRecord): void {
+    const parent = job.spec.parent;
+    if (parent === undefined) return;
+    let set = this.children.get(parent);
+    if (!set) this.children.set(parent, (set = new Set()));
+    set.add(job.name);
   }
 
   private forgetJob(job: JobRecord): void {
+    if (job.spec.parent !== undefined) this.children.get(job.spec.parent)?.delete(job.name);
     this.jobs.delete(job.name);
     for (const t of job.tasks) {
       this.tasks.delete(t.taskId);

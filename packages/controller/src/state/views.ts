@@ -1,7 +1,20 @@
 import type { JobView, TaskView, WorkerView } from '@iris/core/api';
 import type { JobRecord, TaskRecord, WorkerRecord } from './model.js';
 
-export function jobView(job: JobRecord): JobView {
+/** What a view needs beyond the record: the time now (for running durations) and the hierarchy. */
+export interface ViewContext {
+  now: number;
+  childCount(name: string): number;
+}
+
+/** When the job's first task started, if one did. */
+export function jobStartedAt(job: JobRecord): number | undefined {
+  let first: number | undefined;
+  for (const t of job.tasks) if (t.startedAt !== undefined && (first === undefined || t.startedAt < first)) first = t.startedAt;
+  return first;
+}
+
+export function jobView(job: JobRecord, ctx: ViewContext): JobView {
   // The view is the spec plus the job's live state, so a field added to JobSpec shows up here too.
   const view: JobView = {
     ...job.spec,
@@ -9,7 +22,13 @@ export function jobView(job: JobRecord): JobView {
     state: job.state,
     task_counts: { ...job.counts },
     submitted_at_ms: job.submittedAt,
+    children: ctx.childCount(job.name),
   };
+  const started = jobStartedAt(job);
+  if (started !== undefined) {
+    view.started_at_ms = started;
+    view.duration_ms = Math.max(0, (job.finishedAt ?? ctx.now) - started);
+  }
   if (job.finishedAt !== undefined) view.finished_at_ms = job.finishedAt;
   if (job.error !== undefined) view.error = job.error;
   if (job.counts.PENDING > 0) {
@@ -19,7 +38,7 @@ export function jobView(job: JobRecord): JobView {
   return view;
 }
 
-export function taskView(t: TaskRecord): TaskView {
+export function taskView(t: TaskRecord, now: number): TaskView {
   const view: TaskView = {
     task_id: t.taskId,
     job: t.job.name,
@@ -33,7 +52,10 @@ export function taskView(t: TaskRecord): TaskView {
   if (t.exitCode !== undefined) view.exit_code = t.exitCode;
   if (t.error !== undefined) view.error = t.error;
   if (t.state === 'PENDING' && t.pendingReason !== undefined) view.pending_reason = t.pendingReason;
-  if (t.startedAt !== undefined) view.started_at_ms = t.startedAt;
+  if (t.startedAt !== undefined) {
+    view.started_at_ms = t.startedAt;
+    view.duration_ms = Math.max(0, (t.finishedAt ?? now) - t.startedAt);
+  }
   if (t.finishedAt !== undefined) view.finished_at_ms = t.finishedAt;
   return view;
 }

@@ -122,7 +122,14 @@ export class StateStore {
       ),
       logsOfTask: p('SELECT * FROM log_lines WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       logsOfAttempt: p('SELECT * FROM log_lines WHERE task_id = ? AND attempt = ? AND seq > ? ORDER BY seq LIMIT ?'),
-      logsOfJob: p("SELECT * FROM log_lines WHERE seq > ? AND task_id > ? || '/' AND task_id < ? || '0' ORDER BY seq LIMIT ?"),
+      // A job's own tasks: `<job>/<digits>`; rtrim strips the index, so `/a/b/0` is not a line of `/a`.
+      logsOfJob: p(
+        "SELECT * FROM log_lines WHERE seq > ? AND task_id > ? || '/' AND task_id < ? || '0' AND rtrim(task_id, '0123456789') = ? || '/' ORDER BY seq LIMIT ?",
+      ),
+      // A job and the descendants listed in a JSON array (their names all start with the job's).
+      logsOfJobs: p(
+        "SELECT * FROM log_lines WHERE seq > ? AND task_id > ? || '/' AND task_id < ? || '0' AND rtrim(task_id, '0123456789') IN (SELECT value || '/' FROM json_each(?)) ORDER BY seq LIMIT ?",
+      ),
       insertAction: p('INSERT INTO actions (ts, kind, subject, message) VALUES (?, ?, ?, ?)'),
       trimActions: p('DELETE FROM actions WHERE seq <= (SELECT MAX(seq) FROM actions) - ?'),
       listActions: p('SELECT * FROM actions WHERE seq < ? ORDER BY seq DESC LIMIT ?'),
@@ -199,8 +206,7 @@ export class StateStore {
   }
 
   attemptsOf(taskId: string): AttemptView[] {
-    const rows = this.s.attemptsOf.all(taskId) as Array<Record<string, unknown>>;
-    return rows.map((r) => stripNulls({ ...r }) as unknown as AttemptView);
+    return (this.s.attemptsOf.all(taskId) as AttemptRow[]).map(attemptView);
   }
 
   upsertWorker(w: WorkerRecord): void {
@@ -253,7 +259,11 @@ export class StateStore {
   }
 
   /** Lines after `cursor` of a task (optionally one attempt) or of a job and its children. */
-  readLogs(query: { taskId?: string; job?: string; attempt?: number; cursor: number; limit: number }): StoredLogLine[] {
+  /**
+   * Log lines after `cursor`: of one task (one attempt), or of a job's own tasks, plus those of
+   * `descendants` (job names that start with the job's) when given.
+   */
+  readLogs(query: { taskId?: string; job?: string; descendants?: string[]; attempt?: number; cursor: number; limit: number }): StoredLogLine[] {
     let rows: unknown[];
     if (query.taskId !== undefined) {
       rows =
@@ -261,7 +271,10 @@ export class StateStore {
           ? this.s.logsOfTask.all(query.taskId, query.cursor, query.limit)
           : this.s.logsOfAttempt.all(query.taskId, query.attempt, query.cursor, query.limit);
     } else {
-      rows = this.s.logsOfJob.all(query.cursor, query.job, query.job, query.limit);
+      rows =
+        query.descendants && query.descendants.length > 0
+          ? this.s.logsOfJobs.all(query.cursor, query.job, query.job, JSON.stringify([query.job, ...query.descendants]), query.limit)
+          : this.s.logsOfJob.all(query.cursor, query.job, query.job, query.job, query.limit);
     }
     return rows as StoredLogLine[];
   }
@@ -317,7 +330,27 @@ export function parseJobSpec(json: string): JobSpec {
   return JSON.parse(json) as JobSpec;
 }
 
-function stripNulls(row: Record<string, unknown>): Record<string, unknown> {
-  for (const key of Object.keys(row)) if (row[key] === null) delete row[key];
-  return row;
+interface AttemptRow {
+  task_id: string;
+  attempt: number;
+  worker_id: string;
+  state: TaskState;
+  exit_code: number | null;
+  signal: string | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+/** The API's view of an attempt row (`*_ms` names; absent rather than null). */
+function attemptView(r: AttemptRow): AttemptView {
+  const v: AttemptView = { task_id: r.task_id, attempt: r.attempt, worker_id: r.worker_id, state: r.state, created_at_ms: r.created_at };
+  if (r.exit_code !== null) v.exit_code = r.exit_code;
+  if (r.signal !== null) v.signal = r.signal;
+  if (r.error !== null) v.error = r.error;
+  if (r.started_at !== null) v.started_at_ms = r.started_at;
+  if (r.finished_at !== null) v.finished_at_ms = r.finished_at;
+  if (r.started_at !== null && r.finished_at !== null) v.duration_ms = Math.max(0, r.finished_at - r.started_at);
+  return v;
 }

@@ -90,7 +90,7 @@ describe('StateStore', () => {
     }
   });
 
-  it('keeps a bounded number of log lines per attempt and reads them by task or job', () => {
+  it("keeps a bounded number of log lines per attempt and reads them by task, job, or job and descendants", () => {
     const store = new StateStore(openDatabase(join(dir, 'c.db'), now), { maxLogLinesPerAttempt: 10, maxActions: 5 });
     const lines = Array.from({ length: 25 }, (_, i) => ({ task_id: '/j/0', attempt: 0, stream: 'stdout' as const, ts: i, line: `line ${i}` }));
     store.transaction(() => store.appendLogs(lines));
@@ -99,10 +99,14 @@ describe('StateStore', () => {
     const own = store.readLogs({ taskId: '/j/0', cursor: 0, limit: 100 });
     expect(own.length).toBe(10);
     expect(own.at(-1)!.line).toBe('line 24');
+    // A job's logs are its own tasks' lines: `/j/child/0` belongs to another job, even below `/j`.
     const job = store.readLogs({ job: '/j', cursor: 0, limit: 100 });
-    expect(job.map((l) => l.line)).toContain('child');
+    expect(job.map((l) => l.line)).not.toContain('child');
     expect(job.map((l) => l.line)).not.toContain('other job');
-    const after = store.readLogs({ job: '/j', cursor: own.at(-1)!.seq, limit: 100 });
+    const tree = store.readLogs({ job: '/j', descendants: ['/j/child'], cursor: 0, limit: 100 });
+    expect(tree.map((l) => l.line)).toContain('child');
+    expect(tree.map((l) => l.line)).not.toContain('other job');
+    const after = store.readLogs({ job: '/j', descendants: ['/j/child'], cursor: own.at(-1)!.seq, limit: 100 });
     expect(after.map((l) => l.line)).toEqual(['child']);
     store.close();
   });

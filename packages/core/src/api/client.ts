@@ -1,7 +1,6 @@
 import { IrisError } from '../errors.js';
 import {
   API_ERROR_CODES,
-  API_PREFIX,
   type ActionView,
   type BundleUploadResponse,
   type HealthResponse,
@@ -12,6 +11,8 @@ import {
   type LogFetchResponse,
   type LogLine,
   type LogPushResponse,
+  type OutputListResponse,
+  type OutputManifestRequest,
   type Page,
   type ReconcileRequest,
   type ReconcileResponse,
@@ -21,6 +22,7 @@ import {
   type WorkerRegisterResponse,
   type WorkerView,
 } from './protocol.js';
+import { routePath, routes, type JsonRouteName, type RouteBody, type RouteName, type RouteParams, type RouteQuery, type RouteResponse } from './routes.js';
 
 /** An error answered by the controller (or the failure to reach it), with the API's code and HTTP status. */
 export class IrisApiError extends IrisError {
@@ -52,23 +54,27 @@ export interface JobListQuery extends PageQuery {
   /** Only jobs whose name starts with this. */
   prefix?: string;
   state?: JobState;
+  /** Only the direct children of this job. */
+  parent?: string;
 }
 
-export interface LogFetchQuery {
-  /** A job name (all its tasks) or a task id. */
-  id: string;
-  /** The last `seq` already seen; 0 from the start. */
-  cursor?: number;
-  limit?: number;
-  /** Long-poll: hold the call up to this long when no line is newer than the cursor. */
-  wait_ms?: number;
-  /** Only this attempt (task ids only). */
-  attempt?: number;
+export type LogFetchQuery = RouteQuery<'fetchLogs'>;
+
+/** What a call of a route takes: its path parameters, query and body, each only when it has them. */
+export type RouteInput<K extends RouteName> = ({} extends RouteParams<K> ? { params?: RouteParams<K> } : { params: RouteParams<K> }) & {
+  query?: RouteQuery<K>;
+} & (RouteBody<K> extends undefined ? { body?: undefined } : { body: RouteBody<K> });
+
+type RawInput = { params?: Record<string, string>; query?: Record<string, unknown> };
+
+interface RequestOptions {
+  signal?: AbortSignal | undefined;
 }
 
 /**
- * A typed client for every endpoint of the controller API, shared by the CLI, the worker and the
- * dashboard. Every failure is an IrisApiError carrying the API's stable code.
+ * A typed client for every route of the table in routes.ts, shared by the CLI, the worker and the
+ * dashboard's tests. `call(name, input)` reaches any JSON route; the named methods are the common
+ * calls. Every failure is an IrisApiError carrying the API's stable code.
  */
 export class IrisClient {
   private readonly baseUrl: string;
@@ -85,79 +91,108 @@ export class IrisClient {
     return this.baseUrl;
   }
 
+  /** Calls a JSON route of the table; the input and the answer are typed by the route's schemas. */
+  async call<K extends JsonRouteName>(name: K, input: RouteInput<K> = {} as RouteInput<K>, options: RequestOptions = {}): Promise<RouteResponse<K>> {
+    const route = routes[name];
+    const body = 'body' in route ? JSON.stringify(input.body ?? {}) : undefined;
+    const res = await this.request(name, input as RawInput, body, body === undefined ? undefined : 'application/json', options);
+    return (await res.json()) as RouteResponse<K>;
+  }
+
   health(): Promise<HealthResponse> {
-    return this.json('GET', '/health', undefined, { prefix: false });
+    return this.call('health');
+  }
+
+  /** The Prometheus text of GET /metrics. */
+  async metrics(): Promise<string> {
+    return (await this.request('metrics', {})).text();
   }
 
   submitJob(request: JobSubmitRequest): Promise<JobSubmitResponse> {
-    return this.json('POST', '/jobs', request);
+    return this.call('submitJob', { body: request });
   }
 
   listJobs(query: JobListQuery = {}): Promise<Page<JobView>> {
-    return this.json('GET', `/jobs${queryString({ ...query })}`);
+    return this.call('listJobs', { query });
   }
 
   getJob(name: string): Promise<JobView> {
-    return this.json('GET', `/jobs/${encodeURIComponent(name)}`);
+    return this.call('getJob', { params: { name } });
   }
 
   listTasks(job: string, query: PageQuery = {}): Promise<Page<TaskView>> {
-    return this.json('GET', `/jobs/${encodeURIComponent(job)}/tasks${queryString({ ...query })}`);
+    return this.call('listTasks', { params: { name: job }, query });
   }
 
   killJob(name: string): Promise<JobView> {
-    return this.json('POST', `/jobs/${encodeURIComponent(name)}/kill`, {});
+    return this.call('killJob', { params: { name }, body: {} });
   }
 
   getTask(taskId: string): Promise<TaskDetailView> {
-    return this.json('GET', `/tasks/${encodeURIComponent(taskId)}`);
+    return this.call('getTask', { params: { task_id: taskId } });
   }
 
   registerWorker(request: WorkerRegisterRequest): Promise<WorkerRegisterResponse> {
-    return this.json('POST', '/workers/register', request);
+    return this.call('registerWorker', { body: request });
   }
 
   listWorkers(query: PageQuery = {}): Promise<Page<WorkerView>> {
-    return this.json('GET', `/workers${queryString({ ...query })}`);
+    return this.call('listWorkers', { query });
   }
 
   /** Long-poll: returns at once when there is work for the worker, else after about `wait_ms`. */
   reconcile(workerId: string, request: ReconcileRequest, signal?: AbortSignal): Promise<ReconcileResponse> {
-    return this.json('POST', `/workers/${encodeURIComponent(workerId)}/reconcile`, request, { signal });
+    return this.call('reconcile', { params: { worker_id: workerId }, body: request }, { signal });
   }
 
   pushLogs(workerId: string, lines: LogLine[]): Promise<LogPushResponse> {
-    return this.json('POST', '/logs', { worker_id: workerId, lines });
+    return this.call('pushLogs', { body: { worker_id: workerId, lines } });
   }
 
   fetchLogs(query: LogFetchQuery, signal?: AbortSignal): Promise<LogFetchResponse> {
-    return this.json('GET', `/logs${queryString({ ...query })}`, undefined, { signal });
+    return this.call('fetchLogs', { query }, { signal });
   }
 
   /** Uploads a bundle under its sha256 (hex); the controller verifies the hash. */
-  uploadBundle(sha256: string, bytes: Uint8Array): Promise<BundleUploadResponse> {
-    return this.request('PUT', `/bundles/${encodeURIComponent(sha256)}`, bytes, 'application/octet-stream').then(
-      (res) => res.json() as Promise<BundleUploadResponse>,
-    );
+  async uploadBundle(sha256: string, bytes: Uint8Array | ReadableStream<Uint8Array>): Promise<BundleUploadResponse> {
+    const res = await this.request('putBundle', { params: { sha256 } }, bytes, 'application/octet-stream');
+    return (await res.json()) as BundleUploadResponse;
   }
 
-  async hasBundle(sha256: string): Promise<boolean> {
-    try {
-      await this.request('HEAD', `/bundles/${encodeURIComponent(sha256)}`);
-      return true;
-    } catch (err) {
-      if (err instanceof IrisApiError && err.status === 404) return false;
-      throw err;
-    }
+  hasBundle(sha256: string): Promise<boolean> {
+    return this.exists('headBundle', sha256);
   }
 
   async downloadBundle(sha256: string): Promise<Uint8Array> {
-    const res = await this.request('GET', `/bundles/${encodeURIComponent(sha256)}`);
+    const res = await this.request('getBundle', { params: { sha256 } });
     return new Uint8Array(await res.arrayBuffer());
   }
 
+  /** Uploads one output file under its sha256 (streamed when given a stream). */
+  async uploadOutput(sha256: string, bytes: Uint8Array | ReadableStream<Uint8Array>, sizeBytes?: number): Promise<BundleUploadResponse> {
+    const res = await this.request('putOutputBlob', { params: { sha256 } }, bytes, 'application/octet-stream', {}, sizeBytes);
+    return (await res.json()) as BundleUploadResponse;
+  }
+
+  hasOutput(sha256: string): Promise<boolean> {
+    return this.exists('headOutputBlob', sha256);
+  }
+
+  /** The response of GET /outputs/{sha256}, to stream its body. */
+  downloadOutput(sha256: string, signal?: AbortSignal): Promise<Response> {
+    return this.request('getOutputBlob', { params: { sha256 } }, undefined, undefined, { signal });
+  }
+
+  recordOutputs(taskId: string, manifest: OutputManifestRequest): Promise<{ files: number; size_bytes: number }> {
+    return this.call('putTaskOutputs', { params: { task_id: taskId }, body: manifest });
+  }
+
+  listOutputs(job: string, task?: number): Promise<OutputListResponse> {
+    return this.call('listJobOutputs', { params: { name: job }, query: task === undefined ? {} : { task } });
+  }
+
   listActions(query: PageQuery = {}): Promise<Page<ActionView>> {
-    return this.json('GET', `/actions${queryString({ ...query })}`);
+    return this.call('listActions', { query });
   }
 
   /**
@@ -165,7 +200,7 @@ export class IrisClient {
    * Its shape is the controller's `AutoscalerStatus`; core does not know the controller's types.
    */
   autoscalerStatus<T = Record<string, unknown>>(): Promise<T> {
-    return this.json('GET', '/autoscaler');
+    return this.call('autoscalerStatus') as Promise<T>;
   }
 
   /**
@@ -173,53 +208,59 @@ export class IrisClient {
    * resolves with how many slices (and unaccounted-for labelled VMs) it terminated.
    */
   autoscalerTerminateAll(): Promise<{ slices: number; orphans: number }> {
-    return this.json('POST', '/autoscaler/terminate-all', {});
+    return this.call('autoscalerTerminateAll', { body: {} });
   }
 
   /** Why each group is at its size and why each pending demand entry waits (`AutoscalerExplanation`). */
   autoscalerExplain<T = Record<string, unknown>>(): Promise<T> {
-    return this.json('GET', '/autoscaler/explain');
+    return this.call('autoscalerExplain') as Promise<T>;
   }
 
-  private async json<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    options: { prefix?: boolean; signal?: AbortSignal | undefined } = {},
-  ): Promise<T> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const res = await this.request(method, path, payload, 'application/json', options);
-    return (await res.json()) as T;
+  private async exists(name: 'headBundle' | 'headOutputBlob', sha256: string): Promise<boolean> {
+    try {
+      await this.request(name, { params: { sha256 } });
+      return true;
+    } catch (err) {
+      if (err instanceof IrisApiError && err.status === 404) return false;
+      throw err;
+    }
   }
 
   private async request(
-    method: string,
-    path: string,
-    body?: string | Uint8Array,
+    name: RouteName,
+    input: RawInput,
+    body?: string | Uint8Array | ReadableStream<Uint8Array>,
     contentType?: string,
-    options: { prefix?: boolean; signal?: AbortSignal | undefined } = {},
+    options: RequestOptions = {},
+    contentLength?: number,
   ): Promise<Response> {
-    const url = `${this.baseUrl}${options.prefix === false ? '' : API_PREFIX}${path}`;
+    const route = routes[name];
+    const path = `${routePath(route.path, input.params ?? {})}${queryString(input.query ?? {})}`;
+    const url = `${this.baseUrl}${path}`;
+    const method = route.method;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined && contentType) headers['content-type'] = contentType;
+    if (contentLength !== undefined) headers['content-length'] = String(contentLength);
     if (this.token) headers['authorization'] = `Bearer ${this.token}`;
     let res: Response;
     try {
-      const init: RequestInit = { method, headers };
+      const init: RequestInit & { duplex?: 'half' } = { method, headers };
       if (body !== undefined) init.body = body;
+      // A streamed body needs half-duplex in Node's fetch.
+      if (body instanceof ReadableStream) init.duplex = 'half';
       if (options.signal) init.signal = options.signal;
       res = await this.fetchImpl(url, init);
     } catch (err) {
       if (options.signal?.aborted) throw err;
       throw new IrisApiError(
         API_ERROR_CODES.unreachable,
-        `cannot reach the controller at ${this.baseUrl} (${method} ${path}): ${(err as Error).message}. Is it running?`,
+        `cannot reach the controller at ${this.baseUrl} (${method} ${route.path}): ${(err as Error).message}. Is it running?`,
         0,
         { cause: err },
       );
     }
     if (res.ok) return res;
-    throw await errorFromResponse(res, method, path);
+    throw await errorFromResponse(res, method, route.path);
   }
 }
 
@@ -238,7 +279,7 @@ async function errorFromResponse(res: Response, method: string, path: string): P
   return new IrisApiError(code, message, res.status);
 }
 
-function queryString(params: Record<string, string | number | undefined>): string {
+function queryString(params: Record<string, unknown>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
   const text = search.toString();

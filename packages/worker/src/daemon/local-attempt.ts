@@ -10,6 +10,9 @@ export class LocalAttempt {
   signal: string | undefined;
   error: string | undefined;
   running: RunningAttempt | undefined;
+  /** When the process started and ended (this worker's clock), reported so fast tasks have times. */
+  startedAtMs: number | undefined;
+  finishedAtMs: number | undefined;
   /** Set when a kill arrives before the process exists; the start path honours it. */
   killRequested: { reason: string; state: 'KILLED' | 'WORKER_FAILED' } | undefined;
 
@@ -28,6 +31,8 @@ export class LocalAttempt {
     if (this.exitCode !== undefined) r.exit_code = this.exitCode;
     if (this.signal !== undefined) r.signal = this.signal;
     if (this.error !== undefined) r.error = this.error;
+    if (this.startedAtMs !== undefined) r.started_at_ms = this.startedAtMs;
+    if (this.finishedAtMs !== undefined && this.terminal) r.finished_at_ms = this.finishedAtMs;
     return r;
   }
 }

@@ -305,6 +305,7 @@ export class WorkerDaemon {
       // The supervisor's backstop: a worker that hangs (or is stopped) stops renewing and its
       // attempts die within the lease, before the controller's worker timeout frees them.
       const leaseMs = Math.max(MIN_LEASE_MS, Math.floor(this.workerTimeoutMs * LEASE_FRACTION));
+      local.startedAtMs = this.o.clock.now();
       local.running = await this.o.runtime.start({ start: s, workDir, leaseMs, ...(exitFile ? { exitFile } : {}) }, { workerId: this.o.workerId, controllerUrl: this.o.controllerUrl }, (stream, line) =>
         this.pusher.add({ task_id: s.task_id, attempt: s.attempt, stream, ts: this.o.clock.now(), line }),
       );
@@ -334,6 +335,7 @@ export class WorkerDaemon {
     exit: { exitCode?: number | undefined; signal?: string | undefined; error?: string | undefined },
   ): void {
     local.state = state;
+    if (local.startedAtMs !== undefined) local.finishedAtMs = this.o.clock.now();
     local.exitCode = exit.exitCode;
     local.signal = exit.signal;
     local.error = exit.error;

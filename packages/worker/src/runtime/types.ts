@@ -83,6 +83,8 @@ export function attemptEnv(
     // Child jobs submitted from inside the task inherit the parent's env through this.
     IRIS_JOB_ENV: JSON.stringify(s.env),
   };
+  // The attempt's own credential: `iris job run` inside the task submits children of IRIS_JOB with it.
+  if (s.task_token !== undefined) env['IRIS_TASK_TOKEN'] = s.task_token;
   for (const [name, port] of Object.entries(ports)) env[`IRIS_PORT_${portEnvName(name)}`] = String(port);
   return env;
 }
