@@ -206,7 +206,7 @@ function startServing(p: ServingParts): { handle: ControllerHandle; handler: (re
       record: (sha, size) => store.recordBundle(sha, size, clock.now()),
     }),
     outputs: new BlobStore(stateDir, { folder: 'outputs', noun: 'output' }, limits.maxOutputBytes, { has: () => true, record: () => undefined }),
-    outputIndex: new OutputStore(db),
+    outputIndex: new OutputStore(store.db),
     taskTokens: new TaskTokens(token),
     metrics,
     maxOutputBytes: limits.maxOutputBytes,
