@@ -132,7 +132,12 @@ describe('the API contract: every route, real data, every answer matches its sch
     await check('getConfig', client.call('getConfig'));
     await check('autoscalerStatus', client.autoscalerStatus());
     await check('autoscalerExplain', client.autoscalerExplain());
-    await check('mintLoginCode', client.call('mintLoginCode', { body: {} }));
+    const code = await check('mintLoginCode', client.call('mintLoginCode', { body: {} }));
+    // Signing in with the one-time link creates a dashboard session, listed and revoked by the token holder.
+    await fetch(`${handle.url}${code.path}`, { redirect: 'manual' });
+    const sessions = await check('listSessions', client.call('listSessions'));
+    expect(sessions.items).toHaveLength(1);
+    await check('revokeSession', client.call('revokeSession', { params: { id: sessions.items[0]!.id } }));
     const metrics = await client.metrics();
     called.add('metrics');
     expect(metrics).toMatch(/iris_jobs\{state="RUNNING"\} 1/);
