@@ -112,7 +112,9 @@ export class SshChannel {
 
   /** Runs a command and returns its stdout; a non-zero exit is an error carrying stderr. */
   exec(command: string): Promise<string> {
-    return new Promise((resolve, reject) => {
+    // The connection does not keep the process alive: the command's caller awaits it, so hold on.
+    const hold = setInterval(() => undefined, 1 << 30);
+    return new Promise<string>((resolve, reject) => {
       this.client.exec(command, (err, channel) => {
         if (err) {
           reject(new ProviderError('transient', `gcp: ssh ${this.endpoint.host}: ${err.message}`, { provider: 'gcp', cause: err }));
@@ -130,7 +132,7 @@ export class SshChannel {
           else reject(new ProviderError('transient', `gcp: ssh ${this.endpoint.host}: \`${command}\` exited ${code ?? 'without a code'}: ${stderr.trim()}`, { provider: 'gcp' }));
         });
       });
-    });
+    }).finally(() => clearInterval(hold));
   }
 
   /** A stream to `host:port` as the VM sees it. */
