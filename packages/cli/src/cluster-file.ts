@@ -1,7 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { createProviderRegistry, loadCluster } from '@iris/core/config';
 import type { LoadClusterOptions, LoadedCluster, ProviderRegistry } from '@iris/core/config';
-import { CLI_PACKAGE_DIR, loadBuiltinPlugins } from './builtins.js';
+import { CLI_PACKAGE_DIR, loadBuiltinPlugins, loadBuiltins } from './builtins.js';
 import type { CliIo } from './context.js';
 
 /**
@@ -16,7 +16,8 @@ export function clusterPath(file: string, io: CliIo): string {
 
 /** Built-in providers, the CLI's install as the fallback for `plugins:`, and the caller's env. */
 export async function clusterLoadOptions(io: CliIo): Promise<LoadClusterOptions> {
-  return { builtins: await loadBuiltinPlugins(), searchDirs: [CLI_PACKAGE_DIR], env: { ...io.env } };
+  const { builtins, notInstalled } = await loadBuiltins();
+  return { builtins, notInstalled, searchDirs: [CLI_PACKAGE_DIR], env: { ...io.env } };
 }
 
 /** Loads and validates a cluster file with the built-in providers plus the plugins it lists. */

@@ -21,6 +21,11 @@ export interface LoadClusterOptions {
   env?: Record<string, string | undefined>;
   /** Where `plugins:` resolution starts for loadClusterText; defaults to the folder of `fileName`. */
   baseDir?: string;
+  /**
+   * Provider types (and aliases) of known packages that are not installed, with the package of each
+   * (`{gcp: '@iris/provider-gcp'}`): a file naming one is told `npm i <package>` at the `type`.
+   */
+  notInstalled?: Readonly<Record<string, string>>;
 }
 
 export interface LoadedCluster {
@@ -75,7 +80,7 @@ export async function runPipeline(source: YamlSource, options: LoadClusterOption
 async function tryFastPath(source: YamlSource, data: Record<string, unknown>, options: LoadClusterOptions): Promise<PipelineResult | undefined> {
   const listed = Array.isArray(data['plugins']) ? (data['plugins'] as unknown[]) : [];
   const registry = await buildRegistry(source, listed, options);
-  if (hasLegacyForms(data, registry) || validateCluster(data, source, registry).length > 0) return undefined;
+  if (hasLegacyForms(data, registry) || validateCluster(data, source, registry, options.notInstalled).length > 0) return undefined;
   const resolved = resolveCluster(applyDefaults(data), source, registry, { env: options.env ?? process.env });
   if (!resolved.config) return undefined;
   return { config: resolved.config, warnings: sortIssues(resolved.issues), registry };
@@ -103,7 +108,7 @@ async function positionedPipeline(source: YamlSource, options: LoadClusterOption
   if (data === null || data === undefined) {
     fail([source.issueAt([], 'the cluster file is empty; it needs at least scale_groups: or a provider:')]);
   }
-  const invalid = [...legacy.filter((i) => i.severity === 'error'), ...validateCluster(data, source, registry)];
+  const invalid = [...legacy.filter((i) => i.severity === 'error'), ...validateCluster(data, source, registry, options.notInstalled)];
   const warnings = legacy.filter((i) => i.severity === 'warning');
   if (invalid.length > 0) fail([...sortIssues(invalid), ...sortIssues(warnings)]);
 

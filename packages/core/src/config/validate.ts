@@ -115,7 +115,11 @@ const TYPE_WORDS: Record<string, string> = {
 };
 
 /** Validates the (normalised) file against the composed schema; every error as a positioned issue. */
-export function validateCluster(data: unknown, source: YamlSource, registry: ProviderRegistry): ConfigIssue[] {
+/**
+ * Validates plain cluster-file data against the composed schema. `notInstalled` names the package of each known provider
+ * type (and alias) that is not installed, so a file naming one is told the exact install command.
+ */
+export function validateCluster(data: unknown, source: YamlSource, registry: ProviderRegistry, notInstalled: Readonly<Record<string, string>> = {}): ConfigIssue[] {
   let validate: ValidateFunction;
   try {
     validate = validatorFor(registry);
@@ -134,7 +138,7 @@ export function validateCluster(data: unknown, source: YamlSource, registry: Pro
   };
   const unitPaths = new Set<string>();
   for (const err of validate.errors ?? []) {
-    const issue = describeError(err, data, source, registry, unitPaths);
+    const issue = describeError(err, data, source, registry, unitPaths, notInstalled);
     if (issue) push(issue);
   }
   return issues;
@@ -154,6 +158,7 @@ function describeError(
   source: YamlSource,
   registry: ProviderRegistry,
   unitPaths: Set<string>,
+  notInstalled: Readonly<Record<string, string>>,
 ): ConfigIssue | undefined {
   const path = pathOf(err.instancePath);
   const value = err.data;
@@ -183,6 +188,10 @@ function describeError(
     if (forController && typeof value === 'string' && registry.get(value)) {
       const able = registry.plugins().filter((p) => p.controllerSchema).map((p) => p.type);
       return source.issueAt(path, `provider "${value}" cannot host the controller (providers that can: ${able.join(', ') || 'none installed'})`);
+    }
+    const missingPackage = typeof value === 'string' && Object.hasOwn(notInstalled, value) ? notInstalled[value] : undefined;
+    if (missingPackage !== undefined) {
+      return source.issueAt(path, `provider ${show(value)} is not installed: run npm i ${missingPackage} (installed: ${installed})`);
     }
     const hint = typeof value === 'string' ? closest(value, registry.types()) : undefined;
     return source.issueAt(
