@@ -11,13 +11,17 @@ IRIS_CONFIG_DIR="${IRIS_CONFIG_DIR:-/etc/iris}"
 IRIS_DEV_DIR="${IRIS_DEV_DIR:-/dev}"
 IRIS_METADATA_URL="${IRIS_METADATA_URL:-http://metadata.google.internal/computeMetadata/v1}"
 
-phase() {
-  echo "[iris-init] Phase: $1"
-}
-
 # One metadata value, or empty when the server does not have it.
 metadata() {
   curl -sf --max-time 5 -H 'Metadata-Flavor: Google' "${IRIS_METADATA_URL}/$1" || true
+}
+
+# The phase goes to the serial console and to the guest attribute iris/phase, which the
+# controller reads through the TPU API to say in `iris autoscaler explain` where a boot is.
+phase() {
+  echo "[iris-init] Phase: $1"
+  curl -sf --max-time 5 -X PUT --data "$1" -H 'Metadata-Flavor: Google' \
+    "${IRIS_METADATA_URL}/instance/guest-attributes/iris/phase" >/dev/null 2>&1 || true
 }
 
 # A key of the tpu-env attribute, whose lines read KEY: 'value'.

@@ -31,6 +31,23 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
     await emulator.stop();
   });
 
+  it('shows the boot phase each host reports through its guest attributes, and stops asking once all registered', async () => {
+    const manager = platform.vmManager(tpuGroup('tpu_v5e_16'));
+    const slice = await manager.createSlice({ requestId: 'req-phase', labels: {}, bootstrap });
+    const name = `projects/iris-test/locations/${ZONES[0]}/nodes/${slice.sliceId}`;
+    const phases = async (): Promise<(string | undefined)[]> => (await manager.listSlices())[0]!.vms.map((v) => v.initPhase);
+    expect(await phases()).toEqual([undefined, undefined, undefined, undefined]);
+    emulator.tpu.setGuestAttribute(name, 0, 'iris/phase', 'docker_pull');
+    emulator.tpu.setGuestAttribute(name, 2, 'iris/phase', 'worker_start');
+    expect(await phases()).toEqual(['docker_pull', undefined, 'worker_start', undefined]);
+    for (const host of [0, 1, 2, 3]) emulator.tpu.setGuestAttribute(name, host, 'iris/phase', 'registration');
+    expect(await phases()).toEqual(['registration', 'registration', 'registration', 'registration']);
+    const asked = (): number => emulator.requests.filter((r) => r.endsWith(':getGuestAttributes')).length;
+    const before = asked();
+    expect(await phases()).toEqual(['registration', 'registration', 'registration', 'registration']);
+    expect(asked()).toBe(before);
+  });
+
   it('creates a multi-host slice: one node, slice_size VMs with addresses, labelled and bootstrapped', async () => {
     const manager = platform.vmManager(tpuGroup('tpu_v5e_16'));
     const slice = await manager.createSlice({ requestId: 'req-1', labels: { extra: 'yes' }, bootstrap });

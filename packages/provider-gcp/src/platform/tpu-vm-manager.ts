@@ -17,6 +17,7 @@ import { isAlreadyExists, isNotFound, toProviderError } from '../api/gcp-errors.
 import { waitForOperation } from '../api/wait-operation.js';
 import { resolveCapacity } from '../capacity.js';
 import { resolveRuntimeVersion } from '../runtime-versions.js';
+import { BootPhases } from './boot-phases.js';
 import type { GcpContext } from './gcp-context.js';
 import { renderWorkerStartupScript } from './startup-script.js';
 import { nodeParent, nodeToSlice, tpuNodeId, type TpuNodeView } from './tpu-node.js';
@@ -29,12 +30,14 @@ export class TpuVmManager implements VmManager {
   readonly group: string;
   /** Where each slice lives, learned from creates and listings, so terminate need not probe zones. */
   private readonly zoneOfSlice = new Map<string, string>();
+  private readonly bootPhases: BootPhases;
 
   constructor(
     private readonly groupConfig: ScaleGroupConfig,
     private readonly ctx: GcpContext,
   ) {
     this.group = groupConfig.name;
+    this.bootPhases = new BootPhases(() => ctx.tpu);
   }
 
   /** The labels that make a node this group's: what listing (and so adoption) selects on. */
@@ -168,7 +171,7 @@ export class TpuVmManager implements VmManager {
         if (!matchesLabels(node.labels ?? {}, this.selector)) continue;
         const slice = this.toSlice(node);
         this.zoneOfSlice.set(slice.sliceId, zone);
-        slices.push(slice);
+        slices.push(await this.bootPhases.annotate(slice, node.name ?? ''));
       }
     }
     return slices;
@@ -180,6 +183,7 @@ export class TpuVmManager implements VmManager {
     for (const zone of zones) {
       if (await deleteTpuNode(this.ctx, zone, sliceId)) {
         this.zoneOfSlice.delete(sliceId);
+        this.bootPhases.forget(`${nodeParent(this.ctx.config.project_id, zone)}/nodes/${sliceId}`);
         return;
       }
     }

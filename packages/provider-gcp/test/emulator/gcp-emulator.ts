@@ -28,6 +28,7 @@ export class GcpEmulator {
     const loc = `/v2/(projects/${seg}/locations/${seg})`;
     const cz = `/compute/v1/projects/${seg}/zones/${seg}`;
     this.routes = [
+      ['POST', re(`/v2/(projects/${seg}/locations/${seg}/nodes/[^/:]+):getGuestAttributes`), async (m, _u, req) => this.tpu.getGuestAttributes(m[1]!, await readJson(req))],
       ['POST', re(`${loc}/nodes`), async (m, url, req) => this.tpu.createNode(m[1]!, url.searchParams.get('nodeId') ?? '', await readJson(req))],
       ['GET', re(`${loc}/nodes`), (m) => this.tpu.listNodes(m[1]!)],
       ['GET', re(`/v2/(projects/${seg}/locations/${seg}/nodes/${seg})`), (m) => this.tpu.getNode(m[1]!)],

@@ -65,6 +65,8 @@ export class TpuApi {
   /** Every call as `METHOD path`, for assertions on which zones were touched. */
   readonly calls: string[] = [];
   readonly listeners: NodeLifecycleListener[] = [];
+  /** Guest attributes per node name and host index, as `namespace/key` → value. */
+  readonly guestAttributes = new Map<string, Map<number, Map<string, string>>>();
   /** The address of each new host; VPC-like 10.128.x.y unless a test gives hosts loopback addresses. */
   ipAllocator: (() => string) | undefined;
 
@@ -140,8 +142,36 @@ export class TpuApi {
     if (wasRunning) for (const l of this.listeners) l.gone(node, 'deleted');
     return this.startOperation(name.replace(/\/nodes\/[^/]+$/, ''), () => {
       this.nodes.delete(name);
+      this.guestAttributes.delete(name);
       return { response: { '@type': 'type.googleapis.com/google.protobuf.Empty' } };
     });
+  }
+
+  /** `POST …/nodes/N:getGuestAttributes`: one entry per host, in host order. */
+  getGuestAttributes(name: string, body: Record<string, unknown>): Record<string, unknown> {
+    const node = this.nodes.get(name);
+    if (!node) throw notFound(name);
+    const queryPath = String(body.queryPath ?? '');
+    const byHost = this.guestAttributes.get(name);
+    return {
+      guestAttributes: node.networkEndpoints.map((_, i) => ({
+        queryPath,
+        queryValue: {
+          items: [...(byHost?.get(i) ?? new Map<string, string>())]
+            .filter(([path]) => path.startsWith(queryPath))
+            .map(([path, value]) => ({ namespace: path.split('/')[0], key: path.split('/').slice(1).join('/'), value })),
+        },
+      })),
+    };
+  }
+
+  /** What a host's guest agent (or its startup script, through the metadata server) writes. */
+  setGuestAttribute(name: string, host: number, path: string, value: string): void {
+    const byHost = this.guestAttributes.get(name) ?? new Map<number, Map<string, string>>();
+    const attrs = byHost.get(host) ?? new Map<string, string>();
+    attrs.set(path, value);
+    byHost.set(host, attrs);
+    this.guestAttributes.set(name, byHost);
   }
 
   getOperation(name: string): Record<string, unknown> {

@@ -51,6 +51,17 @@ export class TpuVmPlayer implements NodeLifecycleListener {
 
   async attach(tpu: TpuApi): Promise<void> {
     const server = createServer((req, res) => {
+      const put = /^\/([^/]+)\/(\d+)\/computeMetadata\/v1\/instance\/guest-attributes\/(.+)$/.exec(req.url ?? '');
+      if (req.method === 'PUT' && put && req.headers['metadata-flavor'] === 'Google') {
+        const node = this.nodes.get(put[1]!);
+        let body = '';
+        req.setEncoding('utf8').on('data', (c: string) => (body += c));
+        req.on('end', () => {
+          if (node) tpu.setGuestAttribute(node.name, Number(put[2]), put[3]!, body);
+          res.writeHead(node ? 200 : 404).end();
+        });
+        return;
+      }
       const value = this.metadata(req.url ?? '');
       if (req.headers['metadata-flavor'] !== 'Google' || value === undefined) {
         res.writeHead(404).end();
