@@ -372,7 +372,7 @@ interface ClusterCost {
 }
 
 /**
- * Cost per hour of the slices that exist (every state but terminated), priced by the controller's
+ * Cost per hour of the slices that exist (not those still being requested, nor those going away), priced by the controller's
  * providers (GET /api/v1/config carries `cost_per_slice_hour` where a provider has
  * `estimateCost`). Undefined when no group can be priced, or the controller predates the route.
  */
@@ -386,7 +386,8 @@ async function clusterCost(connection: ClusterConnection, autoscaler: Autoscaler
   const groups = autoscaler.groups.flatMap((g) => {
     const price = prices.get(g.name);
     if (price === undefined) return [];
-    const slices = g.slices.filter((s) => s.state !== 'terminating' && s.state !== 'gone').length;
+    // A slice being requested does not exist yet: a stockout must not look like spending.
+    const slices = g.slices.filter((s) => s.state !== 'requesting' && s.state !== 'terminating' && s.state !== 'gone').length;
     return [{ name: g.name, slices, perSliceHour: price, perHour: slices * price }];
   });
   return { perHour: groups.reduce((sum, g) => sum + g.perHour, 0), groups };

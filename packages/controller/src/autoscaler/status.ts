@@ -178,6 +178,15 @@ export function explainGroup(status: GroupStatus, actions: readonly AutoscalerAc
     `state: ${status.availability} (${status.availabilityDetail})`,
     `last decision: ${status.lastDecision}`,
   ];
+  // Where each slice's boot is, as its VMs report it (`[iris-init] Phase:`), until its workers register.
+  for (const slice of status.slices) {
+    if (slice.state !== 'booting' && slice.state !== 'initializing') continue;
+    const byPhase = new Map<string, number>();
+    for (const vm of slice.vms) if (vm.initPhase !== undefined) byPhase.set(vm.initPhase, (byPhase.get(vm.initPhase) ?? 0) + 1);
+    if (byPhase.size === 0) continue;
+    const phases = [...byPhase].map(([phase, n]) => `${phase} on ${n}/${slice.vms.length} VM(s)`).join(', ');
+    why.push(`slice ${slice.sliceId ?? slice.requestId} (${slice.state}): boot phase ${phases}`);
+  }
   const last = [...actions].reverse().find((a) => a.group === status.name && SIZE_ACTIONS.has(a.type));
   if (last) why.push(`last size change: ${last.type} at ${new Date(last.atMs).toISOString()}: ${last.reason}`);
   return { name: status.name, slices: c.total, availability: status.availability, why };
