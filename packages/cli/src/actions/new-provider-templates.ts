@@ -211,7 +211,7 @@ See docs/writing-a-provider.md in the Iris repository.
   };
 }
 
-function platformTemplate(v: TemplateValues, mapName: string): string {
+function platformTemplate(v: TemplateValues, _mapName: string): string {
   const { type, className } = v;
   const factory = className.charAt(0).toLowerCase() + className.slice(1);
   return `import { createHash } from 'node:crypto';

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { createAutoscaler } from './create-autoscaler.js';
 import { InMemorySliceStore } from './slice-store.js';
 import { FakeCluster } from './testing/fake-cluster.js';
-import { FakePlatform } from './testing/fake-platform.js';
 import { TEST_WORKER_BOOTSTRAP, testAutoscalerConfig, testScaleGroup } from './testing/fixtures.js';
 import type { DemandEntry } from './types.js';
 
