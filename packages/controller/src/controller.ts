@@ -11,7 +11,9 @@ import {
   type DirLock,
   type Logger,
   type TimerHandle,
+  type ControllerInputLimits,
 } from '@iris/core';
+import { DEFAULT_CONFIG } from '@iris/core/config';
 import { API_ERROR_CODES } from '@iris/core/api';
 import { loadOrCreateToken } from './api/auth.js';
 import { BlobStore } from './api/blob-store.js';
@@ -43,6 +45,13 @@ export interface ControllerLimits {
   maxBundleBytes: number;
   /** Most bytes of output files one attempt keeps (controller.limits.max_output_bytes). */
   maxOutputBytes: number;
+  /** Values (members and items) and nesting depth of one JSON body, counted while it streams in. */
+  maxJsonEntries: number;
+  maxJsonDepth: number;
+  /** A job's command (all arguments, and each), and its environment (all NAME=value entries). */
+  maxCommandBytes: number;
+  maxArgBytes: number;
+  maxEnvBytes: number;
   /** How long a dashboard sign-in link (one-time code) stays usable. */
   loginCodeTtlMs: number;
   /** How long a dashboard session (what a sign-in link creates) lasts. */
@@ -58,12 +67,27 @@ export const DEFAULT_CONTROLLER_LIMITS: ControllerLimits = {
   maxStartingPerWorker: 8,
   maxLogLinesPerAttempt: 10_000,
   maxActions: 10_000,
-  maxBodyBytes: 64 * 1024 * 1024,
-  maxBundleBytes: 1024 * 1024 * 1024,
+  ...inputLimits(DEFAULT_CONFIG.controller.limits),
   maxOutputBytes: 1024 * 1024 * 1024,
   loginCodeTtlMs: 5 * 60_000,
   sessionTtlMs: 7 * 24 * 3_600_000,
 };
+
+/** The input limits of a cluster file's `controller.limits` as ControllerLimits fields. */
+export function inputLimits(l: ControllerInputLimits): Pick<
+  ControllerLimits,
+  'maxBodyBytes' | 'maxBundleBytes' | 'maxJsonEntries' | 'maxJsonDepth' | 'maxCommandBytes' | 'maxArgBytes' | 'maxEnvBytes'
+> {
+  return {
+    maxBodyBytes: l.max_body_bytes,
+    maxBundleBytes: l.max_bundle_bytes,
+    maxJsonEntries: l.max_json_entries,
+    maxJsonDepth: l.max_json_depth,
+    maxCommandBytes: l.max_command_bytes,
+    maxArgBytes: l.max_arg_bytes,
+    maxEnvBytes: l.max_env_bytes,
+  };
+}
 
 export interface StartControllerOptions {
   stateDir: string;
@@ -153,6 +177,7 @@ export async function startController(options: StartControllerOptions): Promise<
       logger,
       databaseFile,
       workerTimeoutMs: limits.workerTimeoutMs,
+      input: { maxCommandBytes: limits.maxCommandBytes, maxArgBytes: limits.maxArgBytes, maxEnvBytes: limits.maxEnvBytes },
       maxStartsPerWorkerPerPass: limits.maxStartsPerWorkerPerPass,
       maxStartingPerWorker: limits.maxStartingPerWorker,
     });
@@ -217,6 +242,7 @@ function startServing(p: ServingParts): { handle: ControllerHandle; handler: (re
     maxWaitMs: limits.maxWaitMs,
     workerTimeoutMs: limits.workerTimeoutMs,
     maxBodyBytes: limits.maxBodyBytes,
+    jsonLimits: { maxBytes: limits.maxBodyBytes, maxEntries: limits.maxJsonEntries, maxDepth: limits.maxJsonDepth },
   });
 
   // Passes are coalesced: many changes in one turn of the event loop cause one pass right after it.

@@ -47,6 +47,7 @@ export type {
   BootstrapConfig,
   DefaultsConfig,
   ControllerConfig,
+  ControllerInputLimits,
   ClusterConfig,
 } from './config/types.js';
 export { parseDuration, parseSize, formatDuration, formatSize, UnitParseError, DURATION_PATTERN, SIZE_PATTERN } from './units.js';

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { IrisError } from '@iris/core';
 import { API_ERROR_CODES, type ApiErrorBody } from '@iris/core/api';
 
@@ -34,30 +34,6 @@ export function sendError(res: ServerResponse, err: unknown): void {
     return;
   }
   sendJson(res, 500, { code: API_ERROR_CODES.internal, message: 'internal error; see the controller log' } satisfies ApiErrorBody);
-}
-
-/** Reads the whole body, refusing more than `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw apiError('tooLarge', `body of ${declared} bytes exceeds the limit of ${limit}`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw apiError('tooLarge', `body exceeds the limit of ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const raw = await readBody(req, limit);
-  if (raw.length === 0) throw apiError('invalidRequest', 'body is empty; expected a JSON object');
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw apiError('invalidRequest', `body is not valid JSON: ${(err as Error).message}`);
-  }
 }
 
 /** `limit` and `cursor` query parameters, validated. */

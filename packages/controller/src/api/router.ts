@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { IrisError } from '@iris/core';
 import { routes, type RouteBody, type RouteName, type RouteParams, type RouteQuery, type RouteResponse, type Routes, type RouteSpec } from '@iris/core/api';
-import { apiError, readJson, sendJson } from './http-util.js';
+import { apiError, sendJson } from './http-util.js';
+import { readJsonBody, type JsonBodyLimits } from './json-body.js';
 
 /** Who made a request, as authentication found it. */
 export type Caller = { kind: 'anonymous' } | { kind: 'operator' } | { kind: 'task'; taskId: string; attempt: number; job: string };
@@ -28,7 +29,8 @@ export interface RouterOptions {
   handlers: Handlers;
   /** Decides who the caller is and whether the route admits them (throws unauthorized/forbidden). */
   authenticate(req: IncomingMessage, route: RouteSpec): Caller;
-  maxBodyBytes: number;
+  /** What a JSON body may hold (bytes, values, depth), counted while it streams in. */
+  jsonLimits: JsonBodyLimits;
   /**
    * Validate every JSON answer against its route's schema and refuse (500, naming the field) one
    * that does not match. On in tests (IRIS_VALIDATE_RESPONSES=1), so a raw row never reaches a client.
@@ -136,7 +138,7 @@ export class Router {
     const declared = req.headers['content-length'];
     const empty = declared === '0' || (declared === undefined && req.headers['transfer-encoding'] === undefined);
     // A body-less POST to a route whose body has no required field means `{}`.
-    const value = empty && !('required' in schema) ? {} : await readJson(req, this.options.maxBodyBytes);
+    const value = empty && !('required' in schema) ? {} : await readJsonBody(req, this.options.jsonLimits);
     const validate = validatorOf(schema, false);
     if (!validate(value)) throw apiError('invalidRequest', describeValidationError(validate.errors, 'body'));
     return value;

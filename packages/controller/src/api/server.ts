@@ -14,6 +14,7 @@ import {
 import type { ControllerState } from '../state/controller-state.js';
 import { jobView, taskView, workerView, type ViewContext } from '../state/views.js';
 import type { StateStore } from '../store/state-store.js';
+import type { JsonBodyLimits } from './json-body.js';
 import type { OutputStore } from '../store/output-store.js';
 import type { DashboardRoutes } from '../dashboard/dashboard-routes.js';
 import type { LoginCodes } from '../dashboard/login-codes.js';
@@ -42,6 +43,8 @@ export interface ApiDeps {
   maxWaitMs: number;
   workerTimeoutMs: number;
   maxBodyBytes: number;
+  /** What a JSON body may hold, counted while it streams in. */
+  jsonLimits: JsonBodyLimits;
   /** Most bytes of output files one attempt may keep. */
   maxOutputBytes: number;
   /** Validate every JSON answer against its schema (tests). */
@@ -97,7 +100,7 @@ export class ApiServer {
     this.router = new Router({
       handlers: this.handlers(),
       authenticate: (req, route) => this.authenticate(req, route),
-      maxBodyBytes: deps.maxBodyBytes,
+      jsonLimits: deps.jsonLimits,
       validateResponses: deps.validateResponses,
     });
   }

@@ -14,12 +14,20 @@ import {
   type TaskState,
   type WorkerRegisterRequest,
 } from '@iris/core/api';
+import { DEFAULT_CONFIG } from '@iris/core/config';
 import { schedule } from '../scheduler/scheduler.js';
 import type { WorkerCapacity } from '../scheduler/types.js';
 import type { StateStore } from '../store/state-store.js';
 import { deriveJobState } from './job-state.js';
 import { emptyCounts, isActiveTaskState, type JobRecord, type JobSpec, type TaskRecord, type WorkerRecord } from './model.js';
 import { loadState } from './recovery.js';
+import { checkJobInput, type JobInputLimits } from './job-input.js';
+
+const DEFAULT_JOB_INPUT_LIMITS: JobInputLimits = {
+  maxCommandBytes: DEFAULT_CONFIG.controller.limits.max_command_bytes,
+  maxArgBytes: DEFAULT_CONFIG.controller.limits.max_arg_bytes,
+  maxEnvBytes: DEFAULT_CONFIG.controller.limits.max_env_bytes,
+};
 
 export interface ControllerStateOptions {
   clock: Clock;
@@ -29,6 +37,8 @@ export interface ControllerStateOptions {
   databaseFile?: string;
   /** A worker that does not reconcile for this long is declared dead; its attempts are retried. */
   workerTimeoutMs: number;
+  /** Sizes a job's command and env are held to; absent: DEFAULT_CONFIG's. */
+  input?: JobInputLimits;
   /** Most new tasks one worker receives in one scheduling pass. */
   maxStartsPerWorkerPerPass: number;
   /** Most attempts one worker may hold in ASSIGNED or BUILDING (back-pressure). */
@@ -131,6 +141,7 @@ export class ControllerState {
   }
 
   submitJob(req: JobSubmitRequest): JobRecord {
+    checkJobInput(req, this.options.input ?? DEFAULT_JOB_INPUT_LIMITS);
     const now = this.clock.now();
     const name = req.name;
     const existing = this.jobs.get(name);

@@ -228,6 +228,15 @@ export function buildClusterSchema(providers: readonly ProviderSchemaSource[]): 
         state_dir: text('Folder of the controller database and token; `~` is expanded. Default ~/.iris/<name>.'),
         worker_timeout: { ...duration, description: 'A worker silent this long is declared lost.' },
         image: text('Controller container image, for providers that run it in a container.'),
+        limits: section('What the controller refuses to accept.', {
+          max_body_bytes: { ...size, description: 'Largest JSON request body.' },
+          max_json_entries: count('Most values (members and items) in one JSON body.', 1),
+          max_json_depth: count('Deepest nesting of a JSON body.', 1),
+          max_command_bytes: { ...size, description: "A job's command, all arguments together." },
+          max_arg_bytes: { ...size, description: 'One argument or environment entry of a job.' },
+          max_env_bytes: { ...size, description: "A job's environment, all NAME=value entries together." },
+          max_bundle_bytes: { ...size, description: 'Largest job bundle.' },
+        }),
       }),
       scale_groups: {
         type: 'object',

@@ -12,7 +12,7 @@ describe('DEFAULT_CONFIG and applyDefaults', () => {
     expect(out['name']).toBe('x');
     expect((out['defaults'] as any).ssh).toEqual({ user: 'ray', port: 22, connect_timeout: 30_000 });
     expect((out['scale_groups'] as any).a).toMatchObject({ max_slices: 3, min_slices: 0, priority: 100, resources: { cpu: 2, ram: 1, disk: 0, gpu_count: 0 } });
-    expect(out['controller']).toEqual({ provider: { type: 'local' }, worker_timeout: 60_000 });
+    expect(out['controller']).toEqual({ provider: { type: 'local' }, worker_timeout: 60_000, limits: DEFAULT_CONFIG.controller.limits });
     expect(out).not.toHaveProperty('scale_group');
   });
 

@@ -40,6 +40,21 @@ export const DEFAULT_CONFIG = deepFreeze({
   controller: {
     provider: { type: 'local' },
     worker_timeout: 60_000,
+    /** What the controller refuses to accept (sizes in bytes). */
+    limits: {
+      /** A JSON request body, counted while it streams in. */
+      max_body_bytes: 16 * 1024 * 1024,
+      /** Values (object members and array items) in one JSON body, counted while it streams in. */
+      max_json_entries: 100_000,
+      /** Nesting depth of a JSON body. */
+      max_json_depth: 32,
+      /** A job's command: all arguments together, and each one (Linux refuses longer ones at exec). */
+      max_command_bytes: 256 * 1024,
+      max_arg_bytes: 128 * 1024 - 1,
+      /** A job's environment: all `NAME=value` strings together. */
+      max_env_bytes: 256 * 1024,
+      max_bundle_bytes: 1024 * 1024 * 1024,
+    },
   },
   /** Applied to every entry of `scale_groups`. */
   scale_group: {

@@ -137,6 +137,19 @@ export interface ControllerConfig {
   readonly state_dir: string;
   readonly worker_timeout: number;
   readonly image?: string;
+  /** Always set by the loader (DEFAULT_CONFIG.controller.limits); optional for hand-built configs. */
+  readonly limits?: ControllerInputLimits;
+}
+
+/** What the controller refuses (DEFAULT_CONFIG.controller.limits); sizes in bytes. */
+export interface ControllerInputLimits {
+  readonly max_body_bytes: number;
+  readonly max_json_entries: number;
+  readonly max_json_depth: number;
+  readonly max_command_bytes: number;
+  readonly max_arg_bytes: number;
+  readonly max_env_bytes: number;
+  readonly max_bundle_bytes: number;
 }
 
 export interface ClusterConfig {

@@ -40,7 +40,12 @@ describe('the canonical cluster file', () => {
       preemptible: false,
       resources: { ram: 48 * 2 ** 30, disk: 0 },
     });
-    expect(config.controller).toEqual({ provider: { type: 'local', port: 0 }, state_dir: '/home/tester/.iris/demo', worker_timeout: 60_000 });
+    expect(config.controller).toEqual({
+      provider: { type: 'local', port: 0 },
+      state_dir: '/home/tester/.iris/demo',
+      worker_timeout: 60_000,
+      limits: DEFAULT_CONFIG.controller.limits,
+    });
     expect(config.defaults.ssh.key_file).toBe('/home/tester/.ssh/id_ed25519');
   });
 

@@ -318,7 +318,10 @@ export class WorkerDaemon {
       }
       const exit = await local.running.exited;
       const ownEnd = exit.killed ? 'KILLED' : exit.exitCode === 0 && !exit.timedOut ? 'SUCCEEDED' : 'FAILED';
-      const state = pendingKill(local)?.state ?? (exit.fenced ? 'WORKER_FAILED' : ownEnd);
+      // A task that exited 0 on its own finished its work, even if a kill (or the fence) was on its
+      // way: reporting it lost would run it a second time.
+      const completed = exit.exitCode === 0 && exit.signal === undefined && !exit.timedOut;
+      const state = completed ? 'SUCCEEDED' : (pendingKill(local)?.state ?? (exit.fenced ? 'WORKER_FAILED' : ownEnd));
       this.finish(local, state, { exitCode: exit.exitCode, signal: exit.signal, error: exit.error });
     } catch (err) {
       const message = (err as Error).message;
