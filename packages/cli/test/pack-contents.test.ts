@@ -40,6 +40,7 @@ const FORBIDDEN = [/(^|\/)test\//, /\.test\.[cm]?[jt]s$/, /\.spec\.[cm]?[jt]s/, 
 /** What `npm i @iris/cli` installs for a user who runs local workers only. */
 const LOCAL_ONLY = ['@iris/core', '@iris/controller', '@iris/worker', '@iris/provider-local', '@iris/cli'];
 const OPTIONAL = ['@iris/provider-gcp', '@iris/provider-manual'];
+const HELLO = 'iris-provider-hello';
 
 /** The relative link targets of a markdown file: `[text](target)`, `![alt](target)`, `<img src="target">`, `[ref]: target`. */
 function relativeLinks(markdown: string): string[] {
@@ -84,13 +85,19 @@ describe('published packages, packed and installed as a user installs them', () 
     const tarballDir = join(dir, 'tarballs');
     mkdirSync(project);
     mkdirSync(tarballDir);
-    // The example is not part of the CLI's build graph: make sure its dist is current.
-    await run('npm', ['run', 'build', '-w', 'iris-provider-hello'], { cwd: REPO_ROOT });
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', tarballDir, ...packages.flatMap((p) => ['-w', p.name])], {
+    // The example is not part of the CLI's build graph. It is built into a staged copy, never into its own dist/,
+    // which another test file may be building and packing at the same moment.
+    const hello = packages.find((p) => p.name === HELLO)!;
+    const staged = join(dir, 'hello');
+    mkdirSync(staged);
+    for (const file of ['package.json', 'README.md', 'LICENSE']) copyFileSync(join(hello.dir, file), join(staged, file));
+    await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(hello.dir, 'tsconfig.build.json'), '--outDir', join(staged, 'dist')], {
       cwd: REPO_ROOT,
-      maxBuffer: 64 << 20,
     });
-    for (const result of JSON.parse(packed.stdout) as { name: string; filename: string; files: { path: string }[] }[]) {
+    const pack = async (args: string[]): Promise<{ name: string; filename: string; files: { path: string }[] }[]> =>
+      JSON.parse((await run('npm', ['pack', '--json', '--pack-destination', tarballDir, ...args], { cwd: REPO_ROOT, maxBuffer: 64 << 20 })).stdout);
+    const results = [...(await pack(packages.filter((p) => p.name !== HELLO).flatMap((p) => ['-w', p.name]))), ...(await pack([staged]))];
+    for (const result of results) {
       tarballs.set(result.name, join(tarballDir, result.filename));
       packedFiles.set(
         result.name,
