@@ -73,6 +73,12 @@ describe('program bundle and daemon scripts (run with local bash)', () => {
     expect(statSync(again.tarball).mtimeMs).toBe(mtime);
   });
 
+  it('leaves out excluded packages and what only they need', async () => {
+    const lean = await packProgram({ packageDir: fakeProgram, entry: 'bin/iris.js', outDir: join(dir, 'lean'), exclude: ['yaml'] });
+    expect(lean.packages.map((p) => p.split('@')[0])).toEqual(['iris-fake-program']);
+    expect(lean.hash).not.toBe(bundle.hash);
+  });
+
   it('refuses an entry the package does not publish', async () => {
     await expect(packProgram({ packageDir: fakeProgram, entry: 'nope.js', outDir: join(dir, 'out') })).rejects.toMatchObject({
       code: 'IRIS_PROGRAM_BUNDLE_FAILED',
