@@ -40,6 +40,8 @@ export interface GcpControllerConfig {
   readonly state_disk_size_gb: number;
   /** Where the state disk is mounted on the VM (the controller's --state-dir). */
   readonly state_mount: string;
+  /** A reserved internal address for the VM, so a replacement VM keeps the address TPU workers dial. */
+  readonly internal_ip?: string;
   /** How the CLI reaches the controller: SSH to its external IP, SSH through IAP, or straight to its address. */
   readonly access: GcpControllerAccess;
 }

@@ -139,6 +139,12 @@ const controllerProperties = {
     default: '/mnt/disks/iris-state',
     description: 'Where the state disk is mounted on the controller VM (the controller\'s state dir).',
   },
+  internal_ip: {
+    type: 'string',
+    pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$',
+    description:
+      'A reserved static internal IP for the controller VM (`gcloud compute addresses create … --subnet …`): a replacement VM keeps the address the TPU workers dial. Ephemeral when omitted.',
+  },
   access: {
     enum: ['ssh', 'iap', 'direct'],
     default: 'ssh',

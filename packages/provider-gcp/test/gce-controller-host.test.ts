@@ -169,12 +169,14 @@ describe('the controller on a GCE VM (real @google-cloud/compute client, real ss
     expect(await host.status()).toEqual({ running: false });
   });
 
-  it('with access: direct, asks for no external IP and calls the address itself', async () => {
-    const p = platform({ access: 'direct' });
-    const host = p.controllerHost(controller({ access: 'direct' }));
+  it('with access: direct, asks for no external IP and calls the address itself; keeps a reserved internal IP', async () => {
+    const p = platform({ access: 'direct', internal_ip: '127.0.0.1' });
+    emulator.compute.instanceIp = '10.0.0.99';
+    const host = p.controllerHost(controller({ access: 'direct', internal_ip: '127.0.0.1' }));
     expect((await host.start()).running).toBe(true);
     const [instance] = [...emulator.compute.instances.values()];
     expect(instance?.networkInterfaces[0]?.accessConfigs).toEqual([]);
+    expect(instance?.networkInterfaces[0]?.networkIP).toBe('127.0.0.1');
     const tunnel = await p.tunnel(`http://127.0.0.1:${healthPort}`);
     expect(tunnel.localAddress).toBe(`http://127.0.0.1:${healthPort}`);
   });

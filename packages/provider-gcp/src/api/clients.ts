@@ -19,7 +19,39 @@ function clientOptions(apiEndpoint: string | undefined): Record<string, unknown>
 }
 
 export function createTpuClient(apiEndpoint: string | undefined): TpuClient {
-  return new v2.TpuClient(clientOptions(apiEndpoint) as ConstructorParameters<typeof v2.TpuClient>[0]);
+  return authenticatedFirst(new v2.TpuClient(clientOptions(apiEndpoint) as ConstructorParameters<typeof v2.TpuClient>[0]));
+}
+
+/**
+ * The client with every call waiting for its authenticated stub first. Without credentials the
+ * generated clients throw the auth error from inside a callback, where no caller can catch it, and
+ * the process dies; awaiting `initialize()` turns it into a rejection the caller maps to an `auth`
+ * ProviderError ("run gcloud auth application-default login").
+ */
+function authenticatedFirst<T extends { initialize(): Promise<unknown> }>(client: T): T {
+  let ready: Promise<unknown> | undefined;
+  return new Proxy(client, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (prop === 'close') {
+        // A client that never authenticated has nothing to close; its close() rethrows the auth error.
+        return async () => {
+          try {
+            await method.apply(target);
+          } catch {
+            /* nothing was open */
+          }
+        };
+      }
+      if (prop === 'initialize' || typeof prop !== 'string' || /Path$|^match/.test(prop)) return method.bind(target);
+      return async (...args: unknown[]) => {
+        await (ready ??= target.initialize());
+        return method.apply(target, args);
+      };
+    },
+  });
 }
 
 export interface ComputeClients {
@@ -31,9 +63,9 @@ export interface ComputeClients {
 
 export function createComputeClients(apiEndpoint: string | undefined): ComputeClients {
   const options = clientOptions(apiEndpoint) as ConstructorParameters<typeof InstancesClient>[0];
-  const instances = new InstancesClient(options);
-  const disks = new DisksClient(options as ConstructorParameters<typeof DisksClient>[0]);
-  const zoneOperations = new ZoneOperationsClient(options as ConstructorParameters<typeof ZoneOperationsClient>[0]);
+  const instances = authenticatedFirst(new InstancesClient(options));
+  const disks = authenticatedFirst(new DisksClient(options as ConstructorParameters<typeof DisksClient>[0]));
+  const zoneOperations = authenticatedFirst(new ZoneOperationsClient(options as ConstructorParameters<typeof ZoneOperationsClient>[0]));
   return {
     instances,
     disks,

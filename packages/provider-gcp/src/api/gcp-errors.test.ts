@@ -58,4 +58,12 @@ describe('GCP error → ProviderError kind', () => {
     expect(isNotFound({ code: GRPC.NOT_FOUND })).toBe(true);
     expect(isNotFound(new Error('x'))).toBe(false);
   });
+  it('says to log in when this machine has no Google credentials at all', () => {
+    const err = toProviderError(new Error('Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.'), {
+      action: 'list TPU accelerator types',
+      zone: 'europe-west4-b',
+    });
+    expect(err.kind).toBe('auth');
+    expect(err.message).toContain('gcloud auth application-default login');
+  });
 });

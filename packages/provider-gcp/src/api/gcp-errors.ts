@@ -94,6 +94,8 @@ export function gcpErrorKind(err: unknown): ProviderErrorKind {
   const e = asError(err);
   const message = typeof e.message === 'string' ? e.message : '';
   const details = detailsOf(e);
+  // google-auth-library fails before any request when this machine has no credentials at all.
+  if (NO_CREDENTIALS_TEXT.test(message)) return 'auth';
   switch (Number(e.code)) {
     case GRPC.RESOURCE_EXHAUSTED:
       return exhaustedKind(e, details, message);
@@ -113,6 +115,8 @@ export function gcpErrorKind(err: unknown): ProviderErrorKind {
       return 'transient';
   }
 }
+
+const NO_CREDENTIALS_TEXT = /Could not load the default credentials|Could not refresh access token|invalid_grant|Unable to detect a Project Id/i;
 
 const ADVICE: Record<ProviderErrorKind, string> = {
   capacity: 'the zone has no capacity for this accelerator; another zone or group will be tried',

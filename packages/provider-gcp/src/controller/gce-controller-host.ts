@@ -257,6 +257,7 @@ export class GceControllerHost implements ControllerHost {
       networkInterfaces: [
         {
           network: 'global/networks/default',
+          ...(this.provider.internal_ip !== undefined ? { networkIP: this.provider.internal_ip } : {}),
           // IAP and direct access need no public address.
           accessConfigs: this.provider.access === 'ssh' ? [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT' }] : [],
         },

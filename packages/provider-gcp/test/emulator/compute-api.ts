@@ -89,7 +89,7 @@ export class ComputeApi {
       labels: { ...((body.labels as Record<string, string> | undefined) ?? {}) },
       metadata: { items: [...(((body.metadata as { items?: { key: string; value: string }[] } | undefined)?.items) ?? [])] },
       networkInterfaces: [
-        { networkIP: this.instanceIp, accessConfigs: wantsExternal ? [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT', natIP: this.externalIp ?? this.instanceIp }] : [] },
+        { networkIP: String((body.networkInterfaces as { networkIP?: string }[] | undefined)?.[0]?.networkIP ?? this.instanceIp), accessConfigs: wantsExternal ? [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT', natIP: this.externalIp ?? this.instanceIp }] : [] },
       ],
       disks,
       creationTimestamp: new Date(this.now()).toISOString(),
