@@ -15,7 +15,7 @@ const fakeProgram = fileURLToPath(new URL('./fixtures/fake-program', import.meta
 
 /** Runs a generated script the way SSH does: bash reading it on stdin. */
 function runScript(script: string, env: Record<string, string> = {}): { code: number; out: string } {
-  const res = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20_000 });
+  const res = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
   return { code: res.status ?? -1, out: `${res.stdout}${res.stderr}` };
 }
 
@@ -48,7 +48,8 @@ describe('parseBootstrapOutput', () => {
   });
 });
 
-describe('program bundle and daemon scripts (run with local bash)', () => {
+// Real processes: wide budgets, since CI runs many projects at once on two cores.
+describe('program bundle and daemon scripts (run with local bash)', { timeout: 120_000 }, () => {
   let dir: string;
   let bundle: ProgramBundle;
   const started: number[] = [];
@@ -143,7 +144,8 @@ describe('program bundle and daemon scripts (run with local bash)', () => {
     started.push(pid);
     expect(parsed.status).toBe(`started ${pid}`);
     // The worker writes argv.json once node has loaded it; under load that may follow `running`.
-    for (let i = 0; i < 200 && !existsSync(join(workerDir, 'argv.json')); i++) spawnSync('sleep', ['0.05']);
+    const argvDeadline = Date.now() + 60_000;
+    while (!existsSync(join(workerDir, 'argv.json')) && Date.now() < argvDeadline) spawnSync('sleep', ['0.05']);
     const seen = JSON.parse(readFileSync(join(workerDir, 'argv.json'), 'utf8')) as { args: string[]; token: string; yaml: string };
     expect(seen.args).toEqual(expect.arrayContaining(['worker', '--worker-id', 'w-1', '--attribute', 'iris-slice=s-1']));
     expect(seen.token).toBe("to'ken");
@@ -172,7 +174,8 @@ describe('program bundle and daemon scripts (run with local bash)', () => {
       controllerAddress: 'http://127.0.0.1:1',
       attributes: {},
       env: { FAKE_EXIT: '1' },
-      settleSeconds: 0.5,
+      // Long enough for node to start and exit on a loaded machine; the script returns as soon as it has.
+      settleSeconds: 60,
       stopGraceSeconds: 1,
     });
     const res = runScript(daemonStartScript(spec));
