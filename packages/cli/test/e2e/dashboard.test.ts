@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIris } from '../run-iris.js';
-import { processesMentioning } from './support.js';
+import { processesMentioning, until } from './support.js';
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). Tests never download a browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,6 +28,23 @@ describe('the dashboard in a browser, against a real local cluster', () => {
     return run;
   };
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  /** The API with the cluster token, as the CLI uses it (read from the state dir). */
+  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const token = readFileSync(join(stateDir, 'token'), 'utf8').trim();
+    const res = await fetch(`${controllerUrl}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  };
+  const finished = (name: string) =>
+    until(`${name} to finish`, async () => {
+      const job = await api<{ state: string }>('GET', `/jobs/${encodeURIComponent(name)}`);
+      return ['SUCCEEDED', 'FAILED', 'KILLED'].includes(job.state) ? job.state : undefined;
+    }, 120_000);
   /** A new one-time link from the CLI, opened in the browser: a new session. */
   const signIn = async () => {
     const link = (await iris('dashboard', '-c', file)).stdout.trim();
@@ -182,6 +199,48 @@ scale_groups:
     await page.goto(`${controllerUrl}/dashboard/#/jobs?state=FAILED`);
     await page.locator('tr[data-job="/dash/bad"]').waitFor({ timeout: WAIT_MS });
     expect(await page.locator('tr[data-job="/dash/ok"]').count()).toBe(0);
+  });
+
+  it("shows a job's own logs only, lists its children, and each attempt's real times", async () => {
+    await api('POST', '/jobs', { name: '/dash/fam', command: ['sh', '-c', 'echo parent-line'] });
+    await api('POST', '/jobs', { name: '/dash/fam/kid', command: ['sh', '-c', 'echo child-line'], parent: '/dash/fam' });
+    expect(await finished('/dash/fam')).toBe('SUCCEEDED');
+    expect(await finished('/dash/fam/kid')).toBe('SUCCEEDED');
+    await page.goto(`${controllerUrl}/dashboard/#/job/${encodeURIComponent('/dash/fam')}`);
+    await page.locator('#children-table tr[data-child="/dash/fam/kid"]').waitFor({ timeout: WAIT_MS });
+    await page.locator('#job-logs', { hasText: 'parent-line' }).waitFor({ timeout: WAIT_MS });
+    // Once every line is in, the page stops reading; the child's lines were never among them.
+    await page.locator('#live', { hasText: /^finished/ }).waitFor({ timeout: WAIT_MS });
+    expect(await page.locator('#job-logs').textContent()).not.toContain('child-line');
+    // Attempt rows carry the times the worker reported: when the process ran, not "not started yet".
+    const attempt = page.locator('#tasks-table tr.attempt').first();
+    await attempt.waitFor({ timeout: WAIT_MS });
+    expect(await attempt.locator('.attempt-times').textContent()).toMatch(/^ran \d/);
+    expect(await attempt.locator('.attempt-times time').count()).toBe(2);
+    expect(await page.locator('#job-duration').textContent()).toMatch(/^\d+(ms|s)/);
+    await page.locator('#children-table').getByRole('link', { name: '/dash/fam/kid' }).click();
+    await page.getByRole('heading', { name: 'Job /dash/fam/kid' }).waitFor({ timeout: WAIT_MS });
+    await page.locator('#job-parent', { hasText: '/dash/fam' }).waitFor();
+    await page.locator('#job-logs', { hasText: 'child-line' }).waitFor({ timeout: WAIT_MS });
+    await shot('job-child');
+  });
+
+  it("lists a job's outputs on its page and downloads them", async () => {
+    await iris('job', 'run', '-c', file, '--name', '/dash/out', '--memory', '100MB', '--', 'sh', '-c', 'echo "result 42" > "$IRIS_OUTPUT_DIR/result.txt"; mkdir -p "$IRIS_OUTPUT_DIR/plots"; echo plot > "$IRIS_OUTPUT_DIR/plots/loss.csv"');
+    await until('the outputs of /dash/out to be uploaded', async () => {
+      const list = await api<{ items: unknown[] }>('GET', `/jobs/${encodeURIComponent('/dash/out')}/outputs`);
+      return list.items.length >= 2 ? true : undefined;
+    }, WAIT_MS);
+    await page.goto(`${controllerUrl}/dashboard/#/job/${encodeURIComponent('/dash/out')}`);
+    const row = page.locator('#outputs-table tr[data-output="/dash/out/0/result.txt"]');
+    await row.waitFor({ timeout: WAIT_MS });
+    await page.locator('#outputs-table tr[data-output="/dash/out/0/plots/loss.csv"]').waitFor();
+    const download = page.waitForEvent('download', { timeout: WAIT_MS });
+    await row.getByRole('link', { name: 'result.txt' }).click();
+    const saved = await download;
+    expect(saved.suggestedFilename()).toBe('result.txt');
+    expect(readFileSync(await saved.path(), 'utf8')).toBe('result 42\n');
+    await shot('job-outputs');
   });
 
   it('shows the group scaling up with its reason, its slices and VMs', async () => {

@@ -48,7 +48,7 @@ export function mount(container, { params }) {
       swap(
         results,
         table(
-          ['Job', 'State', { text: 'Tasks done', class: 'num' }, 'Submitted', 'Duration', 'Why'],
+          ['Job', 'State', { text: 'Tasks done', class: 'num' }, 'Submitted', 'Ran for', 'Why'],
           page.items.map((j) => {
             const done = j.task_counts.SUCCEEDED;
             return h(
@@ -58,7 +58,8 @@ export function mount(container, { params }) {
               h('td', {}, badge(j.state)),
               h('td', { class: 'num' }, `${done} / ${j.replicas}`),
               h('td', {}, time(j.submitted_at_ms)),
-              h('td', {}, duration(j.submitted_at_ms, j.finished_at_ms)),
+              // From the first task's start, not from submission: time in the queue is not run time.
+              h('td', {}, j.started_at_ms ? duration(j.started_at_ms, j.finished_at_ms) : h('span', { class: 'muted' }, j.finished_at_ms ? 'never ran' : 'not started')),
               h('td', { class: j.error ? 'error-text' : 'muted' }, reason(j.error ?? j.pending_reason)),
             );
           }),
