@@ -73,6 +73,15 @@ describe('jobTree', () => {
     expect(jobTree(jobs, { ...base, name: 'nothing' }).total).toBe(0);
   });
 
+  it('says when a job first started and, once finished, how long it ran (not counting its wait)', () => {
+    const ran = job('/ran', 'SUCCEEDED', undefined, 1_000);
+    ran.finishedAt = 9_000;
+    ran.tasks = [{ startedAt: 4_000 }, { startedAt: 3_000 }] as JobRecord['tasks'];
+    const [row] = jobTree([ran, job('/queued', 'PENDING')], { ...base, name: 'ran' }).items;
+    expect(row).toMatchObject({ submitted_at_ms: 1_000, started_at_ms: 3_000, finished_at_ms: 9_000, duration_ms: 6_000 });
+    expect(jobTree([job('/queued2', 'PENDING')], base).items[0]!.started_at_ms).toBeUndefined();
+  });
+
   it('pages the flattened tree', () => {
     const page = jobTree(jobs, { ...base, offset: 2, limit: 2 });
     expect(page.items.map((r) => r.name)).toEqual(['/a/x/deep', '/a/y']);

@@ -1,5 +1,6 @@
 import { JOB_STATES, TASK_STATES, type JobState, type TaskCounts } from '@iris/core/api';
 import type { JobRecord } from '../state/model.js';
+import { jobStartedAt } from '../state/views.js';
 
 export const JOB_TREE_SORTS = ['submitted', 'name', 'state'] as const;
 export type JobTreeSort = (typeof JOB_TREE_SORTS)[number];
@@ -27,7 +28,11 @@ export interface JobTreeRow {
   replicas: number;
   task_counts: TaskCounts;
   submitted_at_ms: number;
+  /** When the job's first task started running (absent until one has). */
+  started_at_ms?: number;
   finished_at_ms?: number;
+  /** Run time, from the first start to the end; set once the job has finished. */
+  duration_ms?: number;
   error?: string;
   pending_reason?: string;
 }
@@ -136,7 +141,13 @@ function row(job: JobRecord, depth: number, children: number, matched: boolean):
     submitted_at_ms: job.submittedAt,
   };
   if (job.spec.parent !== undefined) r.parent = job.spec.parent;
-  if (job.finishedAt !== undefined) r.finished_at_ms = job.finishedAt;
+  // Only the rows of one page get here, so the walk over each job's tasks stays small.
+  const started = jobStartedAt(job);
+  if (started !== undefined) r.started_at_ms = started;
+  if (job.finishedAt !== undefined) {
+    r.finished_at_ms = job.finishedAt;
+    if (started !== undefined) r.duration_ms = Math.max(0, job.finishedAt - started);
+  }
   if (job.error !== undefined) r.error = job.error;
   if (job.counts.PENDING > 0) {
     const reason = job.tasks.find((t) => t.state === 'PENDING' && t.pendingReason)?.pendingReason;
