@@ -5,7 +5,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const git = (...args) => execFileSync('git', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
+function git(...args) {
+  try {
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n').filter(Boolean);
+  } catch (err) {
+    console.error(`check-no-build-output: \`git ${args.join(' ')}\` failed (${String(err.stderr ?? err.message).trim()}); run it in a git checkout of Iris`);
+    process.exit(1);
+  }
+}
 const files = [...new Set([...git('ls-files'), ...git('ls-files', '--others', '--exclude-standard')])].filter((f) => existsSync(f));
 
 const BUILD_SUFFIXES = ['.d.ts', '.d.ts.map', '.js.map', '.tsbuildinfo'];
