@@ -1,12 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IrisError, hasErrorCode, type PlatformHostReport, type Tunnel } from '@iris/core';
-import { IrisClient } from '@iris/core/api';
+import { IrisError, formatSize, hasErrorCode, type PlatformHostReport, type Tunnel } from '@iris/core';
+import { API_ERROR_CODES, IrisApiError, IrisClient, type WorkerView } from '@iris/core/api';
 import type { AutoscalerAction, AutoscalerExplanation, AutoscalerStatus } from '@iris/controller';
 import { createPlatforms } from '@iris/controller';
 import type { CliIo } from '../context.js';
 import { controllerHostOf, resolveClusterTarget, type ClusterTarget } from '../cluster/cluster-target.js';
 import { formatTable } from '../output/table.js';
+import { formatElapsed } from '../output/duration.js';
+import { connect, namesController, type ConnectionOptions } from '../connection.js';
 import { CliExit, EXIT_FAILURE } from '../exit-codes.js';
 
 export const CONTROLLER_NOT_RUNNING = 'IRIS_CONTROLLER_NOT_RUNNING';
@@ -269,25 +271,47 @@ type HostReportView = PlatformHostReport & { provider: string };
 interface StatusReport {
   cluster: string;
   controller: { running: boolean; address?: string; workers?: number; jobs?: number; via?: string };
+  /** Why the report has no groups: the controller runs no autoscaler (started without -c). */
+  note?: string;
   /** Hosts a fixed-host provider (manual) failed to bootstrap, stop or reach. */
   hosts?: HostReportView[];
   autoscaler?: AutoscalerStatus;
+  workers?: WorkerView[];
   jobs?: Record<string, number>;
   /** What the live slices cost per hour, for groups whose provider can price them. */
   cost?: ClusterCost;
 }
 
-export async function clusterStatus(options: { file?: string; json: boolean }, io: CliIo): Promise<void> {
-  const target = await resolveClusterTarget(options.file, io);
-  const { platform: controllerPlatform, host } = await controllerHostOf(target);
-  const status = await host.status().finally(() => controllerPlatform.close?.());
-  const report: StatusReport = { cluster: target.cluster.config.name, controller: { running: status.running } };
-  if (status.running && status.address) {
-    const connection = await clusterClient(target);
+export interface StatusOptions {
+  file?: string;
+  json: boolean;
+  /** --controller / --state-dir / --token-file: a controller named directly, not through a file. */
+  connection?: ConnectionOptions;
+}
+
+export async function clusterStatus(options: StatusOptions, io: CliIo): Promise<void> {
+  let report: StatusReport;
+  if (options.connection && namesController(options.connection, io)) {
+    const client = await connect(options.connection, io);
+    report = { cluster: client.url, controller: { running: false } };
     try {
-      await fillStatus(report, connection, status.address);
-    } finally {
-      await connection.close();
+      await fillStatus(report, { client, url: client.url, address: client.url, close: async () => undefined }, client.url);
+    } catch (err) {
+      if (!hasErrorCode(err, API_ERROR_CODES.unreachable)) throw err;
+      report.controller = { running: false, address: client.url };
+    }
+  } else {
+    const target = await resolveClusterTarget(options.file, io);
+    const { platform: controllerPlatform, host } = await controllerHostOf(target);
+    const status = await host.status().finally(() => controllerPlatform.close?.());
+    report = { cluster: target.cluster.config.name, controller: { running: status.running } };
+    if (status.running && status.address) {
+      const connection = await clusterClient(target);
+      try {
+        await fillStatus(report, connection, status.address);
+      } finally {
+        await connection.close();
+      }
     }
   }
   printStatus(report, options.json, io);
@@ -300,7 +324,21 @@ async function fillStatus(report: StatusReport, connection: ClusterConnection, a
   const health = await client.health();
   report.controller = { running: true, address, workers: health.workers, jobs: health.jobs };
   if (connection.tunnel) report.controller.via = `ssh tunnel ${connection.url}`;
-  report.autoscaler = await client.autoscalerStatus<AutoscalerStatus>();
+  try {
+    report.autoscaler = await client.autoscalerStatus<AutoscalerStatus>();
+  } catch (err) {
+    if (!(err instanceof IrisApiError && err.status === 404)) throw err;
+    // A controller started without a cluster file still knows its workers and jobs: show those.
+    report.note = err.message;
+  }
+  const workers: WorkerView[] = [];
+  let wcursor: string | undefined;
+  do {
+    const page = await client.listWorkers({ limit: 1000, ...(wcursor ? { cursor: wcursor } : {}) });
+    workers.push(...page.items);
+    wcursor = page.next_cursor;
+  } while (wcursor);
+  report.workers = workers;
   const jobs: Record<string, number> = {};
   let cursor: string | undefined;
   do {
@@ -310,16 +348,19 @@ async function fillStatus(report: StatusReport, connection: ClusterConnection, a
   } while (cursor);
   report.jobs = jobs;
   report.hosts = await hostReports(connection);
-  const cost = await clusterCost(connection, report.autoscaler);
-  if (cost) report.cost = cost;
+  if (report.autoscaler) {
+    const cost = await clusterCost(connection, report.autoscaler);
+    if (cost) report.cost = cost;
+  }
 }
 
 /** GET /api/v1/hosts: failing hosts of fixed-host providers. An older controller without the route shows none. */
 async function hostReports(connection: ClusterConnection): Promise<HostReportView[]> {
-  const { token } = connection;
-  const res = await fetch(`${connection.url}/api/v1/hosts`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  if (!res.ok) return [];
-  return ((await res.json()) as { items?: HostReportView[] }).items ?? [];
+  try {
+    return (await connection.client.call('listHosts')).items as unknown as HostReportView[];
+  } catch {
+    return [];
+  }
 }
 
 function printStatus(report: StatusReport, json: boolean, io: CliIo): void {
@@ -328,25 +369,66 @@ function printStatus(report: StatusReport, json: boolean, io: CliIo): void {
     return;
   }
   io.out(`cluster ${report.cluster}: controller ${report.controller.running ? `running at ${report.controller.address}${report.controller.via ? ` (via ${report.controller.via})` : ''}` : 'not running'}\n`);
-  if (!report.autoscaler) return;
-  io.out(`workers: ${report.controller.workers}   jobs: ${Object.entries(report.jobs ?? {}).map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}\n\n`);
-  io.out(
-    formatTable(
-      ['GROUP', 'PROVIDER', 'STATE', 'READY', 'BOOTING', 'REQUESTING', 'MIN..MAX', 'DEMAND', 'WHY'],
-      report.autoscaler.groups.map((g) => [
-        g.name,
-        g.providerType,
-        g.availability,
-        String(g.counts.ready),
-        String(g.counts.booting + g.counts.initializing),
-        String(g.counts.requesting),
-        `${g.minSlices}..${g.maxSlices}`,
-        String(g.demand),
-        g.availabilityDetail || g.lastDecision,
-      ]),
-    ),
-  );
-  const unmet = report.autoscaler.lastRouting?.unmet ?? [];
+  if (!report.controller.running) return;
+  const now = Date.now();
+  const jobs = Object.entries(report.jobs ?? {}).map(([s, n]) => `${n} ${s}`).join(', ') || 'none';
+  io.out(`workers: ${report.controller.workers}   jobs: ${jobs}\n`);
+  if (report.note) io.out(`\nno scale groups: ${report.note}\n`);
+  const workerOfVm = new Map((report.workers ?? []).map((w) => [w.worker_id, w]));
+  if (report.autoscaler) {
+    io.out('\ngroups:\n');
+    io.out(
+      formatTable(
+        ['GROUP', 'PROVIDER', 'STATE', 'READY', 'BOOTING', 'REQUESTING', 'MIN..MAX', 'DEMAND', 'WHY'],
+        report.autoscaler.groups.map((g) => [
+          g.name,
+          g.providerType,
+          g.availability,
+          String(g.counts.ready),
+          String(g.counts.booting + g.counts.initializing),
+          String(g.counts.requesting),
+          `${g.minSlices}..${g.maxSlices}`,
+          String(g.demand),
+          g.availabilityDetail || g.lastDecision,
+        ]),
+      ),
+    );
+    const slices = report.autoscaler.groups.flatMap((g) => g.slices.map((sl) => ({ group: g.name, slice: sl })));
+    io.out('\nslices:\n');
+    if (slices.length === 0) io.out('  none\n');
+    else
+      io.out(
+        formatTable(
+          ['GROUP', 'SLICE', 'STATE', 'AGE', 'WORKERS'],
+          slices.map(({ group, slice }) => [
+            group,
+            slice.sliceId ?? slice.requestId,
+            slice.state,
+            formatElapsed(Math.max(0, now - slice.createdAtMs)),
+            slice.vms.map((vm) => (workerOfVm.has(vm.vmId) ? vm.vmId : `${vm.vmId} (not registered)`)).join(', ') || '-',
+          ]),
+        ),
+      );
+  }
+  const workers = report.workers ?? [];
+  io.out('\nworkers:\n');
+  if (workers.length === 0) io.out('  none\n');
+  else
+    io.out(
+      formatTable(
+        ['WORKER', 'ADDRESS', 'CPU', 'MEMORY', 'ACCELERATORS', 'TASKS', 'LAST SEEN'],
+        workers.map((w) => [
+          w.worker_id,
+          w.address,
+          `${w.committed.cpu}/${w.resources.cpu}`,
+          `${formatSize(w.committed.memory_bytes)}/${formatSize(w.resources.memory_bytes)}`,
+          w.accelerators.map((a) => `${a.count}×${a.type}${a.variant ? `:${a.variant}` : ''}`).join(', ') || '-',
+          String(w.running_tasks),
+          `${formatElapsed(Math.max(0, now - w.last_seen_ms))} ago`,
+        ]),
+      ),
+    );
+  const unmet = report.autoscaler?.lastRouting?.unmet ?? [];
   if (unmet.length > 0) {
     io.out('\nunmet demand:\n');
     for (const u of unmet) io.out(`  ${u.count} × ${u.reason.message}\n`);
@@ -355,8 +437,8 @@ function printStatus(report: StatusReport, json: boolean, io: CliIo): void {
   if (hosts.length > 0) {
     io.out('\nfailing hosts:\n');
     for (const h of hosts) {
-      const retry = Math.max(0, Math.round((h.retryAfterMs - Date.now()) / 1000));
-      io.out(`  ${h.host} (${h.provider}${h.group ? `, group ${h.group}` : ''}): ${h.reason ? `${h.reason}: ` : ''}${h.step} failed ${h.failures}×: ${h.error}${retry > 0 ? ` — next try in ${retry}s` : ''}\n`);
+      const retry = Math.max(0, h.retryAfterMs - Date.now());
+      io.out(`  ${h.host} (${h.provider}${h.group ? `, group ${h.group}` : ''}): ${h.reason ? `${h.reason}: ` : ''}${h.step} failed ${h.failures}×: ${h.error}${retry >= 1000 ? ` — next try in ${formatElapsed(retry)}` : ''}\n`);
       for (const line of h.lastLines.slice(-3)) io.out(`      | ${line}\n`);
     }
   }
@@ -393,10 +475,15 @@ async function clusterCost(connection: ClusterConnection, autoscaler: Autoscaler
   return { perHour: groups.reduce((sum, g) => sum + g.perHour, 0), groups };
 }
 
-export async function explainAutoscaler(options: { file?: string; json: boolean }, io: CliIo): Promise<void> {
-  const target = await resolveClusterTarget(options.file, io);
-  const connection = await clusterClient(target);
-  const explanation = await connection.client.autoscalerExplain<AutoscalerExplanation>().finally(() => connection.close());
+export async function explainAutoscaler(options: { file?: string; json: boolean; connection?: ConnectionOptions }, io: CliIo): Promise<void> {
+  let explanation: AutoscalerExplanation;
+  if (options.connection && namesController(options.connection, io)) {
+    explanation = await (await connect(options.connection, io)).autoscalerExplain<AutoscalerExplanation>();
+  } else {
+    const target = await resolveClusterTarget(options.file, io);
+    const connection = await clusterClient(target);
+    explanation = await connection.client.autoscalerExplain<AutoscalerExplanation>().finally(() => connection.close());
+  }
   if (options.json) {
     io.out(`${JSON.stringify(explanation, null, 2)}\n`);
     return;

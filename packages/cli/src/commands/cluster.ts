@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../context.js';
 import type { CliCommandGroup } from './types.js';
+import { withConnection, type ConnectionOptions } from '../connection.js';
 
 function register(program: Command, io: CliIo): void {
   program
@@ -20,25 +21,22 @@ function register(program: Command, io: CliIo): void {
       const { stopCluster } = await import('../actions/cluster.js');
       await stopCluster(options.config ? { file: options.config } : {}, io);
     });
-  program
-    .command('status')
-    .description('controller, groups, slices, workers and pending demand')
-    .option('-c, --config <file>', 'the cluster file (default: the built-in local cluster)')
-    .option('--json', 'print JSON')
-    .action(async (options: { config?: string; json?: boolean }) => {
-      const { clusterStatus } = await import('../actions/cluster.js');
-      await clusterStatus({ ...(options.config ? { file: options.config } : {}), json: options.json === true }, io);
-    });
+  withConnection(
+    program
+      .command('status')
+      .description('controller, groups, slices (state, worker), workers, jobs and pending demand')
+      .option('--json', 'print JSON'),
+  ).action(async (options: ConnectionOptions & { json?: boolean }) => {
+    const { clusterStatus } = await import('../actions/cluster.js');
+    await clusterStatus({ ...(options.config ? { file: options.config } : {}), json: options.json === true, connection: options }, io);
+  });
   const autoscaler = program.command('autoscaler').description("the autoscaler's decisions");
-  autoscaler
-    .command('explain')
-    .description('why each group is at its size and why each pending task waits')
-    .option('-c, --config <file>', 'the cluster file (default: the built-in local cluster)')
-    .option('--json', 'print JSON')
-    .action(async (options: { config?: string; json?: boolean }) => {
-      const { explainAutoscaler } = await import('../actions/cluster.js');
-      await explainAutoscaler({ ...(options.config ? { file: options.config } : {}), json: options.json === true }, io);
-    });
+  withConnection(
+    autoscaler.command('explain').description('why each group is at its size and why each pending task waits').option('--json', 'print JSON'),
+  ).action(async (options: ConnectionOptions & { json?: boolean }) => {
+    const { explainAutoscaler } = await import('../actions/cluster.js');
+    await explainAutoscaler({ ...(options.config ? { file: options.config } : {}), json: options.json === true, connection: options }, io);
+  });
 }
 
 export const clusterCommands: CliCommandGroup = { name: 'cluster', register };

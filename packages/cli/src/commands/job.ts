@@ -3,13 +3,7 @@ import type { JobDefaultsConfig } from '@iris/core';
 import type { IrisClient, JobSubmitRequest, JobView } from '@iris/core/api';
 import type { CliIo } from '../context.js';
 import type { CliCommandGroup } from './types.js';
-
-interface ConnectionOptions {
-  controller?: string;
-  tokenFile?: string;
-  stateDir?: string;
-  config?: string;
-}
+import { connect, withConnection, type ConnectionOptions } from '../connection.js';
 
 interface RunOptions extends ConnectionOptions {
   name?: string;
@@ -25,59 +19,11 @@ interface RunOptions extends ConnectionOptions {
   groupBy?: string;
   timeout?: string;
   detach?: boolean;
+  parent?: string;
+  outputs?: string;
 }
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
-
-function withConnection(cmd: Command): Command {
-  return cmd
-    .option('--controller <url>', 'controller URL (default: $IRIS_CONTROLLER); token from $IRIS_TOKEN or --token-file')
-    .option('--token-file <file>', 'file holding the controller token')
-    .option('--state-dir <dir>', 'a local controller state dir (reads its controller.json and token)')
-    .option('-c, --config <file>', "the cluster file whose controller to use (default: the built-in local cluster's, when running)");
-}
-
-/** A client from --controller/--state-dir/$IRIS_CONTROLLER, with the token from where the user said. */
-async function connect(options: ConnectionOptions, io: CliIo): Promise<IrisClient> {
-  const { readFileSync } = await import('node:fs');
-  const { join, resolve } = await import('node:path');
-  const { IrisError } = await import('@iris/core');
-  const { IrisClient } = await import('@iris/core/api');
-  const { usageError } = await import('../exit-codes.js');
-  const read = (file: string, what: string): string => {
-    try {
-      return readFileSync(resolve(io.cwd, file), 'utf8').trim();
-    } catch (err) {
-      throw new IrisError('IRIS_CLI_READ_FAILED', `cannot read ${what} ${file}: ${(err as Error).message}`, { cause: err });
-    }
-  };
-  let url = options.controller ?? (options.stateDir ? undefined : io.env['IRIS_CONTROLLER']);
-  let token = options.tokenFile ? read(options.tokenFile, 'the token file') : io.env['IRIS_TOKEN'];
-  if (options.stateDir) {
-    const info = JSON.parse(read(join(options.stateDir, 'controller.json'), 'the controller info (is the controller running?)')) as { url: string };
-    url ??= info.url;
-    token ??= read(join(options.stateDir, 'token'), 'the token');
-  }
-  if (!url) {
-    // Then the state of the cluster file (or of the built-in local cluster `iris start` runs).
-    const { resolveClusterTarget } = await import('../cluster/cluster-target.js');
-    const { clusterClient } = await import('../actions/cluster.js');
-    if (options.config) {
-      const { client } = await clusterClient(await resolveClusterTarget(options.config, io));
-      return token ? new IrisClient({ baseUrl: client.url, token }) : client;
-    }
-    const { builtinStateDir } = await import('../cluster/builtin-cluster.js');
-    const { existsSync } = await import('node:fs');
-    const dir = builtinStateDir(io.env);
-    if (existsSync(join(dir, 'controller.json'))) {
-      const info = JSON.parse(read(join(dir, 'controller.json'), 'the controller info')) as { url: string };
-      url = info.url;
-      token ??= read(join(dir, 'token'), 'the token');
-    }
-  }
-  if (!url) throw usageError('no controller: pass --controller URL, -c FILE or --state-dir DIR, set IRIS_CONTROLLER, or run iris start');
-  return new IrisClient({ baseUrl: url, ...(token ? { token } : {}) });
-}
 
 /**
  * What a job gets when it does not say: the cluster file's `defaults.job` with -c, else the
@@ -125,14 +71,21 @@ async function buildRequest(command: string[], options: RunOptions, io: CliIo, d
   if (options.gpu !== undefined) resources.accelerator = { type: 'gpu', count: int(options.gpu, '--gpu', 1) };
   if (options.tpu !== undefined) resources.accelerator = { type: 'tpu', variant: options.tpu, count: 1 };
   const user = (io.env['USER'] ?? 'user').replace(/[^A-Za-z0-9_.-]/g, '') || 'user';
-  const name = options.name ?? `/${user}/job-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+  // A job started inside a task is a child of the task's job (IRIS_JOB) unless --parent says otherwise.
+  const parent = options.parent ?? io.env['IRIS_JOB'];
+  if (parent !== undefined && !/^(\/[A-Za-z0-9_.-]+)+$/.test(parent)) throw usageError(`--parent must be a job name such as /team/run, not "${parent}"`);
+  const stamp = `job-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+  const name = options.name ?? (parent !== undefined ? stamp : `/${user}/${stamp}`);
+  // A relative name is placed under the parent: `--parent /team/run --name eval` is /team/run/eval.
+  const fullName = name.startsWith('/') ? name : parent !== undefined ? `${parent}/${name}` : `/${name}`;
   const request: JobSubmitRequest = {
-    name: name.startsWith('/') ? name : `/${name}`,
+    name: fullName,
     command,
     env,
     resources,
     replicas: int(options.replicas, '--replicas', 1),
   };
+  if (parent !== undefined) request.parent = parent;
   request.max_retries_failure = options.maxRetries === undefined ? defaults.max_retries_failure : int(options.maxRetries, '--max-retries', 0);
   request.max_retries_preemption = defaults.max_retries_preemption;
   if (options.timeout !== undefined) request.timeout_ms = unit(parseDuration, options.timeout, '--timeout');
@@ -143,13 +96,13 @@ async function buildRequest(command: string[], options: RunOptions, io: CliIo, d
 }
 
 /** Streams a job's logs until it ends; returns its final view. */
-async function followLogs(client: IrisClient, id: string, io: CliIo, untilDone: boolean): Promise<JobView | undefined> {
+async function followLogs(client: IrisClient, id: string, io: CliIo, untilDone: boolean, children = false): Promise<JobView | undefined> {
   const { isTerminalJobState } = await import('@iris/core/api');
   const jobName = id.replace(/\/[0-9]+$/, '');
   let cursor = 0;
   let lastWaiting: string | undefined;
   for (;;) {
-    const page = await client.fetchLogs({ id, cursor, limit: 1000, wait_ms: untilDone ? 5_000 : 0 });
+    const page = await client.fetchLogs({ id, cursor, limit: 1000, wait_ms: untilDone ? 5_000 : 0, ...(children ? { children } : {}) });
     for (const l of page.lines) {
       const text = `[${l.task_id}] ${l.line}\n`;
       if (l.stream === 'stdout') io.out(text);
@@ -165,7 +118,7 @@ async function followLogs(client: IrisClient, id: string, io: CliIo, untilDone: 
     lastWaiting = waiting;
     if (isTerminalJobState(job.state)) {
       // One last read: lines pushed just before the job ended.
-      const rest = await client.fetchLogs({ id, cursor, limit: 10_000 });
+      const rest = await client.fetchLogs({ id, cursor, limit: 10_000, ...(children ? { children } : {}) });
       for (const l of rest.lines) (l.stream === 'stdout' ? io.out : io.err)(`[${l.task_id}] ${l.line}\n`);
       return job;
     }
@@ -180,7 +133,8 @@ function register(program: Command, io: CliIo): void {
       .command('run')
       .description('pack the working directory, submit COMMAND as a job, stream its logs and exit with its outcome')
       .argument('<command...>', 'the command, after --')
-      .option('--name <name>', 'hierarchical job name, e.g. /team/run')
+      .option('--name <name>', 'hierarchical job name, e.g. /team/run (relative: under --parent)')
+      .option('--parent <job>', 'the parent job: killing it kills this one (default inside a task: $IRIS_JOB, the task\'s job)')
       .option('--replicas <k>', 'number of tasks', '1')
       .option('--cpu <c>', 'CPUs per task (default: defaults.job.cpu, 1; 0 asks for none)')
       .option('--memory <m>', 'memory per task (e.g. 4GB, 512MiB; default: defaults.job.memory, 2GiB)')
@@ -192,18 +146,33 @@ function register(program: Command, io: CliIo): void {
       .option('--max-retries <n>', 'retries after a task fails')
       .option('--timeout <d>', 'per-task time limit (e.g. 30m)')
       .option('--group-by <attribute>', 'gang: place every task at once on workers sharing this attribute (e.g. tpu-name); one failure stops them all')
-      .option('--detach', 'submit and return without waiting'),
+      .option('--detach', 'submit and return without waiting')
+      .option('--outputs <url>', 'where task outputs go; only the controller (the default) is supported, fetched with iris job download'),
   ).action(async (command: string[], options: RunOptions) => {
     const { createHash } = await import('node:crypto');
     const { CliExit, EXIT_FAILURE } = await import('../exit-codes.js');
+    const { formatSize } = await import('@iris/core');
+    if (options.outputs !== undefined) {
+      const { usageError } = await import('../exit-codes.js');
+      throw usageError(
+        `--outputs ${options.outputs}: outputs ${options.outputs.startsWith('gs://') ? 'to Cloud Storage are' : 'elsewhere than the controller are'} not supported yet; leave --outputs out: files a task writes under $IRIS_OUTPUT_DIR are kept by the controller, fetch them with iris job download JOB`,
+      );
+    }
     const request = await buildRequest(command, options, io, await jobDefaults(options, io));
     const client = await connect(options, io);
-    const bundle = await (await import('../bundle.js')).packWorkingDirectory(io.cwd);
-    const sha = createHash('sha256').update(bundle).digest('hex');
-    if (!(await client.hasBundle(sha))) await client.uploadBundle(sha, bundle);
-    request.bundle_id = sha;
+    const { listBundleFiles, packFiles } = await import('../bundle.js');
+    const files = listBundleFiles(io.cwd);
+    // An empty folder is a valid job: no bundle, the task starts in an empty scratch dir.
+    let what = 'no bundle: empty folder';
+    if (files.length > 0) {
+      const bundle = await packFiles(io.cwd, files);
+      const sha = createHash('sha256').update(bundle).digest('hex');
+      if (!(await client.hasBundle(sha))) await client.uploadBundle(sha, bundle);
+      request.bundle_id = sha;
+      what = `bundle ${sha.slice(0, 12)}, ${files.length} file(s), ${formatSize(bundle.length)}`;
+    }
     const { job: submitted } = await client.submitJob(request);
-    io.err(`submitted ${submitted.name} (${submitted.replicas} task(s), bundle ${sha.slice(0, 12)}, ${bundle.length} bytes)\n`);
+    io.err(`submitted ${submitted.name}${submitted.parent ? ` under ${submitted.parent}` : ''} (${submitted.replicas} task(s), ${what})\n`);
     if (options.detach) {
       io.out(`${submitted.name}\n`);
       return;
@@ -265,12 +234,35 @@ function register(program: Command, io: CliIo): void {
     },
   );
 
-  withConnection(job.command('logs').description('print the logs of a job (or one task)').argument('<id>', 'job name or task id').option('-f, --follow', 'keep streaming until the job ends')).action(
-    async (id: string, options: ConnectionOptions & { follow?: boolean }) => {
+  withConnection(
+    job
+      .command('logs')
+      .description("print the logs of a job's own tasks (or of one task)")
+      .argument('<id>', 'job name or task id')
+      .option('-f, --follow', 'keep streaming until the job ends')
+      .option('--children', "also the logs of the job's descendants (jobs started with it as --parent)"),
+  ).action(
+    async (id: string, options: ConnectionOptions & { follow?: boolean; children?: boolean }) => {
       const client = await connect(options, io);
-      await followLogs(client, id, io, options.follow === true);
+      await followLogs(client, id, io, options.follow === true, options.children === true);
     },
   );
+
+  withConnection(
+    job
+      .command('download')
+      .description('download the files the tasks of a job wrote under $IRIS_OUTPUT_DIR (sha256-checked)')
+      .argument('<job>')
+      .option('--task <n>', 'only this task (files go straight into the folder)')
+      .option('-o, --output <dir>', 'folder to write into; task N goes to DIR/N/ (default: the job name\'s last part)'),
+  ).action(async (name: string, options: ConnectionOptions & { task?: string; output?: string }) => {
+    const { usageError } = await import('../exit-codes.js');
+    if (options.task !== undefined && !/^[0-9]+$/.test(options.task)) throw usageError(`--task must be a task index such as 0, not "${options.task}"`);
+    const client = await connect(options, io);
+    const { downloadOutputs } = await import('../actions/download.js');
+    const dir = options.output ?? (name.split('/').filter(Boolean).at(-1) ?? 'outputs');
+    await downloadOutputs(client, { job: name, ...(options.task === undefined ? {} : { task: Number(options.task) }), dir, tty: process.stderr.isTTY === true }, io);
+  });
 
   withConnection(job.command('kill').description('kill a job and its children').argument('<job>')).action(async (name: string, options: ConnectionOptions) => {
     const client = await connect(options, io);

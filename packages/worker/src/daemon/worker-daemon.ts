@@ -18,9 +18,10 @@ import type { TaskRuntime } from '../runtime/types.js';
 import { Backoff } from './backoff.js';
 import { LocalAttempt, attemptKey } from './local-attempt.js';
 import { LogPusher } from './log-pusher.js';
+import { listOutputFiles, uploadOutputs, type OutputApi } from '../outputs/upload-outputs.js';
 
 /** The calls of the controller API the daemon uses (an IrisClient in production). */
-export type WorkerApi = Pick<IrisClient, 'registerWorker' | 'reconcile' | 'pushLogs' | 'downloadBundle'>;
+export type WorkerApi = Pick<IrisClient, 'registerWorker' | 'reconcile' | 'pushLogs' | 'downloadBundle'> & Partial<OutputApi>;
 
 export interface WorkerDaemonOptions {
   api: WorkerApi;
@@ -290,9 +291,13 @@ export class WorkerDaemon {
     // Each attempt runs in a dir of its own: a fresh copy of the bundle (the shared cache stays
     // untouched whatever the task does to its files), or an empty dir without a bundle.
     const workDir = join(this.o.scratchDir, `${encodeURIComponent(s.task_id)}.${s.attempt}`);
+    // $IRIS_OUTPUT_DIR: what the task leaves here is uploaded to the controller when it ends.
+    const outputDir = `${workDir}.out`;
     try {
       rmSync(workDir, { recursive: true, force: true });
+      rmSync(outputDir, { recursive: true, force: true });
       mkdirSync(workDir, { recursive: true });
+      mkdirSync(outputDir, { recursive: true });
       if (s.bundle_id) {
         const cached = await this.o.bundles.get(s.bundle_id);
         await (this.o.copyBundle ?? copyBundleTree)(cached, workDir);
@@ -306,7 +311,7 @@ export class WorkerDaemon {
       // attempts die within the lease, before the controller's worker timeout frees them.
       const leaseMs = Math.max(MIN_LEASE_MS, Math.floor(this.workerTimeoutMs * LEASE_FRACTION));
       local.startedAtMs = this.o.clock.now();
-      local.running = await this.o.runtime.start({ start: s, workDir, leaseMs, ...(exitFile ? { exitFile } : {}) }, { workerId: this.o.workerId, controllerUrl: this.o.controllerUrl }, (stream, line) =>
+      local.running = await this.o.runtime.start({ start: s, workDir, outputDir, leaseMs, ...(exitFile ? { exitFile } : {}) }, { workerId: this.o.workerId, controllerUrl: this.o.controllerUrl }, (stream, line) =>
         this.pusher.add({ task_id: s.task_id, attempt: s.attempt, stream, ts: this.o.clock.now(), line }),
       );
       // A kill may have arrived while the process was starting (the narrowing above is stale).
@@ -322,6 +327,8 @@ export class WorkerDaemon {
       // way: reporting it lost would run it a second time.
       const completed = exit.exitCode === 0 && exit.signal === undefined && !exit.timedOut;
       const state = completed ? 'SUCCEEDED' : (pendingKill(local)?.state ?? (exit.fenced ? 'WORKER_FAILED' : ownEnd));
+      // Outputs reach the controller before the end does, so a finished job's files are listed.
+      await this.keepOutputs(s.task_id, s.attempt, outputDir);
       this.finish(local, state, { exitCode: exit.exitCode, signal: exit.signal, error: exit.error });
     } catch (err) {
       const message = (err as Error).message;
@@ -329,6 +336,20 @@ export class WorkerDaemon {
       this.finish(local, local.killRequested?.state ?? 'FAILED', { error: local.killRequested?.reason ?? message });
     } finally {
       rmSync(workDir, { recursive: true, force: true });
+      rmSync(outputDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Uploads the attempt's outputs; a failure is told in the task's log, never changes its outcome. */
+  private async keepOutputs(taskId: string, attempt: number, dir: string): Promise<void> {
+    const api = this.o.api;
+    if (listOutputFiles(dir).length === 0) return;
+    if (!api.hasOutput || !api.uploadOutput || !api.recordOutputs) return;
+    try {
+      const files = await uploadOutputs({ hasOutput: api.hasOutput.bind(api), uploadOutput: api.uploadOutput.bind(api), recordOutputs: api.recordOutputs.bind(api) }, taskId, attempt, dir);
+      this.o.logger.info('outputs kept', { task: taskId, attempt, files: files.length });
+    } catch (err) {
+      this.pusher.add({ task_id: taskId, attempt, stream: 'error', ts: this.o.clock.now(), line: `outputs not kept: ${(err as Error).message}` });
     }
   }
 

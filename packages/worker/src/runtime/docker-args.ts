@@ -56,6 +56,10 @@ export function dockerRunArgs(launch: AttemptLaunch, plan: DockerRunPlan): strin
   if (plan.user) args.push('--user', plan.user);
   args.push('-v', `${launch.workDir}:/app`, '-w', '/app');
   const env: Record<string, string> = { ...plan.env, IRIS_WORKDIR: '/app' };
+  if (launch.outputDir !== undefined) {
+    args.push('-v', `${launch.outputDir}:/outputs`);
+    env['IRIS_OUTPUT_DIR'] = '/outputs';
+  }
   if (wantsTpu) {
     env['JAX_PLATFORMS'] ??= 'tpu,cpu';
     env['PJRT_DEVICE'] ??= 'TPU';

@@ -12,6 +12,8 @@ export interface AttemptLaunch {
   start: AttemptStart;
   /** The unpacked bundle (or an empty scratch dir when the job has none); the task's cwd. */
   workDir: string;
+  /** Where the task leaves files to keep ($IRIS_OUTPUT_DIR); uploaded when the attempt ends. */
+  outputDir?: string;
   /**
    * Where the attempt's end is recorded the moment it happens ({code, signal, lifeline_lost}), so it
    * survives a worker that dies before reporting it. The process runtime writes it; kept until the
@@ -85,6 +87,7 @@ export function attemptEnv(
   };
   // The attempt's own credential: `iris job run` inside the task submits children of IRIS_JOB with it.
   if (s.task_token !== undefined) env['IRIS_TASK_TOKEN'] = s.task_token;
+  if (launch.outputDir !== undefined) env['IRIS_OUTPUT_DIR'] = launch.outputDir;
   for (const [name, port] of Object.entries(ports)) env[`IRIS_PORT_${portEnvName(name)}`] = String(port);
   return env;
 }
