@@ -70,7 +70,7 @@ scale_groups:
     return JSON.parse(run.stdout) as StatusJson;
   };
 
-  it('starts, scales up to the group limit for a 6-replica job, runs it, scales down and stops clean', async () => {
+  it('starts, scales up to the group limit for a 6-replica job, runs it, scales down and stops clean', { timeout: 240_000 }, async () => {
     const start = await runIris(['start', '-c', file, '--detach'], { env, cwd: dir });
     expect(start.code, start.stderr).toBe(0);
     expect(start.stdout).toMatch(/controller at http:\/\/127\.0\.0\.1:\d+/);
@@ -93,7 +93,7 @@ scale_groups:
     expect(ups.every((a) => a.group === 'cpu')).toBe(true);
 
     // A gang (--group-by) over the workers of the group: placed at once, both succeed.
-    const gang = await runIris(['job', 'run', '-c', file, '--name', '/e2e/gang', '--replicas', '1', '--group-by', 'iris-group', '--cpu', '1', '--', 'true'], {
+    const gang = await runIris(['job', 'run', '-c', file, '--name', '/e2e/gang', '--replicas', '1', '--group-by', 'iris-group', '--cpu', '1', '--memory', '100MB', '--', 'true'], {
       env,
       cwd: dir,
     });
