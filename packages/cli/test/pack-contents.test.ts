@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processesMentioning, until } from './e2e/support.js';
 import { REPO_ROOT } from './run-iris.js';
 
 const run = promisify(execFile);
@@ -56,6 +57,7 @@ describe('published packages, packed and installed as a user installs them', () 
   const packages = publishable();
   let dir: string;
   let project: string;
+  let stateDir: string;
   const tarballs = new Map<string, string>();
   const packedFiles = new Map<string, string[]>();
   let localOnlyBytes = 0;
@@ -68,10 +70,10 @@ describe('published packages, packed and installed as a user installs them', () 
     });
   }
 
-  async function iris(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  async function iris(args: string[], cwd = project): Promise<{ code: number; stdout: string; stderr: string }> {
     const env = { ...process.env, HOME: dir, IRIS_DEBUG: undefined };
     try {
-      const r = await run(join(project, 'node_modules/.bin/iris'), args, { cwd: project, env, maxBuffer: 16 << 20 });
+      const r = await run(join(project, 'node_modules/.bin/iris'), args, { cwd, env, maxBuffer: 16 << 20 });
       return { code: 0, stdout: r.stdout, stderr: r.stderr };
     } catch (err) {
       const e = err as { code: number; stdout: string; stderr: string };
@@ -82,6 +84,7 @@ describe('published packages, packed and installed as a user installs them', () 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'iris-pack-'));
     project = join(dir, 'project');
+    stateDir = join(dir, 'state');
     const tarballDir = join(dir, 'tarballs');
     mkdirSync(project);
     mkdirSync(tarballDir);
@@ -116,6 +119,15 @@ describe('published packages, packed and installed as a user installs them', () 
   }, 600_000);
 
   afterAll(() => {
+    if (stateDir) {
+      for (const pid of processesMentioning(stateDir)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -162,7 +174,40 @@ describe('published packages, packed and installed as a user installs them', () 
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('tpu.yaml:3:23 scale_groups.tpus.provider.type: provider "gcp" is not installed: run npm i @iris/provider-gcp (installed: local)');
     expect(refused.stderr).toContain('tpu.yaml:7:23 scale_groups.lab.provider.type: provider "manual" is not installed: run npm i @iris/provider-manual (installed: local)');
+  });
 
+  it('runs a job on the local-only install: start, job run, stop, nothing left behind', async () => {
+    const file = join(project, 'cluster.yaml');
+    writeFileSync(
+      file,
+      `name: local-only-${process.pid}
+controller:
+  provider: { type: local, port: 0 }
+  state_dir: ${stateDir}
+  worker_timeout: 10s
+defaults:
+  autoscaler: { evaluation_interval: 500ms, requesting_timeout: 30s, scale_up_delay: 0s, scale_down_delay: 5m, startup_grace: 60s, heartbeat_grace: 30s }
+scale_groups:
+  cpu:
+    provider: { type: local }
+    resources: { cpu: 1, ram: 1GB, disk: 1GB }
+    max_slices: 1
+`,
+    );
+    const start = await iris(['start', '-c', file, '--detach']);
+    expect(start.code, start.stderr).toBe(0);
+    const work = join(dir, 'work');
+    mkdirSync(work);
+    writeFileSync(join(work, 'task.sh'), 'echo "local only $IRIS_TASK_INDEX"\n');
+    const job = await iris(['job', 'run', '-c', file, '--cpu', '1', '--memory', '100MB', '--', 'sh', 'task.sh'], work);
+    expect(job.code, `${job.stdout}\n${job.stderr}`).toBe(0);
+    expect(job.stdout).toContain('local only 0');
+    const stop = await iris(['stop', '-c', file]);
+    expect(stop.code, stop.stderr).toBe(0);
+    await until('every process of the cluster to exit', () => (processesMentioning(stateDir).length === 0 ? true : undefined), 60_000);
+  }, 300_000);
+
+  it('accepts the gcp and manual groups once their packages are installed', async () => {
     await npmInstall(OPTIONAL);
     const accepted = await iris(['config', 'validate', 'tpu.yaml']);
     expect(accepted.stderr).not.toContain('not installed');
