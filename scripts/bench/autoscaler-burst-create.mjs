@@ -6,6 +6,9 @@ import { formatMs } from './lib/stats.mjs';
 const SLICES = 100;
 const LATENCY_MS = 1_000;
 const BAR_FACTOR = 1.5;
+// A slice's worth per demand entry: the autoscaler packs demand, so each entry must fill one
+// VM of testScaleGroup (32 CPUs) for every entry to need a slice of its own.
+const SLICE_CPU = 32;
 
 export const name = 'autoscaler-100-slices-at-once';
 export const bar = `≤ ${BAR_FACTOR} × L (L = ${LATENCY_MS} ms), rate limits respected`;
@@ -32,7 +35,7 @@ export async function run() {
   };
   const config = controller.testAutoscalerConfig({ create_burst: SLICES, create_rate_per_minute: 600, max_parallel_creates: SLICES });
   const providerRate = { per_minute: 600, burst: SLICES };
-  const demand = Array.from({ length: SLICES }, (_, i) => ({ id: `t${i}`, resources: { cpu: 1, ram: 0, disk: 0, accelerator_count: 0 }, accelerator_type: 'tpu', gang_size: 1 }));
+  const demand = Array.from({ length: SLICES }, (_, i) => ({ id: `t${i}`, resources: { cpu: SLICE_CPU, ram: 0, disk: 0, accelerator_count: 0 }, accelerator_type: 'tpu', gang_size: 1 }));
   const autoscaler = controller.createAutoscaler(
     new Map([['tpu', platform]]),
     config,

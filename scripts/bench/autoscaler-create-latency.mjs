@@ -5,6 +5,9 @@ import { formatMs, percentile } from './lib/stats.mjs';
 
 const BAR_MS = 100;
 const SAMPLES = 50;
+// A slice's worth per demand entry: the autoscaler packs demand, so each entry must fill one
+// VM of testScaleGroup (32 CPUs) for every entry to need a slice of its own.
+const SLICE_CPU = 32;
 
 export const name = 'autoscaler-new-demand-to-create-call';
 export const bar = `≤ ${BAR_MS} ms`;
@@ -49,7 +52,7 @@ export async function run() {
   const samples = [];
   try {
     for (let i = 0; i < SAMPLES; i++) {
-      demand.push({ id: `t${i}`, resources: { cpu: 1, ram: 0, disk: 0, accelerator_count: 0 }, accelerator_type: 'tpu', gang_size: 1 });
+      demand.push({ id: `t${i}`, resources: { cpu: SLICE_CPU, ram: 0, disk: 0, accelerator_count: 0 }, accelerator_type: 'tpu', gang_size: 1 });
       const called = new Promise((resolve) => (onCreate = resolve));
       const start = process.hrtime.bigint();
       autoscaler.notifyDemand();

@@ -95,6 +95,9 @@ export interface InstanceTypeOffering {
   name: string;
   accelerator: string;
   zones: string[];
+  /** Per VM, where the provider knows them. */
+  vcpus?: number;
+  memoryBytes?: number;
   pricePerHour?: number;
   preemptiblePricePerHour?: number;
   available: boolean;

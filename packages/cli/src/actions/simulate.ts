@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { IrisError, formatDuration } from '@iris/core';
+import { IrisError, ROUTING_STRATEGIES, formatDuration, type RoutingStrategy } from '@iris/core';
 import { parseScenario, runSimulation, type SimulationResult } from '@iris/controller';
 import { parse as parseYaml } from 'yaml';
 import { loadClusterFile } from '../cluster-file.js';
@@ -29,12 +29,16 @@ function at(ms: number): string {
 }
 
 /** Replays a scenario's demand and faults against the file's groups with every provider faked. */
-export async function simulate(options: { file: string; scenario: string; json: boolean }, io: CliIo): Promise<void> {
+export async function simulate(options: { file: string; scenario: string; json: boolean; routing?: string }, io: CliIo): Promise<void> {
   const { config } = await loadClusterFile(options.file, io);
+  if (options.routing !== undefined && !(ROUTING_STRATEGIES as readonly string[]).includes(options.routing)) {
+    throw usageError(`--routing must be one of ${ROUTING_STRATEGIES.join(', ')}, not "${options.routing}"`);
+  }
+  const routing = (options.routing as RoutingStrategy | undefined) ?? config.defaults.autoscaler.routing;
   const scenario = parseScenario(readScenario(options.scenario, io), options.scenario);
   const result: SimulationResult = await runSimulation({
     scaleGroups: config.scale_groups,
-    autoscalerConfig: config.defaults.autoscaler,
+    autoscalerConfig: { ...config.defaults.autoscaler, routing },
     scenario,
     // The figures the controller uses, so a simulation behaves like the real cluster.
     providerCreateRates: config.defaults.autoscaler.provider_create_rates,
@@ -47,7 +51,7 @@ export async function simulate(options: { file: string; scenario: string; json: 
     return;
   }
   const { summary } = result;
-  io.out(`simulation "${summary.scenario}" (seed ${summary.seed}) over ${formatDuration(summary.durationMs)} against ${options.file}\n\n`);
+  io.out(`simulation "${summary.scenario}" (seed ${summary.seed}) over ${formatDuration(summary.durationMs)} against ${options.file}, ${routing} routing\n\n`);
   io.out('timeline:\n');
   for (const e of result.timeline) {
     io.out(`${at(e.atMs)}  ${(e.group ?? '').padEnd(14)} ${e.type.padEnd(20)} ${e.detail}\n`);

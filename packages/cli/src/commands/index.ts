@@ -7,6 +7,7 @@ import { controllerCommand } from './controller.js';
 import { jobCommands } from './job.js';
 import { clusterCommands } from './cluster.js';
 import { simulateCommand } from './simulate.js';
+import { offeringsCommand } from './offerings.js';
 import { dashboardCommand } from './dashboard.js';
 
 export type { CliCommandGroup } from './types.js';
@@ -18,6 +19,7 @@ export type { CliCommandGroup } from './types.js';
 export const COMMAND_GROUPS: readonly CliCommandGroup[] = [
   clusterCommands,
   simulateCommand,
+  offeringsCommand,
   dashboardCommand,
   configCommands,
   schemaCommand,

@@ -192,7 +192,10 @@ export function routeDemand(
     };
     const took = new Map<GroupView, number>();
     if (policy.strategy === 'round_robin') {
-      roundRobin(tried.filter((t) => t.skip === undefined).map((t) => t.view), request, sample, count, take, took);
+      // Spread within a pool; the next pool only gets what the previous ones could not take.
+      const pools = new Map<string, GroupView[]>();
+      for (const t of tried) if (t.skip === undefined) push(pools, t.view.pool, t.view);
+      for (const members of pools.values()) roundRobin(members, request, sample, count, take, took);
     } else {
       for (const t of tried) {
         if (t.skip !== undefined) continue;
@@ -305,6 +308,7 @@ function roundRobin(
 ): void {
   const open = [...views];
   let placed = 0;
+  for (const n of took.values()) placed += n;
   while (placed < count && open.length > 0) {
     let best = 0;
     for (let i = 1; i < open.length; i++) {
