@@ -164,6 +164,10 @@ describe('published packages, packed and installed as a user installs them', () 
 
   it('runs the installed CLI, and tells a file that names an uninstalled provider the exact command, at its type', async () => {
     expect((await iris(['--version'])).code).toBe(0);
+    const listed = await iris(['providers']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('not installed: gcp, tpu (npm i @iris/provider-gcp)');
+    expect(listed.stdout).toContain('not installed: manual (npm i @iris/provider-manual)');
     writeFileSync(join(project, 'local.yaml'), 'provider: { type: local }\nscale_groups:\n  cpu: { resources: { cpu: 1, ram: 1GB } }\n');
     expect(await iris(['config', 'validate', 'local.yaml'])).toMatchObject({ code: 0 });
     writeFileSync(

@@ -1,3 +1,4 @@
+import { loadBuiltins } from '../builtins.js';
 import { loadRegistry } from '../cluster-file.js';
 import type { CliIo } from '../context.js';
 import { printJson } from '../output/json.js';
@@ -19,4 +20,8 @@ export async function listProviders(options: { config?: string; json?: boolean }
     entry.resolvedFrom ? `${entry.source} (${entry.resolvedFrom})` : entry.source,
   ]);
   io.out(formatTable(['TYPE', 'ALIASES', 'PACKAGE', 'VERSION', 'SOURCE'], rows));
+  // First-party providers this install leaves out until a cluster needs them.
+  const missing = new Map<string, string[]>();
+  for (const [type, packageName] of Object.entries((await loadBuiltins()).notInstalled)) missing.set(packageName, [...(missing.get(packageName) ?? []), type]);
+  for (const [packageName, types] of missing) io.out(`not installed: ${types.join(', ')} (npm i ${packageName})`);
 }
