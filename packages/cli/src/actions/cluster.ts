@@ -308,7 +308,7 @@ export async function clusterStatus(options: StatusOptions, io: CliIo): Promise<
     if (status.running && status.address) {
       const connection = await clusterClient(target);
       try {
-        await fillStatus(report, connection, status.address);
+        await fillStatus(report, connection, status.address, target.clusterFile);
       } finally {
         await connection.close();
       }
@@ -319,7 +319,7 @@ export async function clusterStatus(options: StatusOptions, io: CliIo): Promise<
   if (!report.controller.running) throw new CliExit(EXIT_FAILURE);
 }
 
-async function fillStatus(report: StatusReport, connection: ClusterConnection, address: string): Promise<void> {
+async function fillStatus(report: StatusReport, connection: ClusterConnection, address: string, clusterFile?: string): Promise<void> {
   const { client } = connection;
   const health = await client.health();
   report.controller = { running: true, address, workers: health.workers, jobs: health.jobs };
@@ -329,7 +329,7 @@ async function fillStatus(report: StatusReport, connection: ClusterConnection, a
   } catch (err) {
     if (!(err instanceof IrisApiError && err.status === 404)) throw err;
     // A controller started without a cluster file still knows its workers and jobs: show those.
-    report.note = err.message;
+    report.note = clusterFile ? err.message.replace(/-c FILE/g, `-c ${clusterFile}`) : err.message;
   }
   const workers: WorkerView[] = [];
   let wcursor: string | undefined;
@@ -477,12 +477,30 @@ async function clusterCost(connection: ClusterConnection, autoscaler: Autoscaler
 
 export async function explainAutoscaler(options: { file?: string; json: boolean; connection?: ConnectionOptions }, io: CliIo): Promise<void> {
   let explanation: AutoscalerExplanation;
+  let client: IrisClient;
+  let clusterFile: string | undefined;
+  let close = async (): Promise<void> => undefined;
   if (options.connection && namesController(options.connection, io)) {
-    explanation = await (await connect(options.connection, io)).autoscalerExplain<AutoscalerExplanation>();
+    client = await connect(options.connection, io);
   } else {
     const target = await resolveClusterTarget(options.file, io);
     const connection = await clusterClient(target);
-    explanation = await connection.client.autoscalerExplain<AutoscalerExplanation>().finally(() => connection.close());
+    client = connection.client;
+    clusterFile = target.clusterFile;
+    close = connection.close;
+  }
+  try {
+    explanation = await client.autoscalerExplain<AutoscalerExplanation>();
+  } catch (err) {
+    if (!(err instanceof IrisApiError && err.status === 404)) throw err;
+    // A controller started without a cluster file has no autoscaler, but still its workers and jobs.
+    const health = await client.health();
+    const note = clusterFile ? err.message.replace(/-c FILE/g, `-c ${clusterFile}`) : err.message;
+    if (options.json) io.out(`${JSON.stringify({ note, workers: health.workers, jobs: health.jobs }, null, 2)}\n`);
+    else io.out(`controller at ${client.url}: ${health.workers} worker(s), ${health.jobs} job(s); no autoscaler\n${note}\n`);
+    return;
+  } finally {
+    await close();
   }
   if (options.json) {
     io.out(`${JSON.stringify(explanation, null, 2)}\n`);

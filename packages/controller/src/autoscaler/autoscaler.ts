@@ -77,6 +77,8 @@ export class Autoscaler {
   private running: Promise<EvaluationReport> | undefined;
   private stopped = false;
   private lastRouting: RoutingDecision | undefined;
+  /** demandNote's index over lastRouting, built on first use. */
+  private notes: Map<string, string> | undefined;
 
   constructor(private readonly parts: AutoscalerParts) {
     this.ordered = [...parts.groups].sort(byRoutingOrder);
@@ -199,6 +201,29 @@ export class Autoscaler {
     };
   }
 
+  /**
+   * What the last evaluation made of one demand entry (a task id, or `gang:<job>`): why no group
+   * can take it, or which group is adding capacity for it. Undefined when it was not pending then.
+   */
+  demandNote(entryId: string): string | undefined {
+    if (!this.lastRouting) return undefined;
+    if (!this.notes) {
+      const notes = new Map<string, string>();
+      for (const shape of this.lastRouting.shapes) {
+        if (shape.unmet) {
+          const note = `autoscaler: ${shape.unmet.reason.message}`;
+          for (const id of shape.unmet.entryIds) notes.set(id, note);
+        }
+        for (const batch of shape.routed) {
+          const note = `autoscaler: capacity for it comes from group ${batch.group}`;
+          for (const id of batch.entryIds) notes.set(id, note);
+        }
+      }
+      this.notes = notes;
+    }
+    return this.notes.get(entryId);
+  }
+
   /** Why each group is at its size and why each pending entry waits (from the last evaluation). */
   explain(): AutoscalerExplanation {
     const status = this.status();
@@ -267,6 +292,7 @@ export class Autoscaler {
     }
     for (const g of this.ordered) terminated += g.scaleDown(g.routedDemand, workers);
     this.lastRouting = routing;
+    this.notes = undefined;
     if (Number.isFinite(retryAt)) this.scheduleWake(retryAt);
     return { atMs: clock.now(), routing, launched, terminated };
   }

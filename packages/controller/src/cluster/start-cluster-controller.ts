@@ -130,6 +130,8 @@ export async function startClusterController(options: StartClusterControllerOpti
         listener.schedulingNeeded();
         autoscaler.notifyDemand();
       },
+      // `iris job run` shows why a task waits; the autoscaler knows when no group can ever run it.
+      pendingDetail: (taskId, jobName) => autoscaler.demandNote(taskId) ?? autoscaler.demandNote(`gang:${jobName}`),
     };
     autoscaler.start();
     autoscaler.notifyDemand();

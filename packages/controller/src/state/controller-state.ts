@@ -49,6 +49,8 @@ export interface ControllerStateOptions {
 export interface StateListener {
   workerHasWork(workerId: string): void;
   schedulingNeeded(): void;
+  /** What the autoscaler knows about a pending task (e.g. no group can ever run it), appended to its reason. */
+  pendingDetail?(taskId: string, jobName: string): string | undefined;
 }
 
 type FailureKind = 'failure' | 'preemption';
@@ -333,7 +335,7 @@ export class ControllerState {
   /** One scheduling pass over every pending task; returns the number of tasks assigned. */
   runSchedulingPass(): number {
     if (this.pending.size === 0 || this.workers.size === 0) {
-      if (this.workers.size === 0) for (const t of this.pending.values()) t.pendingReason = 'no workers registered';
+      if (this.workers.size === 0) for (const t of this.pending.values()) t.pendingReason = this.withDetail(t, 'no workers registered');
       return 0;
     }
     const queue = [...this.pending.values()];
@@ -361,10 +363,15 @@ export class ControllerState {
     });
     for (const [taskId, reason] of result.pendingReasons) {
       const t = this.tasks.get(taskId);
-      if (t) t.pendingReason = reason;
+      if (t) t.pendingReason = this.withDetail(t, reason);
     }
     for (const id of woken) this.listener.workerHasWork(id);
     return result.assignments.length;
+  }
+
+  private withDetail(t: TaskRecord, reason: string): string {
+    const detail = this.listener.pendingDetail?.(t.taskId, t.job.name);
+    return detail ? `${reason}; ${detail}` : reason;
   }
 
   /** Declares silent workers dead and expired scheduling deadlines unschedulable. */

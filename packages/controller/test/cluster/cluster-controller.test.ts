@@ -91,6 +91,31 @@ describe('startClusterController: a controller with platforms and an autoscaler 
     expect(explanation.demand.some((d) => d.outcome === 'routed' && d.group === 'cpu')).toBe(true);
   });
 
+  it('says why a job no group can run waits, and fails it UNSCHEDULABLE with that reason after its scheduling timeout', async () => {
+    const handle = await start();
+    const client = new IrisClient({ baseUrl: handle.url, token: handle.token });
+    await client.submitJob({ name: '/t/gpu', command: ['true'], resources: { cpu: 1, memory_bytes: 1e9, accelerator: { type: 'gpu', count: 1 } }, scheduling_timeout_ms: 2_000 });
+    const waiting = await until(
+      'a pending reason from the autoscaler',
+      async () => {
+        const job = await client.getJob('/t/gpu');
+        return job.pending_reason?.includes('no scale group offers gpu') ? job.pending_reason : undefined;
+      },
+      60_000,
+    );
+    expect(waiting).toContain('autoscaler: no scale group offers gpu');
+    const failed = await until(
+      'UNSCHEDULABLE',
+      async () => {
+        const job = await client.getJob('/t/gpu');
+        return job.state === 'UNSCHEDULABLE' ? job : undefined;
+      },
+      60_000,
+    );
+    expect(failed.error ?? (await client.getJob('/t/gpu')).error ?? '').toContain('no scale group offers gpu');
+    expect(platform.liveSlices('cpu')).toEqual([]);
+  });
+
   it('adopts its slices after a restart instead of creating new ones', async () => {
     const first = await start();
     const client = new IrisClient({ baseUrl: first.url, token: first.token });
