@@ -3,6 +3,9 @@ import { hasErrorCode } from '@iris/core';
 import { CONFIG_ERROR_CODE, formatConfigIssue } from '@iris/core/config';
 import type { ConfigIssue } from '@iris/core';
 import type { CliIo } from './context.js';
+
+/** The worker's own usage errors (its flags parsed in @iris/worker) are bad usage too. */
+const WORKER_USAGE_CODE = 'IRIS_WORKER_USAGE';
 import { CLI_EXIT_CODE, EXIT_FAILURE, EXIT_USAGE, USAGE_ERROR_CODE } from './exit-codes.js';
 
 function messageOf(err: unknown): string {
@@ -45,5 +48,5 @@ export function reportError(err: unknown, io: CliIo): number {
     if (!known && !debug) io.err('Set IRIS_DEBUG=1 to see the stack trace, and report it if it looks like a bug in Iris.\n');
   }
   if (debug) io.err(`${inspect(err, { depth: 6 })}\n`);
-  return issues || hasErrorCode(err, USAGE_ERROR_CODE) ? EXIT_USAGE : EXIT_FAILURE;
+  return issues || hasErrorCode(err, USAGE_ERROR_CODE) || hasErrorCode(err, WORKER_USAGE_CODE) ? EXIT_USAGE : EXIT_FAILURE;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../context.js';
 import type { CliCommandGroup } from './types.js';
+import { flag } from '../flags.js';
 
 function register(program: Command, io: CliIo): void {
   const controller = program.command('controller').description('the controller daemon');
@@ -9,14 +10,13 @@ function register(program: Command, io: CliIo): void {
     .description('serve the controller API from a state dir (writes DIR/controller.json and DIR/token); runs until SIGTERM/SIGINT')
     .requiredOption('--state-dir <dir>', 'where the database, token and bundles live')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <n>', 'port to listen on (0 picks a free one)', '0')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', flag.port, 0)
     .option('-c, --config <file>', 'a cluster file: also run its scale groups and autoscaler')
     .option('--advertise-url <url>', "the URL the cluster's VMs dial to reach this controller (e.g. a GCE VM's http://INTERNAL_IP:PORT); with -c")
-    .action(async (options: { stateDir: string; host: string; port: string; config?: string; advertiseUrl?: string }) => {
+    .action(async (options: { stateDir: string; host: string; port: number; config?: string; advertiseUrl?: string }) => {
       const { resolve } = await import('node:path');
       const { usageError } = await import('../exit-codes.js');
-      const port = Number(options.port);
-      if (!/^[0-9]{1,5}$/.test(options.port) || port > 65535) throw usageError(`--port must be a number from 0 to 65535, not "${options.port}"`);
+      const port = options.port;
       const { serve } = await import('@iris/controller');
       if (options.advertiseUrl !== undefined && !/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(options.advertiseUrl)) {
         throw usageError(`--advertise-url must be a URL such as http://10.0.0.2:10000, not "${options.advertiseUrl}"`);

@@ -4,26 +4,25 @@ import type { IrisClient, JobSubmitRequest, JobView } from '@iris/core/api';
 import type { CliIo } from '../context.js';
 import type { CliCommandGroup } from './types.js';
 import { connect, withConnection, type ConnectionOptions } from '../connection.js';
+import { flag } from '../flags.js';
 
 interface RunOptions extends ConnectionOptions {
   name?: string;
-  replicas: string;
-  cpu?: string;
-  memory?: string;
-  disk?: string;
-  schedulingTimeout?: string;
-  gpu?: string;
+  replicas: number;
+  cpu?: number;
+  memory?: number;
+  disk?: number;
+  schedulingTimeout?: number;
+  gpu?: number;
   tpu?: string;
   env: string[];
-  maxRetries?: string;
+  maxRetries?: number;
   groupBy?: string;
-  timeout?: string;
+  timeout?: number;
   detach?: boolean;
   parent?: string;
   outputs?: string;
 }
-
-const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
 /**
  * What a job gets when it does not say: the cluster file's `defaults.job` with -c, else the
@@ -39,19 +38,7 @@ async function jobDefaults(options: RunOptions, io: CliIo): Promise<JobDefaultsC
 }
 
 async function buildRequest(command: string[], options: RunOptions, io: CliIo, defaults: JobDefaultsConfig): Promise<JobSubmitRequest> {
-  const { parseDuration, parseSize } = await import('@iris/core');
   const { usageError } = await import('../exit-codes.js');
-  const int = (value: string, flag: string, min: number): number => {
-    if (!/^[0-9]+$/.test(value) || Number(value) < min) throw usageError(`${flag} must be a whole number ≥ ${min}, not "${value}"`);
-    return Number(value);
-  };
-  const unit = <T>(parse: (v: unknown) => T, value: string, flag: string): T => {
-    try {
-      return parse(/^[0-9]+$/.test(value) ? Number(value) : value);
-    } catch (err) {
-      throw usageError(`${flag}: ${(err as Error).message}`);
-    }
-  };
   if (command.length === 0) throw usageError('iris job run needs a command after --, e.g. iris job run -- python train.py');
   const env: Record<string, string> = {};
   for (const pair of options.env) {
@@ -60,15 +47,11 @@ async function buildRequest(command: string[], options: RunOptions, io: CliIo, d
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const resources: NonNullable<JobSubmitRequest['resources']> = { cpu: defaults.cpu, memory_bytes: defaults.memory, disk_bytes: defaults.disk };
-  if (options.cpu !== undefined) {
-    const cpu = Number(options.cpu);
-    if (!Number.isFinite(cpu) || cpu < 0) throw usageError(`--cpu must be a non-negative number, not "${options.cpu}"`);
-    resources.cpu = cpu;
-  }
-  if (options.memory !== undefined) resources.memory_bytes = unit(parseSize, options.memory, '--memory');
-  if (options.disk !== undefined) resources.disk_bytes = unit(parseSize, options.disk, '--disk');
+  if (options.cpu !== undefined) resources.cpu = options.cpu;
+  if (options.memory !== undefined) resources.memory_bytes = options.memory;
+  if (options.disk !== undefined) resources.disk_bytes = options.disk;
   if (options.gpu !== undefined && options.tpu !== undefined) throw usageError('--gpu and --tpu cannot be combined');
-  if (options.gpu !== undefined) resources.accelerator = { type: 'gpu', count: int(options.gpu, '--gpu', 1) };
+  if (options.gpu !== undefined) resources.accelerator = { type: 'gpu', count: options.gpu };
   if (options.tpu !== undefined) resources.accelerator = { type: 'tpu', variant: options.tpu, count: 1 };
   const user = (io.env['USER'] ?? 'user').replace(/[^A-Za-z0-9_.-]/g, '') || 'user';
   // A job started inside a task is a child of the task's job (IRIS_JOB) unless --parent says otherwise.
@@ -83,14 +66,17 @@ async function buildRequest(command: string[], options: RunOptions, io: CliIo, d
     command,
     env,
     resources,
-    replicas: int(options.replicas, '--replicas', 1),
+    replicas: options.replicas,
   };
   if (parent !== undefined) request.parent = parent;
-  request.max_retries_failure = options.maxRetries === undefined ? defaults.max_retries_failure : int(options.maxRetries, '--max-retries', 0);
+  request.max_retries_failure = options.maxRetries ?? defaults.max_retries_failure;
   request.max_retries_preemption = defaults.max_retries_preemption;
-  if (options.timeout !== undefined) request.timeout_ms = unit(parseDuration, options.timeout, '--timeout');
+  if (options.timeout !== undefined) {
+    if (options.timeout === 0) throw usageError('--timeout must be longer than 0 (leave it out for no limit)');
+    request.timeout_ms = options.timeout;
+  }
   if (options.groupBy !== undefined) request.group_by = options.groupBy;
-  const schedulingTimeout = options.schedulingTimeout === undefined ? defaults.scheduling_timeout : unit(parseDuration, options.schedulingTimeout, '--scheduling-timeout');
+  const schedulingTimeout = options.schedulingTimeout ?? defaults.scheduling_timeout;
   if (schedulingTimeout > 0) request.scheduling_timeout_ms = schedulingTimeout;
   return request;
 }
@@ -135,16 +121,16 @@ function register(program: Command, io: CliIo): void {
       .argument('<command...>', 'the command, after --')
       .option('--name <name>', 'hierarchical job name, e.g. /team/run (relative: under --parent)')
       .option('--parent <job>', 'the parent job: killing it kills this one (default inside a task: $IRIS_JOB, the task\'s job)')
-      .option('--replicas <k>', 'number of tasks', '1')
-      .option('--cpu <c>', 'CPUs per task (default: defaults.job.cpu, 1; 0 asks for none)')
-      .option('--memory <m>', 'memory per task (e.g. 4GB, 512MiB; default: defaults.job.memory, 2GiB)')
-      .option('--disk <d>', 'disk per task (e.g. 10GB; default: defaults.job.disk, 0)')
-      .option('--scheduling-timeout <d>', 'fail UNSCHEDULABLE when not running this long after submission (default: defaults.job.scheduling_timeout, 1h; 0 waits forever)')
-      .option('--gpu <n>', 'GPUs per task')
+      .option('--replicas <k>', 'number of tasks', flag.count(1), 1)
+      .option('--cpu <c>', 'CPUs per task (default: defaults.job.cpu, 1; 0 asks for none)', flag.nonNegative)
+      .option('--memory <m>', 'memory per task (e.g. 4GB, 512MiB; default: defaults.job.memory, 2GiB)', flag.size)
+      .option('--disk <d>', 'disk per task (e.g. 10GB; default: defaults.job.disk, 0)', flag.size)
+      .option('--scheduling-timeout <d>', 'fail UNSCHEDULABLE when not running this long after submission (default: defaults.job.scheduling_timeout, 1h; 0 waits forever)', flag.duration)
+      .option('--gpu <n>', 'GPUs per task', flag.count(1))
       .option('--tpu <variant>', 'TPU variant per task (e.g. v5litepod-16)')
-      .option('--env <k=v>', 'environment variable (repeatable)', collect, [] as string[])
-      .option('--max-retries <n>', 'retries after a task fails')
-      .option('--timeout <d>', 'per-task time limit (e.g. 30m)')
+      .option('--env <k=v>', 'environment variable (repeatable)', flag.keyValue, [] as string[])
+      .option('--max-retries <n>', 'retries after a task fails', flag.count(0))
+      .option('--timeout <d>', 'per-task time limit (e.g. 30m)', flag.duration)
       .option('--group-by <attribute>', 'gang: place every task at once on workers sharing this attribute (e.g. tpu-name); one failure stops them all')
       .option('--detach', 'submit and return without waiting')
       .option('--outputs <url>', 'where task outputs go; only the controller (the default) is supported, fetched with iris job download'),
@@ -253,15 +239,13 @@ function register(program: Command, io: CliIo): void {
       .command('download')
       .description('download the files the tasks of a job wrote under $IRIS_OUTPUT_DIR (sha256-checked)')
       .argument('<job>')
-      .option('--task <n>', 'only this task (files go straight into the folder)')
+      .option('--task <n>', 'only this task (files go straight into the folder)', flag.count(0))
       .option('-o, --output <dir>', 'folder to write into; task N goes to DIR/N/ (default: the job name\'s last part)'),
-  ).action(async (name: string, options: ConnectionOptions & { task?: string; output?: string }) => {
-    const { usageError } = await import('../exit-codes.js');
-    if (options.task !== undefined && !/^[0-9]+$/.test(options.task)) throw usageError(`--task must be a task index such as 0, not "${options.task}"`);
+  ).action(async (name: string, options: ConnectionOptions & { task?: number; output?: string }) => {
     const client = await connect(options, io);
     const { downloadOutputs } = await import('../actions/download.js');
     const dir = options.output ?? (name.split('/').filter(Boolean).at(-1) ?? 'outputs');
-    await downloadOutputs(client, { job: name, ...(options.task === undefined ? {} : { task: Number(options.task) }), dir, tty: process.stderr.isTTY === true }, io);
+    await downloadOutputs(client, { job: name, ...(options.task === undefined ? {} : { task: options.task }), dir, tty: process.stderr.isTTY === true }, io);
   });
 
   withConnection(job.command('kill').description('kill a job and its children').argument('<job>')).action(async (name: string, options: ConnectionOptions) => {

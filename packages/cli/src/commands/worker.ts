@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../context.js';
 import type { CliCommandGroup } from './types.js';
+import { flag } from '../flags.js';
 
 interface WorkerCommandOptions {
   controller?: string;
@@ -19,14 +20,14 @@ function register(program: Command, io: CliIo): void {
     .command('worker')
     .description('attach this machine to a cluster as a worker (runs until SIGTERM/SIGINT)')
     .option('--controller <url>', 'the controller URL (default: $IRIS_CONTROLLER)')
-    .option('--attribute <k=v>', 'a worker attribute for constraints and gangs (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--attribute <k=v>', 'a worker attribute for constraints and gangs (repeatable)', flag.keyValue, [] as string[])
     .option('--token-file <file>', 'file holding the controller token; without it, the token itself is read from the IRIS_TOKEN environment variable')
     .option('--work-dir <dir>', 'bundles, scratch dirs and the saved worker id (default: ~/.iris/worker)')
     .option('--worker-id <id>', 'the worker id (default: $IRIS_VM_ADDRESS, else one saved in the work dir)')
     .option('--runtime <runtime>', 'process or docker', 'process')
     .option('--docker-image <image>', 'task image for the docker runtime', 'iris-task:latest')
-    .option('--cpu <n>', 'CPUs this worker offers (default: all of the machine)')
-    .option('--memory <size>', 'memory this worker offers, e.g. 8GB (default: all of the machine)')
+    .option('--cpu <n>', 'CPUs this worker offers (default: all of the machine)', flag.positive)
+    .option('--memory <size>', 'memory this worker offers, e.g. 8GB (default: all of the machine)', flag.size)
     .action(async (options: WorkerCommandOptions) => {
       const { IrisError } = await import('@iris/core');
       const { startWorker, readWorkerToken, parseResourceFlags } = await import('@iris/worker');
@@ -37,7 +38,7 @@ function register(program: Command, io: CliIo): void {
         throw new IrisError(USAGE_ERROR_CODE, `--runtime must be "process" or "docker", not "${options.runtime}"`);
       }
       const token = readWorkerToken(options.tokenFile, io.env);
-      const resources = parseResourceFlags(options.cpu, options.memory);
+      const resources = parseResourceFlags(options.cpu === undefined ? undefined : String(options.cpu), options.memory === undefined ? undefined : String(options.memory));
       const handle = await startWorker({
         controllerUrl,
         attributes: options.attribute,
