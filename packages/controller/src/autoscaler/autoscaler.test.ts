@@ -104,6 +104,15 @@ describe('Autoscaler status and explain', () => {
     expect(waits['t1']).toContain('priority routing chose a; waiting for its slice');
     expect(waits['t2']).toContain('no_capacity');
     expect(waits['x']).toContain('no_matching_group');
+    // The strategy, each matching group's verdict and the recent decisions with their causes.
+    expect(e.strategy).toBe('priority');
+    const t2 = e.demand.find((d) => d.entryIds.includes('t2'))!;
+    expect(t2.verdicts).toEqual([expect.stringMatching(/^a: chosen \(priority 100\): took 1, then full \(max_slices=1\)$/)]);
+    expect(e.recentDecisions?.map((d) => d.type)).toEqual(['scale_up', 'scale_up_completed']);
+    // What the controller appends to a pending task's reason.
+    expect(c.autoscaler.demandNote('x')).toBe('autoscaler: no scale group offers gpu/b200');
+    expect(c.autoscaler.demandNote('t1')).toBe('autoscaler: capacity for it comes from group a');
+    expect(c.autoscaler.demandNote('nope')).toBeUndefined();
   });
 
   it('keeps the action log bounded', async () => {
