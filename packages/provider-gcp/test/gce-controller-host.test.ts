@@ -153,6 +153,14 @@ describe('the controller on a GCE VM (real @google-cloud/compute client, real ss
     expect(await host.status()).toMatchObject({ running: false, detail: expect.stringContaining('host key') });
   });
 
+  it('reports a VM whose controller does not answer as not running, with the boot phase it reported', async () => {
+    await platform().controllerHost(controller()).start();
+    emulator.compute.setGuestAttribute(PROJECT, ZONES[0], 'iris-controller-demo', 'iris/phase', 'docker_pull');
+    const silent = platform({ port: 1 }).controllerHost(controller({ port: 1 }));
+    expect(await silent.status()).toMatchObject({ running: false, detail: expect.stringMatching(/^instance is RUNNING \(boot phase: docker_pull\) but the controller does not answer: /) });
+    expect(await silent.address()).toBeUndefined();
+  });
+
   it('replaces a stopped VM and attaches the same state disk again; stop keeps the disk', async () => {
     const host = platform().controllerHost(controller());
     await host.start();
