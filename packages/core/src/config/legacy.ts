@@ -1,16 +1,15 @@
-import { isMap, isPair, isScalar, isSeq, Pair, Scalar, visit, YAMLMap, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, Pair, Scalar, visit, YAMLMap, type Document, type Node } from 'yaml';
 import type { ProviderRegistry } from '../plugins/registry.js';
 import { formatDuration } from '../units.js';
 import type { ConfigIssue } from './issues.js';
+import { ACCELERATOR_TYPES, DEFAULTS_SECTIONS, inferAcceleratorType } from './legacy-detect.js';
 import { TPU_ZONES_BY_REGION, tpuSliceShape } from './tpu-offerings.js';
+import { compact, findPair, pathFromAncestors, replacePair } from './yaml-edit.js';
 import type { PathSegment, YamlSource } from './yaml-source.js';
 
 /** Every legacy-form warning starts with this. */
 export const LEGACY_PREFIX = 'legacy: ';
 const MIGRATE_HINT = '; run iris config migrate';
-const ACCELERATOR_TYPES = new Set(['cpu', 'gpu', 'tpu']);
-/** Sections a pre-002 file wrote at the top level; they live under `defaults:` now. */
-const DEFAULTS_SECTIONS = ['timeouts', 'ssh', 'autoscaler', 'bootstrap'] as const;
 
 /**
  * Rewrites the legacy forms of a cluster file into the canonical form, in place on the YAML
@@ -395,90 +394,4 @@ class Normaliser {
       typeNode.value = canonical;
     }
   }
-}
-
-/** TPU variants look like `v5litepod-16`, `v4-8`, `v6e-256`; GPU ones like `a100`, `h100`, `l4`. */
-export function inferAcceleratorType(variant: string): 'tpu' | 'gpu' | 'cpu' {
-  if (/^v\d+[a-z]*(-\d+|pod)/i.test(variant)) return 'tpu';
-  if (/^(nvidia-)?(a100|a10g?|h100|h200|b200|gb200|l4|l40s?|t4|v100|p100|p4|k80|rtx)/i.test(variant)) return 'gpu';
-  return 'cpu';
-}
-
-function findPair(map: YAMLMap, key: string): Pair<unknown, unknown> | undefined {
-  return map.items.find((p) => (isScalar(p.key) ? p.key.value === key : p.key === key)) as Pair<unknown, unknown> | undefined;
-}
-
-/** Replaces the pair `key` of `map` by `pairs` at the same place, so the file keeps its order. */
-function replacePair(map: YAMLMap, key: string, pairs: Pair[]): void {
-  const pair = findPair(map, key);
-  if (!pair) return;
-  const index = map.items.indexOf(pair as Pair);
-  // Comments written before the old key stay before whatever replaces it.
-  const first = pairs[0];
-  if (first && isScalar(pair.key) && isScalar(first.key) && pair.key.commentBefore) first.key.commentBefore = pair.key.commentBefore;
-  map.items.splice(index, 1, ...pairs);
-}
-
-/** Drops undefined fields. */
-function compact(obj: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
-}
-
-/** The path of a node from the ancestors `visit` hands over. */
-function pathFromAncestors(ancestors: readonly unknown[]): PathSegment[] {
-  const out: PathSegment[] = [];
-  for (let i = 0; i < ancestors.length; i++) {
-    const a = ancestors[i];
-    if (isPair(a)) out.push(isScalar(a.key) ? String(a.key.value) : String(a.key));
-    else if (isSeq(a)) {
-      const next = ancestors[i + 1];
-      if (next !== undefined) out.push(a.items.indexOf(next as never));
-    }
-  }
-  return out;
-}
-
-type PlainData = Record<string, unknown>;
-const isPlainData = (v: unknown): v is PlainData => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function hasMillisecondsMap(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasMillisecondsMap);
-  if (!isPlainData(value)) return false;
-  const keys = Object.keys(value);
-  if (keys.length === 1 && keys[0] === 'milliseconds') return true;
-  return keys.some((k) => hasMillisecondsMap(value[k]));
-}
-
-/**
- * Whether plain data holds any form `normaliseLegacy` rewrites. It mirrors the normaliser, and only
- * decides whether the fast path may be tried: a miss still ends on the positioned path, because any
- * issue on the fast path sends the file there.
- */
-export function hasLegacyForms(data: PlainData, registry: ProviderRegistry): boolean {
-  if ('platform' in data || hasMillisecondsMap(data) || DEFAULTS_SECTIONS.some((k) => k in data)) return true;
-  const isGcpWithZoneOrRegion = (block: unknown): boolean =>
-    isPlainData(block) && typeof block['type'] === 'string' && registry.canonicalType(block['type']) === 'gcp' && ('zone' in block || 'region' in block);
-  if (isGcpWithZoneOrRegion(data['provider'])) return true;
-  const isAlias = (block: unknown): boolean =>
-    isPlainData(block) && typeof block['type'] === 'string' && registry.canonicalType(block['type']) !== undefined && registry.canonicalType(block['type']) !== block['type'];
-  const controller = data['controller'];
-  if (isPlainData(controller) && (['gcp', 'manual', 'local', 'bundle_prefix'].some((k) => k in controller) || isAlias(controller['provider']))) return true;
-  if (isAlias(data['provider'])) return true;
-  const defaults = data['defaults'];
-  if (isPlainData(defaults)) {
-    const has = (section: string, keys: string[]): boolean => isPlainData(defaults[section]) && keys.some((k) => k in (defaults[section] as PlainData));
-    if (has('timeouts', ['boot_timeout', 'init_timeout']) || has('autoscaler', ['startup_grace_period', 'heartbeat_grace_period'])) return true;
-    if (has('bootstrap', ['env_vars', 'worker_id'])) return true;
-    if (isPlainData(defaults['ssh']) && (defaults['ssh'] as PlainData)['key_file'] === '') return true;
-  }
-  const groups = data['scale_groups'];
-  if (!isPlainData(groups)) return false;
-  return Object.values(groups).some((g) => {
-    if (!isPlainData(g)) return false;
-    if ('vm_type' in g || 'manual' in g || 'topology' in g || isAlias(g['provider']) || isGcpWithZoneOrRegion(g['provider'])) return true;
-    const variant = g['accelerator_variant'];
-    if (!('resources' in g) && typeof variant === 'string' && tpuSliceShape(variant) !== undefined) return true;
-    const accel = g['accelerator_type'];
-    return typeof accel === 'string' && !ACCELERATOR_TYPES.has(accel) && inferAcceleratorType(accel) !== 'cpu';
-  });
 }
