@@ -153,16 +153,20 @@ export function reason(text) {
     .replace(/=(\d{7,})B\b/g, (_, n) => `=${bytes(Number(n))}`);
 }
 
+/**
+ * Sizes as people write them in a cluster file: the largest unit, binary or decimal, that states
+ * the size exactly (2 GiB, 100 MB, 64 GB); otherwise about so many binary units (1.2 MiB).
+ */
 export function bytes(n) {
   if (!n) return '0 B';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+  const binary = [['TiB', 2 ** 40], ['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]];
+  const decimal = [['TB', 1e12], ['GB', 1e9], ['MB', 1e6], ['kB', 1e3]];
+  const exact = [...binary, ...decimal].filter(([, size]) => n >= size && n % size === 0).sort((a, b) => b[1] - a[1])[0];
+  if (exact) return `${n / exact[1]} ${exact[0]}`;
+  if (n < 1024) return `${n} B`;
+  const [unit, size] = binary.find(([, size]) => n >= size);
+  const v = n / size;
+  return `${v >= 10 ? Math.round(v) : v.toFixed(1)} ${unit}`;
 }
 
 /** "/team/run" → "#/job/%2Fteam%2Frun". */
