@@ -50,6 +50,8 @@ export function table(headers, rows, attrs = {}) {
     if (!(row instanceof Element)) continue;
     [...row.children].forEach((cell, i) => {
       if (labels[i] && !cell.hasAttribute('data-label')) cell.setAttribute('data-label', labels[i]);
+      // One box per cell, so the card layout puts the whole value beside its label.
+      if (cell.childNodes.length > 1) cell.replaceChildren(h('span', { class: 'cell' }, [...cell.childNodes]));
       if (cell.textContent.trim() === '' && cell.children.length === 0) cell.setAttribute('data-empty', '');
     });
   }
@@ -122,7 +124,7 @@ export function time(ms) {
 
 export function ago(ms, now = Date.now()) {
   if (ms === undefined || ms === null) return '';
-  return `${span(Math.max(0, now - ms))} ago`;
+  return now - ms < 1000 ? 'just now' : `${span(now - ms)} ago`;
 }
 
 export function duration(fromMs, toMs) {
@@ -155,13 +157,14 @@ export function reason(text) {
 
 /**
  * Sizes as people write them in a cluster file: the largest unit, binary or decimal, that states
- * the size exactly (2 GiB, 100 MB, 64 GB); otherwise about so many binary units (1.2 MiB).
+ * the size exactly in under four digits (2 GiB, 100 MB, 64 GB); otherwise about so many binary
+ * units (1.2 MiB, 74.5 GiB).
  */
 export function bytes(n) {
   if (!n) return '0 B';
   const binary = [['TiB', 2 ** 40], ['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]];
   const decimal = [['TB', 1e12], ['GB', 1e9], ['MB', 1e6], ['kB', 1e3]];
-  const exact = [...binary, ...decimal].filter(([, size]) => n >= size && n % size === 0).sort((a, b) => b[1] - a[1])[0];
+  const exact = [...binary, ...decimal].filter(([, size]) => n >= size && n % size === 0 && n / size < 1024).sort((a, b) => b[1] - a[1])[0];
   if (exact) return `${n / exact[1]} ${exact[0]}`;
   if (n < 1024) return `${n} B`;
   const [unit, size] = binary.find(([, size]) => n >= size);

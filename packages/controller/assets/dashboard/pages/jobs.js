@@ -53,7 +53,7 @@ export function mount(container, { params }) {
             const done = j.task_counts.SUCCEEDED;
             return h(
               'tr',
-              { 'data-job': j.name, class: j.matched ? '' : 'muted' },
+              { 'data-job': j.name, class: `depth-${Math.min(j.depth, 4)}${j.matched ? '' : ' muted'}` },
               h('td', {}, h('span', { class: 'tree', 'aria-hidden': 'true' }, j.depth ? `${'  '.repeat(j.depth - 1)}└ ` : ''), link(jobHref(j.name), j.name), j.children ? h('span', { class: 'muted' }, ` (${j.children} child${j.children === 1 ? '' : 'ren'})`) : ''),
               h('td', {}, badge(j.state)),
               h('td', { class: 'num' }, `${done} / ${j.replicas}`),
