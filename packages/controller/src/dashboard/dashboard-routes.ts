@@ -7,6 +7,9 @@ import type { StaticAsset } from './static-assets.js';
 
 export const DASHBOARD_PATH = '/dashboard';
 
+/** User agents of chat and mail link-preview fetchers, which must not use a one-time link up. */
+const LINK_PREVIEW_AGENTS = /Slackbot|Slack-ImgProxy|Discordbot|TelegramBot|WhatsApp|Twitterbot|facebookexternalhit|LinkedInBot|SkypeUriPreview|Teams|Google-PageRenderer|Mattermost|redditbot|Embedly|bingbot|Googlebot/i;
+
 /** The dashboard's own scripts and styles only; no inline code, no third-party origin. */
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -72,9 +75,12 @@ export class DashboardRoutes {
   }
 
   private login(req: IncomingMessage, res: ServerResponse, url: URL, method: string): void {
-    // Link previews (chat apps, mail scanners) send HEAD: answer without using the code up.
-    if (method === 'HEAD') {
-      send(res, 200, 'text/html; charset=utf-8', '', {}, 0);
+    // Link previews (chat apps, mail scanners) send HEAD, or a GET that names itself a preview
+    // bot: answer without using the code up, so the person the link was for can still sign in.
+    const ua = req.headers['user-agent'];
+    if (method === 'HEAD' || (typeof ua === 'string' && LINK_PREVIEW_AGENTS.test(ua))) {
+      const body = method === 'HEAD' ? '' : page('Iris dashboard sign-in link', 'Open this link in your browser to sign in to the Iris dashboard.');
+      send(res, 200, 'text/html; charset=utf-8', body, {}, method === 'HEAD' ? 0 : Buffer.byteLength(body));
       return;
     }
     const code = url.searchParams.get('code') ?? '';
@@ -97,7 +103,6 @@ export class DashboardRoutes {
       );
       return;
     }
-    const ua = req.headers['user-agent'];
     const { secret, info } = this.deps.sessions.create(typeof ua === 'string' ? ua : undefined);
     this.deps.logger.info('dashboard sign-in: session created', { session: info.id });
     send(res, 303, 'text/plain; charset=utf-8', '', { location: `${DASHBOARD_PATH}/`, 'set-cookie': sessionCookie(secret, this.deps.sessionTtlMs) });

@@ -77,11 +77,15 @@ describe('dashboard sessions', () => {
     expect((await req('/api/v1/jobs', { headers: { cookie: b.cookie } })).status).toBe(401);
   });
 
-  it('a HEAD of a sign-in link (a chat link preview) leaves the link usable', async () => {
+  it("a HEAD or a preview bot's GET of a sign-in link leaves the link usable", async () => {
     const { path } = (await (await req('/api/v1/login-codes', { method: 'POST', headers: bearer() })).json()) as { path: string };
     const head = await req(path, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.headers.get('set-cookie')).toBeNull();
+    // Chat apps that GET the link for a preview name themselves; they do not use it up either.
+    const preview = await req(path, { headers: { 'user-agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)' } });
+    expect(preview.status).toBe(200);
+    expect(preview.headers.get('set-cookie')).toBeNull();
     const login = await req(path);
     expect(login.status).toBe(303);
     expect(login.headers.get('set-cookie')).toMatch(/^iris_session=/);
