@@ -232,7 +232,13 @@ scale_groups:
     await page.locator('#children-table').getByRole('link', { name: '/dash/fam/kid' }).click();
     await page.getByRole('heading', { name: 'Job /dash/fam/kid' }).waitFor({ timeout: WAIT_MS });
     await page.locator('#job-parent', { hasText: '/dash/fam' }).waitFor();
-    await page.locator('#job-logs', { hasText: 'child-line' }).waitFor({ timeout: WAIT_MS });
+    await page
+      .locator('#job-logs', { hasText: 'child-line' })
+      .waitFor({ timeout: WAIT_MS })
+      .catch(async (err: Error) => {
+        const held = await api<{ lines: { line: string }[] }>('GET', `/logs?id=${encodeURIComponent('/dash/fam/kid')}`);
+        throw new Error(`${err.message}\ncontroller holds: ${JSON.stringify(held.lines.map((l) => l.line))}\nheader: ${await page.locator('#live').textContent()}\npage logs: ${await page.locator('#job-logs').textContent()}`);
+      });
     await shot('job-child');
   }, TEST_MS);
 
