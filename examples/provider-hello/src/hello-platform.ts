@@ -22,6 +22,8 @@ import { SliceStore } from './slice-store.js';
 /** Workers as processes on the controller's machine. There are no zones: every query covers it. */
 export class HelloPlatform implements Platform {
   readonly type = 'hello';
+  /** Its "VMs" are processes on the controller's machine, so a loopback controller address reaches them. */
+  readonly vmsShareControllerHost = true;
   private readonly store: SliceStore;
   private readonly config: HelloProviderConfig;
   private readonly managers = new Map<string, HelloVmManager>();

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import {
   LABEL_CLUSTER,
@@ -16,6 +15,7 @@ import {
   type VmInfo,
   type VmManager,
 } from '@iris/core';
+import { assertWorkerLaunch, sliceIdFor, workerJoinCommand } from '@iris/core/provider-kit';
 import { mapHelloState, type HelloRawState } from './hello-state.js';
 import type { HelloProviderConfig } from './schema.js';
 import type { HelloSliceRecord, SliceStore } from './slice-store.js';
@@ -25,8 +25,7 @@ const STOP_GRACE_MS = 5_000;
 
 /** The same request id always names the same slice: that is what makes create idempotent. */
 export function helloSliceId(clusterName: string, group: string, requestId: string): string {
-  const digest = createHash('sha256').update(requestId).digest('hex').slice(0, 10);
-  return `${sanitizeLabelValue(clusterName)}-${sanitizeLabelValue(group)}-${digest}`.slice(0, 63);
+  return sliceIdFor(requestId, `${clusterName}-${group}`);
 }
 
 /** A slice as Iris sees it, from its record and whether its processes live. */
@@ -77,20 +76,12 @@ export class HelloVmManager implements VmManager {
     const existing = this.store.read(sliceId);
     if (existing && !existing.stopping) return describeHelloSlice(existing);
 
+    assertWorkerLaunch(request.launch, 'hello', this.group);
     const command = this.deps.irisCommand;
     if (!command || command.length === 0) {
       throw new ProviderError('invalid_request', `hello group "${this.group}": no iris command to start workers with (PlatformDeps.irisCommand)`, {
         provider: 'hello',
       });
-    }
-    const env = { ...this.deps.bootstrap.env, ...(request.bootstrap.container?.env ?? {}) };
-    const controller = env['IRIS_CONTROLLER'] ?? this.deps.bootstrap.controller_address;
-    if (!controller) {
-      throw new ProviderError(
-        'invalid_request',
-        `hello group "${this.group}": workers need the controller address; set defaults.bootstrap.controller_address`,
-        { provider: 'hello' },
-      );
     }
     const now = this.deps.clock.now();
     const record: HelloSliceRecord = {
@@ -109,23 +100,11 @@ export class HelloVmManager implements VmManager {
     };
     // Recorded before spawning: a crash in between leaves a record the next controller cleans up.
     this.store.write(record);
-    const res = this.groupConfig.resources;
-    const attributes = { ...this.groupConfig.attributes, greeting: this.config.greeting, 'iris-slice': sliceId, 'iris-group': this.group };
+    // The join contract: every VM runs `iris worker` with the env of workerJoinCommand, under its own VM id.
+    const launch = { ...request.launch, attributes: { ...request.launch.attributes, greeting: this.config.greeting } };
     for (const vm of record.vms) {
-      const pid = spawnWorker({
-        command,
-        env,
-        dir: vm.dir,
-        args: [
-          'worker',
-          '--controller', controller,
-          '--worker-id', vm.vmId,
-          '--work-dir', vm.dir,
-          '--cpu', String(res.cpu),
-          '--memory', String(res.ram),
-          ...Object.entries(attributes).flatMap(([k, v]) => ['--attribute', `${k}=${v}`]),
-        ],
-      });
+      const joinCommand = workerJoinCommand(launch, vm.vmId, { sliceId, workDir: vm.dir });
+      const pid = spawnWorker({ command, env: joinCommand.env, dir: vm.dir, args: joinCommand.argv });
       if (pid === undefined) {
         await terminateHelloSlice(this.store, sliceId, this.deps);
         throw new ProviderError('transient', `hello group "${this.group}": could not start a worker process`, { provider: 'hello' });

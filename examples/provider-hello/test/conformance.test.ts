@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { platformFromPlugin, runProviderConformance, testPlatformDeps } from '@iris/provider-testkit';
+import { platformFromPlugin, runProviderConformance, testPlatformDeps, testWorkerLaunch } from '@iris/provider-testkit';
 import helloProvider, { HELLO_STATE_MAP, mapHelloState } from '../src/index.js';
 import { helloGroup, workerBootstrap } from './hello-fixture.js';
 
@@ -26,7 +26,7 @@ runProviderConformance({
       group: helloGroup(2),
       bootstrap: workerBootstrap,
       // No controller address anywhere: a worker could never register, so the create is refused.
-      refuseCreate: () => ({ request: { bootstrap: { role: 'worker', labels: {}, providerOverrides: {} } }, kinds: ['invalid_request'] }),
+      refuseCreate: () => ({ request: { launch: testWorkerLaunch({ controllerUrl: '' }) }, kinds: ['invalid_request'] }),
       cleanup: async () => rmSync(stateDir, { recursive: true, force: true }),
     };
   },

@@ -1,4 +1,4 @@
-import type { ScaleGroupConfig, VmBootstrapSpec } from '@iris/core';
+import type { ScaleGroupConfig, VmBootstrapSpec, WorkerLaunch } from '@iris/core';
 
 export function helloGroup(sliceSize: number, name = 'hello'): ScaleGroupConfig {
   return {
@@ -20,5 +20,15 @@ export const workerBootstrap: VmBootstrapSpec = {
   role: 'worker',
   labels: {},
   providerOverrides: {},
-  container: { image: '', entrypoint: [], ports: {}, env: { IRIS_CONTROLLER: 'http://127.0.0.1:1', IRIS_TOKEN: 'hello-token' } },
+  container: { image: '', entrypoint: [], ports: {}, env: {} },
+};
+
+/** What the controller hands out on CreateSliceRequest.launch (nobody listens at this address). */
+export const workerLaunch: WorkerLaunch = {
+  controllerUrl: 'http://127.0.0.1:1',
+  joinToken: 'ij_hello-token',
+  joinTokenExpiresAtMs: Number.MAX_SAFE_INTEGER,
+  env: {},
+  attributes: {},
+  resources: { cpu: 1, memoryBytes: 1e9 },
 };

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SystemClock, isProviderError, silentLogger, type PlatformDeps } from '@iris/core';
 import { HelloPlatform } from '../src/index.js';
-import { helloGroup, workerBootstrap } from './hello-fixture.js';
+import { helloGroup, workerBootstrap, workerLaunch } from './hello-fixture.js';
 
 const fakeIris = fileURLToPath(new URL('./fixtures/fake-iris.mjs', import.meta.url));
 
@@ -40,19 +40,19 @@ describe('HelloPlatform', () => {
 
   it('starts each VM as `iris worker` with the greeting attribute, the token in its environment only', async () => {
     const platform = new HelloPlatform({ type: 'hello', greeting: 'bonjour' }, deps);
-    const slice = await platform.vmManager(helloGroup(1)).createSlice({ requestId: 'r', labels: {}, bootstrap: workerBootstrap });
+    const slice = await platform.vmManager(helloGroup(1)).createSlice({ requestId: 'r', labels: {}, bootstrap: workerBootstrap, launch: workerLaunch });
     const argvFile = join(stateDir, 'hello-workers', slice.sliceId, 'vm-0', 'argv.json');
     await until(() => existsSync(argvFile), 'the worker to start');
     const seen = JSON.parse(readFileSync(argvFile, 'utf8')) as { args: string[]; token: string };
     expect(seen.args).toEqual(expect.arrayContaining(['worker', '--worker-id', slice.vms[0]!.vmId, '--attribute', 'greeting=bonjour']));
-    expect(seen.token).toBe('hello-token');
-    expect(seen.args.join(' ')).not.toContain('hello-token');
+    expect(seen.token).toBe('ij_hello-token');
+    expect(seen.args.join(' ')).not.toContain('ij_hello-token');
   });
 
   it('stopVms ends the whole slice of a VM', async () => {
     const platform = new HelloPlatform({ type: 'hello' }, deps);
     const manager = platform.vmManager(helloGroup(2));
-    const slice = await manager.createSlice({ requestId: 's', labels: {}, bootstrap: workerBootstrap });
+    const slice = await manager.createSlice({ requestId: 's', labels: {}, bootstrap: workerBootstrap, launch: workerLaunch });
     await platform.stopVms([slice.vms[1]!.vmId]);
     expect(await manager.listSlices()).toEqual([]);
   });
@@ -69,7 +69,7 @@ describe('HelloPlatform', () => {
     const { irisCommand: _, ...without } = deps;
     const err = await new HelloPlatform({ type: 'hello' }, without)
       .vmManager(helloGroup(1))
-      .createSlice({ requestId: 'x', labels: {}, bootstrap: workerBootstrap })
+      .createSlice({ requestId: 'x', labels: {}, bootstrap: workerBootstrap, launch: workerLaunch })
       .catch((e: unknown) => e);
     expect(isProviderError(err) && err.kind).toBe('invalid_request');
   });

@@ -20,6 +20,7 @@ import { BlobStore } from './api/blob-store.js';
 import { TaskTokens } from './api/task-tokens.js';
 import { ControllerMetrics } from './metrics/controller-metrics.js';
 import { OutputStore } from './store/output-store.js';
+import { CredentialStore } from './auth/credential-store.js';
 import { ApiServer, type AutoscalerSlot, type ConfigSlot } from './api/server.js';
 import { sendJson } from './api/http-util.js';
 import { DashboardRoutes } from './dashboard/dashboard-routes.js';
@@ -106,6 +107,8 @@ export interface ControllerHandle {
   stateDir: string;
   state: ControllerState;
   store: StateStore;
+  /** Join tokens and worker credentials (hashed in the database). */
+  credentials: CredentialStore;
   /** Where the composition root plugs the autoscaler in, for the API to show. */
   autoscaler: AutoscalerSlot;
   /** Where the composition root puts the resolved, secret-masked config for GET /api/v1/config. */
@@ -213,6 +216,7 @@ interface ServingParts {
 
 function startServing(p: ServingParts): { handle: ControllerHandle; handler: (req: IncomingMessage, res: ServerResponse) => void } {
   const { limits, clock, logger, stateDir, token, state, store, server, url, lock } = p;
+  const credentials = new CredentialStore(store.db, clock);
   const autoscaler: AutoscalerSlot = {};
   const config: ConfigSlot = {};
   const loginCodes = new LoginCodes(clock, limits.loginCodeTtlMs);
@@ -237,6 +241,7 @@ function startServing(p: ServingParts): { handle: ControllerHandle; handler: (re
     maxOutputBytes: limits.maxOutputBytes,
     validateResponses: process.env['IRIS_VALIDATE_RESPONSES'] === '1',
     token,
+    credentials,
     clock,
     logger,
     maxWaitMs: limits.maxWaitMs,
@@ -289,6 +294,7 @@ function startServing(p: ServingParts): { handle: ControllerHandle; handler: (re
     stateDir,
     state,
     store,
+    credentials,
     autoscaler,
     config,
     metrics,

@@ -28,6 +28,8 @@ export type {
   PlatformHostReport,
 } from './platform.js';
 export { TOKENS } from './tokens.js';
+export { WORKER_JOIN_ENV, WORKER_JOIN_REFUSED_EXIT_CODE } from './worker-launch.js';
+export type { WorkerLaunch } from './worker-launch.js';
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { defineProvider, isProviderPlugin, PROVIDER_PLUGIN_BRAND, PROVIDER_API_VERSION, CORE_INSTANCE } from './plugin.js';

@@ -9,6 +9,7 @@ import type {
 } from './config/types.js';
 import type { Logger } from './logger.js';
 import type { SliceInfo, VmBootstrapSpec, VmInfo } from './vm.js';
+import type { WorkerLaunch } from './worker-launch.js';
 
 export interface CreateSliceRequest {
   /** Idempotency key: creating twice with one request id yields one slice. */
@@ -16,6 +17,11 @@ export interface CreateSliceRequest {
   /** Labels to put on every VM of the slice, on top of the cluster and group labels. */
   labels: Readonly<Record<string, string>>;
   bootstrap: VmBootstrapSpec;
+  /**
+   * How each VM of the slice joins as its own worker (controller URL, the slice's join token, env,
+   * attributes): run `workerJoinCommand(launch, vmId)` from `@iris/core/provider-kit` on every VM.
+   */
+  launch: WorkerLaunch;
   /** Zone to create in; the manager picks the group's first zone when absent. */
   zone?: string;
 }
@@ -113,6 +119,17 @@ export interface Platform {
   stopVms(vmIds: readonly string[], zone?: string): Promise<void>;
   tunnel(address: string): Promise<Tunnel>;
   controllerHost(controller: ControllerConfig): ControllerHost;
+  /**
+   * Optional capability: the controller URL this platform's VMs must dial, given the URL the
+   * controller is bound to (e.g. the GCE VM's internal IP, or a lab host's name). Used when the
+   * cluster file sets no `defaults.bootstrap.controller_address`; undefined means no answer.
+   */
+  controllerUrlForVms?(boundUrl: string): string | undefined | Promise<string | undefined>;
+  /**
+   * Optional capability: the VMs run on the controller's own machine (local processes), so a
+   * loopback or bind address reaches the controller. Any other platform's VMs are remote.
+   */
+  readonly vmsShareControllerHost?: boolean;
   /** Optional capability: what can be created, with prices. */
   listInstanceTypes?(): Promise<InstanceTypeOffering[]>;
   /** Optional capability: the cost of running `group` for `hours`, in USD. */

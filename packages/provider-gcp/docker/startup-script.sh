@@ -63,7 +63,7 @@ umask 077
   echo "TPU_TOPOLOGY=${TPU_TOPOLOGY}"
   echo "TPU_WORKER_HOSTNAMES=${TPU_WORKER_HOSTNAMES}"
   echo "IRIS_WORKER_ATTRIBUTES=tpu-name=${TPU_NAME},tpu-worker-id=${TPU_WORKER_ID},tpu-topology=${TPU_TOPOLOGY},preemptible=${PREEMPTIBLE}${IRIS_EXTRA_ATTRIBUTES:+,${IRIS_EXTRA_ATTRIBUTES}}"
-  if [ -n "${IRIS_TOKEN:-}" ]; then echo "IRIS_TOKEN=${IRIS_TOKEN}"; fi
+  if [ -n "${IRIS_JOIN_TOKEN:-}" ]; then echo "IRIS_JOIN_TOKEN=${IRIS_JOIN_TOKEN}"; fi
   if [ -n "${IRIS_WORKER_ENV:-}" ]; then printf '%s\n' "$IRIS_WORKER_ENV"; fi
 } >"$ENV_FILE"
 umask 022

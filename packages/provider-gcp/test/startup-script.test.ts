@@ -118,7 +118,7 @@ describe('worker startup script', () => {
     );
     expect(env).toMatchObject({
       IRIS_CONTROLLER: 'http://10.0.0.2:10000',
-      IRIS_TOKEN: "s3cret-'token",
+      IRIS_JOIN_TOKEN: "s3cret-'token",
       IRIS_VM_ADDRESS: '10.0.0.7',
       IRIS_PREEMPTIBLE: 'true',
       TPU_NAME: 'demo-tpu-abc',

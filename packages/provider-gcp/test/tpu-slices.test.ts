@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isProviderError, LABEL_CLUSTER, LABEL_GROUP, LABEL_REQUEST, LABEL_ROLE, LABEL_SLICE, type ProviderError } from '@iris/core';
+import { testWorkerLaunch } from '@iris/provider-testkit';
 import type { GcpPlatform } from '../src/platform/gcp-platform.js';
 import type { GcpEmulator } from './emulator/gcp-emulator.js';
 import { emulatedPlatform, platformDeps, startEmulator, tpuGroup, ZONES } from './platform-fixture.js';
 
 const bootstrap = { role: 'worker' as const, labels: {}, providerOverrides: {} };
+const launch = testWorkerLaunch({ controllerUrl: 'http://10.0.0.2:10000' });
 
 async function failure(promise: Promise<unknown>): Promise<ProviderError> {
   try {
@@ -33,7 +35,7 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
 
   it('shows the boot phase each host reports through its guest attributes, and stops asking once all registered', async () => {
     const manager = platform.vmManager(tpuGroup('tpu_v5e_16'));
-    const slice = await manager.createSlice({ requestId: 'req-phase', labels: {}, bootstrap });
+    const slice = await manager.createSlice({ requestId: 'req-phase', labels: {}, bootstrap, launch });
     const name = `projects/iris-test/locations/${ZONES[0]}/nodes/${slice.sliceId}`;
     const phases = async (): Promise<(string | undefined)[]> => (await manager.listSlices())[0]!.vms.map((v) => v.initPhase);
     expect(await phases()).toEqual([undefined, undefined, undefined, undefined]);
@@ -50,7 +52,7 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
 
   it('creates a multi-host slice: one node, slice_size VMs with addresses, labelled and bootstrapped', async () => {
     const manager = platform.vmManager(tpuGroup('tpu_v5e_16'));
-    const slice = await manager.createSlice({ requestId: 'req-1', labels: { extra: 'yes' }, bootstrap });
+    const slice = await manager.createSlice({ requestId: 'req-1', labels: { extra: 'yes' }, bootstrap, launch });
 
     expect(slice.group).toBe('tpu_v5e_16');
     expect(slice.zone).toBe(ZONES[0]);
@@ -86,7 +88,7 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
   it('asks for spot capacity when the group block says so', async () => {
     const spot = emulatedPlatform(endpoint, platformDeps(), { capacity: 'spot' });
     try {
-      await spot.vmManager(tpuGroup('spot')).createSlice({ requestId: 'r', labels: {}, bootstrap });
+      await spot.vmManager(tpuGroup('spot')).createSlice({ requestId: 'r', labels: {}, bootstrap, launch });
       expect([...emulator.tpu.nodes.values()][0]!.schedulingConfig).toEqual({ preemptible: false, spot: true, reserved: false });
     } finally {
       await spot.close();
@@ -95,14 +97,14 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
 
   it('falls through to the second zone when the first is stocked out', async () => {
     emulator.faults.add({ at: 'operation', kind: 'stockout', zone: ZONES[0] });
-    const slice = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'r1', labels: {}, bootstrap });
+    const slice = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'r1', labels: {}, bootstrap, launch });
     expect(slice.zone).toBe(ZONES[1]);
     expect([...emulator.tpu.nodes.keys()]).toEqual([`projects/iris-test/locations/${ZONES[1]}/nodes/${slice.sliceId}`]);
   });
 
   it('reports capacity when every zone is stocked out, and leaves no node behind', async () => {
     emulator.faults.add({ at: 'operation', kind: 'stockout' });
-    const err = await failure(platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'r1', labels: {}, bootstrap }));
+    const err = await failure(platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'r1', labels: {}, bootstrap, launch }));
     expect(err.kind).toBe('capacity');
     expect(err.message).toContain(ZONES.join(', '));
     expect(emulator.tpu.nodes.size).toBe(0);
@@ -110,7 +112,7 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
 
   it('surfaces a quota error as kind quota without trying other zones', async () => {
     emulator.faults.add({ at: 'request', kind: 'quota', zone: ZONES[0] });
-    const err = await failure(platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'r1', labels: {}, bootstrap }));
+    const err = await failure(platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'r1', labels: {}, bootstrap, launch }));
     expect(err.kind).toBe('quota');
     expect(err.zone).toBe(ZONES[0]);
     expect(emulator.requests.filter((r) => r.startsWith('POST') && r.includes(ZONES[1]))).toEqual([]);
@@ -119,34 +121,34 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
   it('maps 429 with a retry delay, 503 and permission errors from the live client', async () => {
     const manager = platform.vmManager(tpuGroup('g'));
     emulator.faults.add({ at: 'request', kind: 'rate_limited', times: 1 });
-    const limited = await failure(manager.createSlice({ requestId: 'a', labels: {}, bootstrap }));
+    const limited = await failure(manager.createSlice({ requestId: 'a', labels: {}, bootstrap, launch }));
     expect(limited.kind).toBe('rate_limited');
     expect(limited.retryAfterMs).toBe(7_000);
     emulator.faults.add({ at: 'request', kind: 'unavailable', times: 1 });
-    expect((await failure(manager.createSlice({ requestId: 'a', labels: {}, bootstrap }))).kind).toBe('transient');
+    expect((await failure(manager.createSlice({ requestId: 'a', labels: {}, bootstrap, launch }))).kind).toBe('transient');
     emulator.faults.add({ at: 'request', kind: 'permission_denied', times: 1 });
-    expect((await failure(manager.createSlice({ requestId: 'a', labels: {}, bootstrap }))).kind).toBe('auth');
+    expect((await failure(manager.createSlice({ requestId: 'a', labels: {}, bootstrap, launch }))).kind).toBe('auth');
     emulator.faults.add({ at: 'request', kind: 'invalid_argument', times: 1 });
-    expect((await failure(manager.createSlice({ requestId: 'a', labels: {}, bootstrap }))).kind).toBe('invalid_request');
+    expect((await failure(manager.createSlice({ requestId: 'a', labels: {}, bootstrap, launch }))).kind).toBe('invalid_request');
     // Once the faults are spent the same request succeeds.
-    expect((await manager.createSlice({ requestId: 'a', labels: {}, bootstrap })).state).toBe('ready');
+    expect((await manager.createSlice({ requestId: 'a', labels: {}, bootstrap, launch })).state).toBe('ready');
   });
 
   it('is idempotent by request id: a second create returns the first node', async () => {
     const manager = platform.vmManager(tpuGroup('g'));
-    const first = await manager.createSlice({ requestId: 'same', labels: {}, bootstrap });
-    const second = await manager.createSlice({ requestId: 'same', labels: {}, bootstrap });
+    const first = await manager.createSlice({ requestId: 'same', labels: {}, bootstrap, launch });
+    const second = await manager.createSlice({ requestId: 'same', labels: {}, bootstrap, launch });
     expect(second.sliceId).toBe(first.sliceId);
     expect(emulator.tpu.nodes.size).toBe(1);
   });
 
   it('a create that loses a race (409, ABORTED in the client) returns the winner\'s node', async () => {
     const manager = platform.vmManager(tpuGroup('g'));
-    const probe = await manager.createSlice({ requestId: 'probe', labels: {}, bootstrap });
+    const probe = await manager.createSlice({ requestId: 'probe', labels: {}, bootstrap, launch });
     await manager.terminateSlice(probe.sliceId);
     // Same request id → same node id; the emulator creates it "from elsewhere" first.
     emulator.tpu.racedCreates.add(probe.sliceId);
-    const slice = await manager.createSlice({ requestId: 'probe', labels: {}, bootstrap });
+    const slice = await manager.createSlice({ requestId: 'probe', labels: {}, bootstrap, launch });
     expect(slice.sliceId).toBe(probe.sliceId);
     expect(slice.state).toBe('ready');
     expect(emulator.tpu.nodes.size).toBe(1);
@@ -154,7 +156,7 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
 
   it('maps a preempted node to preempted, and terminate deletes it', async () => {
     const manager = platform.vmManager(tpuGroup('g'));
-    const slice = await manager.createSlice({ requestId: 'p', labels: {}, bootstrap });
+    const slice = await manager.createSlice({ requestId: 'p', labels: {}, bootstrap, launch });
     emulator.tpu.preempt(slice.sliceId);
     const [listed] = await manager.listSlices();
     expect(listed?.state).toBe('preempted');
@@ -167,7 +169,7 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
 
   it('terminate is idempotent: a slice already gone, or never made, is success', async () => {
     const manager = platform.vmManager(tpuGroup('g'));
-    const slice = await manager.createSlice({ requestId: 't', labels: {}, bootstrap });
+    const slice = await manager.createSlice({ requestId: 't', labels: {}, bootstrap, launch });
     await manager.terminateSlice(slice.sliceId);
     await manager.terminateSlice(slice.sliceId);
     await manager.terminateSlice('demo-g-never-made');
@@ -176,11 +178,11 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
 
   it('a new platform instance adopts existing nodes by labels, per group, across the group\'s zones', async () => {
     emulator.faults.add({ at: 'operation', kind: 'stockout', zone: ZONES[0], times: 1 });
-    const a = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'x', labels: {}, bootstrap });
-    const b = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'y', labels: {}, bootstrap });
-    await platform.vmManager(tpuGroup('other')).createSlice({ requestId: 'z', labels: {}, bootstrap });
+    const a = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'x', labels: {}, bootstrap, launch });
+    const b = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'y', labels: {}, bootstrap, launch });
+    await platform.vmManager(tpuGroup('other')).createSlice({ requestId: 'z', labels: {}, bootstrap, launch });
     const otherCluster = emulatedPlatform(endpoint, platformDeps('elsewhere'));
-    await otherCluster.vmManager(tpuGroup('g')).createSlice({ requestId: 'w', labels: {}, bootstrap });
+    await otherCluster.vmManager(tpuGroup('g')).createSlice({ requestId: 'w', labels: {}, bootstrap, launch });
     await otherCluster.close();
 
     const restarted = emulatedPlatform(endpoint);
@@ -198,7 +200,7 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
   });
 
   it('lists and stops VMs zone by zone, refusing an implicit sweep', async () => {
-    const slice = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'v', labels: {}, bootstrap });
+    const slice = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'v', labels: {}, bootstrap, launch });
     expect((await failure(platform.listVms({ labels: {} }))).kind).toBe('invalid_request');
     const vms = await platform.listVms({ zone: ZONES[0], labels: { [LABEL_GROUP]: 'g' } });
     expect(vms.map((v) => v.vmId)).toEqual(slice.vms.map((v) => v.vmId));
@@ -211,7 +213,7 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
 
   it('refuses a group whose runtime cannot be known, before calling the API', async () => {
     const err = await failure(
-      platform.vmManager(tpuGroup('odd', { accelerator_variant: 'v9-8' })).createSlice({ requestId: 'r', labels: {}, bootstrap }),
+      platform.vmManager(tpuGroup('odd', { accelerator_variant: 'v9-8' })).createSlice({ requestId: 'r', labels: {}, bootstrap, launch }),
     );
     expect(err.kind).toBe('invalid_request');
     expect(err.message).toContain('runtime_version');

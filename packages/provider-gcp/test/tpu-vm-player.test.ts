@@ -1,3 +1,4 @@
+import { testWorkerLaunch } from '@iris/provider-testkit';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,8 +56,9 @@ describe('a node created by the platform boots its hosts from its own startup sc
         role: 'worker',
         labels: {},
         providerOverrides: {},
-        container: { image: 'europe-docker.pkg.dev/p/iris/iris-worker:1', entrypoint: [], ports: {}, env: { IRIS_CONTROLLER: 'http://10.0.0.9:10000', IRIS_TOKEN: 'tok-123' } },
+        container: { image: 'europe-docker.pkg.dev/p/iris/iris-worker:1', entrypoint: [], ports: {}, env: {} },
       },
+      launch: testWorkerLaunch({ controllerUrl: 'http://10.0.0.9:10000', joinToken: 'ij_tok-123' }),
     });
     expect(await player.startupExits(slice.sliceId)).toEqual([0, 0, 0, 0]);
     for (const [i, vm] of slice.vms.entries()) {
@@ -65,7 +67,7 @@ describe('a node created by the platform boots its hosts from its own startup sc
       expect(argv).toEqual(['worker', '--controller', 'http://10.0.0.9:10000', '--worker-id', vm.vmId, '--work-dir', join(dir, 'vms', vm.vmId, 'work')]);
       expect(env).toMatchObject({
         IRIS_CONTROLLER: 'http://10.0.0.9:10000',
-        IRIS_TOKEN: 'tok-123',
+        IRIS_JOIN_TOKEN: 'ij_tok-123',
         IRIS_VM_ADDRESS: vm.address,
         IRIS_PREEMPTIBLE: 'true',
         TPU_NAME: slice.sliceId,

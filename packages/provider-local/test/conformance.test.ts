@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { platformFromPlugin, runProviderConformance, testPlatformDeps } from '@iris/provider-testkit';
+import { platformFromPlugin, runProviderConformance, testPlatformDeps, testWorkerBootstrap, testWorkerLaunch } from '@iris/provider-testkit';
 import localProvider, { LOCAL_STATE_MAP, mapLocalState } from '../src/index.js';
 
 // Real worker processes, started through a stand-in `iris` command that idles like a worker.
@@ -33,14 +33,9 @@ runProviderConformance({
         priority: 100,
         attributes: {},
       },
-      bootstrap: {
-        role: 'worker',
-        labels: {},
-        providerOverrides: {},
-        container: { image: '', entrypoint: [], ports: {}, env: { IRIS_CONTROLLER: 'http://127.0.0.1:1', IRIS_TOKEN: 'conformance' } },
-      },
+      bootstrap: testWorkerBootstrap(),
       // Without a controller address a worker could never register: the provider refuses up front.
-      refuseCreate: () => ({ request: { bootstrap: { role: 'worker', labels: {}, providerOverrides: {} } }, kinds: ['invalid_request'] }),
+      refuseCreate: () => ({ request: { launch: testWorkerLaunch({ controllerUrl: '' }) }, kinds: ['invalid_request'] }),
       cleanup: async () => rmSync(stateDir, { recursive: true, force: true }),
     };
   },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testPlatformDeps, testScaleGroup, testWorkerBootstrap } from '@iris/provider-testkit';
+import { testPlatformDeps, testScaleGroup, testWorkerBootstrap, testWorkerLaunch } from '@iris/provider-testkit';
 import {
   LABEL_CLUSTER,
   isProviderError,
@@ -21,7 +21,9 @@ function group(name: string, sliceSize: number): ScaleGroupConfig {
   return testScaleGroup(name, 'local', { slice_size: sliceSize, resources: { cpu: 2, ram: 4e9, disk: 10e9, gpu_count: 0, tpu_count: 0 }, attributes: { rack: 'a' } });
 }
 
-const bootstrap: VmBootstrapSpec = testWorkerBootstrap('s3cret');
+const bootstrap: VmBootstrapSpec = testWorkerBootstrap();
+// The controller passes the group's attributes and the slice's join token on the launch.
+const launch = testWorkerLaunch({ joinToken: 's3cret', attributes: { rack: 'a' } });
 
 async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -57,7 +59,7 @@ describe('LocalPlatform', () => {
 
   it('creates a slice of slice_size worker processes, each in its own directory', async () => {
     const manager = platform().vmManager(group('gang', 3));
-    const slice = await manager.createSlice({ requestId: 'r-1', labels: { extra: 'x' }, bootstrap });
+    const slice = await manager.createSlice({ requestId: 'r-1', labels: { extra: 'x' }, bootstrap, launch });
     expect(slice.vms).toHaveLength(3);
     expect(slice.group).toBe('gang');
     expect(slice.labels[LABEL_CLUSTER]).toBe('test-cluster');
@@ -67,11 +69,12 @@ describe('LocalPlatform', () => {
       const dir = join(stateDir, 'local-workers', slice.sliceId, `vm-${vm.vmId.split('-').pop()}`);
       dirs.add(dir);
       await until(() => existsSync(join(dir, 'argv.json')), `worker ${vm.vmId} to start`);
-      const seen = JSON.parse(readFileSync(join(dir, 'argv.json'), 'utf8')) as { args: string[]; token: string };
+      const seen = JSON.parse(readFileSync(join(dir, 'argv.json'), 'utf8')) as { args: string[]; token: string; vmAddress: string };
       expect(seen.args).toEqual(expect.arrayContaining(['worker', '--worker-id', vm.vmId, '--attribute', 'rack=a']));
       expect(seen.args).toContain(`iris-slice=${slice.sliceId}`);
-      // The token reaches the worker through its environment, not its argv.
+      // The join token reaches the worker through its environment, not its argv; its VM id is its identity.
       expect(seen.token).toBe('s3cret');
+      expect(seen.vmAddress).toBe(vm.vmId);
       expect(seen.args.join(' ')).not.toContain('s3cret');
     }
     expect(dirs.size).toBe(3);
@@ -81,8 +84,8 @@ describe('LocalPlatform', () => {
 
   it('is idempotent by request id and adopts slices after a restart', async () => {
     const first = platform().vmManager(group('cpu', 1));
-    const a = await first.createSlice({ requestId: 'same', labels: {}, bootstrap });
-    const b = await first.createSlice({ requestId: 'same', labels: {}, bootstrap });
+    const a = await first.createSlice({ requestId: 'same', labels: {}, bootstrap, launch });
+    const b = await first.createSlice({ requestId: 'same', labels: {}, bootstrap, launch });
     expect(b.sliceId).toBe(a.sliceId);
     expect(b.vms.map((v) => v.vmId)).toEqual(a.vms.map((v) => v.vmId));
     // A new platform instance (a restarted controller) finds the same slice from disk.
@@ -94,7 +97,7 @@ describe('LocalPlatform', () => {
 
   it('terminates a slice: processes end, directory removed, a second call succeeds', async () => {
     const manager = platform().vmManager(group('cpu', 2));
-    const slice = await manager.createSlice({ requestId: 'r-t', labels: {}, bootstrap });
+    const slice = await manager.createSlice({ requestId: 'r-t', labels: {}, bootstrap, launch });
     const record = JSON.parse(readFileSync(join(stateDir, 'local-workers', slice.sliceId, 'slice.json'), 'utf8')) as {
       vms: { pid: number; vmId: string }[];
     };
@@ -111,7 +114,7 @@ describe('LocalPlatform', () => {
     process.env.FAKE_WORKER_EXIT = '1';
     try {
       const manager = platform().vmManager(group('cpu', 1));
-      const slice = await manager.createSlice({ requestId: 'dies', labels: {}, bootstrap });
+      const slice = await manager.createSlice({ requestId: 'dies', labels: {}, bootstrap, launch });
       await until(() => {
         const pid = (JSON.parse(readFileSync(join(stateDir, 'local-workers', slice.sliceId, 'slice.json'), 'utf8')) as {
           vms: { pid: number; vmId: string }[];
@@ -129,7 +132,7 @@ describe('LocalPlatform', () => {
   it('refuses to create without a controller address, as an invalid_request ProviderError', async () => {
     const manager = platform().vmManager(group('cpu', 1));
     const err = await manager
-      .createSlice({ requestId: 'x', labels: {}, bootstrap: { role: 'worker', labels: {}, providerOverrides: {} } })
+      .createSlice({ requestId: 'x', labels: {}, bootstrap, launch: testWorkerLaunch({ controllerUrl: '' }) })
       .catch((e: unknown) => e);
     expect(isProviderError(err)).toBe(true);
     expect((err as { kind: string }).kind).toBe('invalid_request');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isProviderError, type PlatformDeps } from '@iris/core';
-import { testPlatformDeps, testScaleGroup, testWorkerBootstrap } from '@iris/provider-testkit';
+import { testPlatformDeps, testScaleGroup, testWorkerBootstrap, testWorkerLaunch } from '@iris/provider-testkit';
 import type { ManualProviderConfig } from '../src/config-types.js';
 import { ManualPlatform } from '../src/platform/manual-platform.js';
 import { SshdHarness, killProcessesMentioning } from './sshd-harness.js';
@@ -97,7 +97,7 @@ describe('terminating a slice with a dead host', () => {
     const connectTimeout = 10_000;
     const p = platform([A, B], { deps: { ssh: { user: 'root', port: 22, connect_timeout: connectTimeout } } });
     const manager = p.vmManager(testScaleGroup('pair', 'manual', { slice_size: 2 }));
-    const slice = await manager.createSlice({ requestId: 'dead-stop', labels: {}, bootstrap: testWorkerBootstrap() });
+    const slice = await manager.createSlice({ requestId: 'dead-stop', labels: {}, bootstrap: testWorkerBootstrap(), launch: testWorkerLaunch() });
     await p.settled();
     expect((await manager.listSlices())[0]?.state).toBe('ready');
     const onA = slice.vms.find((v) => v.address === A)!;
@@ -141,7 +141,7 @@ describe('one failing host shared by two groups', () => {
     const gpu = p.vmManager(testScaleGroup('gpu', 'manual'));
     const cpu = p.vmManager(testScaleGroup('cpu', 'manual'));
 
-    const first = await gpu.createSlice({ requestId: 'g-1', labels: {}, bootstrap: testWorkerBootstrap() });
+    const first = await gpu.createSlice({ requestId: 'g-1', labels: {}, bootstrap: testWorkerBootstrap(), launch: testWorkerLaunch() });
     await p.settled();
     const [failed] = await gpu.listSlices();
     expect(failed?.state).toBe('failed');
@@ -149,7 +149,7 @@ describe('one failing host shared by two groups', () => {
     await gpu.terminateSlice(first.sliceId);
 
     // While the host is in backoff, the other group's create is refused as host_unavailable.
-    const refused = await cpu.createSlice({ requestId: 'c-0', labels: {}, bootstrap: testWorkerBootstrap() }).then(
+    const refused = await cpu.createSlice({ requestId: 'c-0', labels: {}, bootstrap: testWorkerBootstrap(), launch: testWorkerLaunch() }).then(
       () => undefined,
       (e: unknown) => e as Error & { kind?: string; retryAfterMs?: number },
     );
@@ -161,7 +161,7 @@ describe('one failing host shared by two groups', () => {
 
     // After the backoff the other group tries the host and fails the same way.
     const second = await until('the host to leave backoff', async () =>
-      cpu.createSlice({ requestId: 'c-1', labels: {}, bootstrap: testWorkerBootstrap() }).catch(() => undefined),
+      cpu.createSlice({ requestId: 'c-1', labels: {}, bootstrap: testWorkerBootstrap(), launch: testWorkerLaunch() }).catch(() => undefined),
     );
     await p.settled();
     const reports = p.hostReports().filter((r) => r.host === entry(A));
@@ -175,7 +175,7 @@ describe('a host whose SSH fails while its worker keeps running', () => {
   it('stays ready (the controller judges the worker by heartbeats) and the host report says SSH is failing', async () => {
     const p = platform([A]);
     const manager = p.vmManager(testScaleGroup('lab', 'manual'));
-    const slice = await manager.createSlice({ requestId: 'ssh-fails', labels: {}, bootstrap: testWorkerBootstrap() });
+    const slice = await manager.createSlice({ requestId: 'ssh-fails', labels: {}, bootstrap: testWorkerBootstrap(), launch: testWorkerLaunch() });
     await p.settled();
     const pid = workerPid(slice.vms[0]!.vmId);
     await sshd.stopHost(A);
@@ -198,7 +198,7 @@ describe('keep_logs', () => {
   it('keeps a terminated slice’s folder when the group asks for it', async () => {
     const p = platform([B], { config: { keep_logs: true } });
     const manager = p.vmManager(testScaleGroup('lab', 'manual'));
-    const slice = await manager.createSlice({ requestId: 'keep', labels: {}, bootstrap: testWorkerBootstrap() });
+    const slice = await manager.createSlice({ requestId: 'keep', labels: {}, bootstrap: testWorkerBootstrap(), launch: testWorkerLaunch() });
     await p.settled();
     await manager.terminateSlice(slice.sliceId);
     const dir = join(workerDir, slice.vms[0]!.vmId);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testPlatformDeps, testScaleGroup, testWorkerBootstrap } from '@iris/provider-testkit';
+import { testPlatformDeps, testScaleGroup, testWorkerBootstrap, testWorkerLaunch } from '@iris/provider-testkit';
 import type { ManualProviderConfig } from '../src/config-types.js';
 import { ManualPlatform } from '../src/platform/manual-platform.js';
 import { SshConnection } from '../src/ssh/ssh-connection.js';
@@ -66,7 +66,7 @@ describe('a host whose sshd has no SFTP subsystem', () => {
     const p = platform();
     try {
       const manager = p.vmManager(testScaleGroup('lab', 'manual'));
-      const slice = await manager.createSlice({ requestId: 'no-sftp', labels: {}, bootstrap: testWorkerBootstrap() });
+      const slice = await manager.createSlice({ requestId: 'no-sftp', labels: {}, bootstrap: testWorkerBootstrap(), launch: testWorkerLaunch() });
       await p.settled();
       expect(p.hostReports()).toEqual([]);
       const [listed] = await manager.listSlices();

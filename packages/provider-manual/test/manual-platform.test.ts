@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LABEL_CLUSTER, type PlatformDeps, type ScaleGroupConfig, type VmBootstrapSpec } from '@iris/core';
-import { testPlatformDeps } from '@iris/provider-testkit';
+import { testPlatformDeps, testWorkerLaunch } from '@iris/provider-testkit';
 import type { ManualProviderConfig } from '../src/config-types.js';
 import { ManualPlatform } from '../src/platform/manual-platform.js';
 import { MANUAL_STATE_MAP, mapManualState } from '../src/platform/manual-state-map.js';
@@ -43,8 +43,10 @@ const bootstrap: VmBootstrapSpec = {
   role: 'worker',
   labels: {},
   providerOverrides: {},
-  container: { image: '', entrypoint: [], ports: {}, env: { IRIS_CONTROLLER: 'http://127.0.0.1:1', IRIS_TOKEN: 's3cret-token' } },
+  container: { image: '', entrypoint: [], ports: {}, env: {} },
 };
+// The controller passes the group's attributes and the slice's join token on the launch.
+const launch = testWorkerLaunch({ joinToken: 's3cret-token', attributes: { rack: 'lab' } });
 
 function pidAlive(pid: number): boolean {
   try {
@@ -128,7 +130,7 @@ describe('ManualPlatform against real sshd hosts', () => {
   it('creates a slice: slice_size hosts each run a real worker started over SSH', async () => {
     const p = platform();
     const manager = p.vmManager(group('pair', 2));
-    const created = await manager.createSlice({ requestId: 'r-1', labels: { extra: 'x' }, bootstrap });
+    const created = await manager.createSlice({ requestId: 'r-1', labels: { extra: 'x' }, bootstrap, launch });
     expect(created.vms).toHaveLength(2);
     expect(created.state).toBe('initializing');
     expect(created.labels[LABEL_CLUSTER]).toBe('lab');
@@ -150,14 +152,14 @@ describe('ManualPlatform against real sshd hosts', () => {
 
   it('is idempotent by request id, and a new platform instance adopts the running slice', async () => {
     const p = platform();
-    const a = await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'same', labels: {}, bootstrap });
-    const b = await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'same', labels: {}, bootstrap });
+    const a = await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'same', labels: {}, bootstrap, launch });
+    const b = await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'same', labels: {}, bootstrap, launch });
     expect(b.sliceId).toBe(a.sliceId);
     expect(b.vms.map((v) => v.address)).toEqual(a.vms.map((v) => v.address));
     await p.settled();
     const pid = workerPid(a.vms[0]!.vmId);
     // Running the bootstrap again (the create retried) left one worker.
-    await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'same', labels: {}, bootstrap });
+    await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'same', labels: {}, bootstrap, launch });
     expect(workerPid(a.vms[0]!.vmId)).toBe(pid);
 
     const restarted = platform();
@@ -171,7 +173,7 @@ describe('ManualPlatform against real sshd hosts', () => {
   it('reports a worker that died on its host as failed', async () => {
     const p = platform();
     const manager = p.vmManager(group('gpu', 1));
-    const slice = await manager.createSlice({ requestId: 'dies', labels: {}, bootstrap });
+    const slice = await manager.createSlice({ requestId: 'dies', labels: {}, bootstrap, launch });
     await p.settled();
     process.kill(workerPid(slice.vms[0]!.vmId), 'SIGKILL');
     await until(async () => (await manager.listSlices())[0]?.vms[0]?.rawState === 'exited', 'the death to show');
@@ -181,11 +183,11 @@ describe('ManualPlatform against real sshd hosts', () => {
   it('terminates: the worker stops, the host is free again, a second terminate succeeds', async () => {
     const p = platform([HOSTS[0]!]);
     const manager = p.vmManager(group('gpu', 1));
-    const slice = await manager.createSlice({ requestId: 't-1', labels: {}, bootstrap });
+    const slice = await manager.createSlice({ requestId: 't-1', labels: {}, bootstrap, launch });
     await p.settled();
     const pid = workerPid(slice.vms[0]!.vmId);
     // The only host is taken: a second slice is a capacity error.
-    await expect(manager.createSlice({ requestId: 't-2', labels: {}, bootstrap })).rejects.toMatchObject({ kind: 'capacity' });
+    await expect(manager.createSlice({ requestId: 't-2', labels: {}, bootstrap, launch })).rejects.toMatchObject({ kind: 'capacity' });
     // Job files a task left in the worker's folder go with it.
     writeFileSync(join(workerDir, slice.vms[0]!.vmId, 'job-file.txt'), 'user data');
     await manager.terminateSlice(slice.sliceId);
@@ -194,7 +196,7 @@ describe('ManualPlatform against real sshd hosts', () => {
     expect(existsSync(join(workerDir, 'programs'))).toBe(true);
     await manager.terminateSlice(slice.sliceId);
     expect(await manager.listSlices()).toEqual([]);
-    const next = await manager.createSlice({ requestId: 't-2', labels: {}, bootstrap });
+    const next = await manager.createSlice({ requestId: 't-2', labels: {}, bootstrap, launch });
     expect(next.vms[0]?.address).toBe(slice.vms[0]?.address);
     await p.settled();
   });
@@ -202,14 +204,14 @@ describe('ManualPlatform against real sshd hosts', () => {
   it('reports a host whose sshd is down and retries it, without blocking the other hosts', async () => {
     await sshd.stopHost(HOSTS[0]!);
     const p = platform([HOSTS[0]!, HOSTS[1]!]);
-    const down = await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'down', labels: {}, bootstrap });
+    const down = await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'down', labels: {}, bootstrap, launch });
     expect(down.vms[0]?.address).toBe(HOSTS[0]);
     const report = await until(() => p.hostReports().find((r) => r.host.startsWith(HOSTS[0]!)), 'the host report');
     expect(report.step).toBe('connect');
     expect(report.error).toMatch(/ECONNREFUSED/);
     await until(async () => (await p.vmManager(group('gpu', 1)).listSlices())[0]?.vms[0]?.rawState === 'retrying', 'the retry to show');
     // Another host bootstraps meanwhile.
-    const up = await p.vmManager(group('pair', 1)).createSlice({ requestId: 'up', labels: {}, bootstrap });
+    const up = await p.vmManager(group('pair', 1)).createSlice({ requestId: 'up', labels: {}, bootstrap, launch });
     expect(up.vms[0]?.address).toBe(HOSTS[1]);
     await until(async () => (await p.vmManager(group('pair', 1)).listSlices())[0]?.state === 'ready', 'the healthy host');
     // The host comes back: the retry succeeds and the report clears.
@@ -227,9 +229,9 @@ describe('ManualPlatform against real sshd hosts', () => {
     const swapped = lines.map((l) => (l.startsWith(`${first} `) ? `${first} ${sshd.host(HOSTS[1]!).hostKeyPub}` : l));
     writeFileSync(badKnownHosts, swapped.join('\n') + '\n');
     const p = platform([HOSTS[0]!, HOSTS[1]!], { known_hosts_file: badKnownHosts });
-    const bad = await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'bad-key', labels: {}, bootstrap });
+    const bad = await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'bad-key', labels: {}, bootstrap, launch });
     expect(bad.vms[0]?.address).toBe(HOSTS[0]);
-    const good = await p.vmManager(group('pair', 1)).createSlice({ requestId: 'good', labels: {}, bootstrap });
+    const good = await p.vmManager(group('pair', 1)).createSlice({ requestId: 'good', labels: {}, bootstrap, launch });
     expect(good.vms[0]?.address).toBe(HOSTS[1]);
     await p.settled();
 
@@ -251,7 +253,7 @@ describe('ManualPlatform against real sshd hosts', () => {
 
   it('reports a host that refuses our key and gives it up without retrying', async () => {
     const p = platform([HOSTS[2]!], { ssh_key_file: sshd.refusedKey });
-    const slice = await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'refused', labels: {}, bootstrap });
+    const slice = await p.vmManager(group('gpu', 1)).createSlice({ requestId: 'refused', labels: {}, bootstrap, launch });
     await p.settled();
     const [report] = p.hostReports();
     expect(report).toMatchObject({ host: `${HOSTS[2]}:${sshd.host(HOSTS[2]!).port}`, step: 'connect', failures: 1 });
@@ -266,7 +268,7 @@ describe('ManualPlatform against real sshd hosts', () => {
     deps = { ...deps, logger: { ...deps.logger, warn: (m, f) => void warnings.push(`${m} ${JSON.stringify(f ?? {})}`) } };
     const p = platform([HOSTS[0]!], {}, 8);
     const manager = p.vmManager(group('gpu', 1));
-    const slice = await manager.createSlice({ requestId: 'mid', labels: {}, bootstrap });
+    const slice = await manager.createSlice({ requestId: 'mid', labels: {}, bootstrap, launch });
     await until(async () => (await manager.listSlices())[0]?.vms[0]?.initPhase === 'start' || undefined, 'the start step');
     await sshd.stopHost(HOSTS[0]!);
     // Reported at the step it was in (the next retries fail at connect while sshd is down).

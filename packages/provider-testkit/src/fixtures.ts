@@ -1,4 +1,4 @@
-import { SystemClock, silentLogger, type PlatformDeps, type ScaleGroupConfig, type VmBootstrapSpec } from '@iris/core';
+import { SystemClock, silentLogger, type PlatformDeps, type ScaleGroupConfig, type VmBootstrapSpec, type WorkerLaunch } from '@iris/core';
 import { DEFAULT_CONFIG } from '@iris/core/config';
 
 /**
@@ -39,12 +39,25 @@ export function testScaleGroup(name: string, provider: string, overrides: Partia
   };
 }
 
-/** A worker bootstrap spec carrying the controller address and token the way the controller sends them. */
-export function testWorkerBootstrap(token = 'test-token', controller = 'http://127.0.0.1:1'): VmBootstrapSpec {
+/** A worker bootstrap spec as the controller sends it (the address and credential travel on `launch`). */
+export function testWorkerBootstrap(): VmBootstrapSpec {
   return {
     role: 'worker',
     labels: {},
     providerOverrides: {},
-    container: { image: '', entrypoint: [], ports: {}, env: { IRIS_CONTROLLER: controller, IRIS_TOKEN: token } },
+    container: { image: '', entrypoint: [], ports: {}, env: {} },
+  };
+}
+
+/** A worker launch as the controller hands it out on `CreateSliceRequest.launch`. */
+export function testWorkerLaunch(overrides: Partial<WorkerLaunch> = {}): WorkerLaunch {
+  return {
+    controllerUrl: 'http://127.0.0.1:1',
+    joinToken: 'ij_test-join-token',
+    joinTokenExpiresAtMs: Number.MAX_SAFE_INTEGER,
+    env: {},
+    attributes: {},
+    resources: { cpu: 1, memoryBytes: 1e9 },
+    ...overrides,
   };
 }

@@ -6,4 +6,4 @@ export { describePluginConformance, platformFromPlugin } from './plugin-checks.j
 export type { PluginCheckOptions } from './plugin-checks.js';
 export { compileStrict, check, propertiesWithoutDescription, summarize } from './schema-helpers.js';
 export { describeReadmeTables, readmeSection, documentedKeys } from './readme-tables.js';
-export { testPlatformDeps, testScaleGroup, testWorkerBootstrap } from './fixtures.js';
+export { testPlatformDeps, testScaleGroup, testWorkerBootstrap, testWorkerLaunch } from './fixtures.js';

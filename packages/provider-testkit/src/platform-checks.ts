@@ -8,7 +8,9 @@ import {
   type ScaleGroupConfig,
   type SliceInfo,
   type VmBootstrapSpec,
+  type WorkerLaunch,
 } from '@iris/core';
+import { testWorkerLaunch } from './fixtures.js';
 
 /** A create the backend must refuse, and the ProviderError kinds acceptable for it. */
 export interface RefusedCreate {
@@ -30,6 +32,11 @@ export interface ConformanceBackend {
   group: ScaleGroupConfig;
   /** What the autoscaler passes to createSlice (role worker, controller address in the container env). */
   bootstrap: VmBootstrapSpec;
+  /**
+   * The worker launch passed on every create (default: `testWorkerLaunch()`, a controller address
+   * nobody listens on; the join check passes a real one of its own).
+   */
+  launch?: WorkerLaunch;
   /** The provider's zones; the last is used to check zone scoping. Empty or absent: no zones. */
   zones?: readonly string[];
   /** Arranges a create the backend refuses (a stockout, a missing setting…). */
@@ -75,9 +82,13 @@ export function describePlatformConformance(options: PlatformCheckOptions): void
     return p;
   }
 
+  function launch(): WorkerLaunch {
+    return backend.launch ?? testWorkerLaunch();
+  }
+
   async function create(what: string, extra: Partial<CreateSliceRequest> = {}): Promise<SliceInfo> {
     const manager = (await platform()).vmManager(backend.group);
-    return manager.createSlice({ requestId: requestId(what), labels: {}, bootstrap: backend.bootstrap, ...extra });
+    return manager.createSlice({ requestId: requestId(what), labels: {}, bootstrap: backend.bootstrap, ...extra, launch: extra.launch ?? launch() });
   }
 
   describe('platform', () => {
@@ -107,7 +118,7 @@ export function describePlatformConformance(options: PlatformCheckOptions): void
 
     it('createSlice is idempotent by request id', async () => {
       const manager = (await platform()).vmManager(backend.group);
-      const request = { requestId: requestId('idem'), labels: {}, bootstrap: backend.bootstrap };
+      const request = { requestId: requestId('idem'), labels: {}, bootstrap: backend.bootstrap, launch: launch() };
       const first = await manager.createSlice(request);
       const second = await manager.createSlice(request);
       expect(second.sliceId, 'creating twice with one request id must return the same slice').toBe(first.sliceId);
@@ -167,7 +178,7 @@ export function describePlatformConformance(options: PlatformCheckOptions): void
       const group = refused.group ?? backend.group;
       const manager = (await platform()).vmManager(group);
       const err = await manager
-        .createSlice({ requestId: requestId('refused'), labels: {}, bootstrap: backend.bootstrap, ...refused.request })
+        .createSlice({ requestId: requestId('refused'), labels: {}, bootstrap: backend.bootstrap, ...refused.request, launch: refused.request?.launch ?? launch() })
         .then(() => undefined, (e: unknown) => e);
       expect(err, 'the create must be refused').toBeDefined();
       expect(isProviderError(err), `the refusal must be a ProviderError (code IRIS_PROVIDER_ERROR with a kind), got ${String(err)}`).toBe(true);

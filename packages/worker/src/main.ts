@@ -2,7 +2,7 @@
 // The worker daemon as a program: `node dist/main.js --controller URL ...`.
 // @iris/core loads tsyringe, which needs the Reflect polyfill before anything else.
 import 'reflect-metadata';
-import { hasErrorCode } from '@iris/core';
+import { hasErrorCode, WORKER_JOIN_REFUSED_EXIT_CODE } from '@iris/core';
 import { startWorker } from './start-worker.js';
 import { parseWorkerArgs, WORKER_USAGE_ERROR } from './worker-args.js';
 
@@ -17,6 +17,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  void handle.refusal.then((reason) => {
+    process.stderr.write(`iris worker: the controller refused this worker: ${reason}\n`);
+    process.exit(WORKER_JOIN_REFUSED_EXIT_CODE);
+  });
 }
 
 main().catch((err: unknown) => {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { acquireDirLock, SystemClock, type Clock, type DirLock, type Logger } from '@iris/core';
-import { IrisClient } from '@iris/core/api';
+import { CredentialedApi } from './daemon/join-credential.js';
 import { AttemptEnds } from './daemon/attempt-ends.js';
 import { BundleCache } from './bundle/bundle-cache.js';
 import { Backoff } from './daemon/backoff.js';
@@ -22,7 +22,10 @@ export const WORKER_LOCK_FILE = 'worker.lock';
 export interface StartWorkerOptions {
   /** e.g. `http://10.0.0.2:10000`. */
   controllerUrl: string;
-  /** The controller's token; never logged. */
+  /**
+   * What the worker authenticates with: a slice's join token (IRIS_JOIN_TOKEN, traded at
+   * registration for a credential of its own) or an operator token. Never logged.
+   */
   token?: string;
   /** Bundles, scratch dirs, pid files and the saved worker id live here. Default `~/.iris/worker`. */
   workDir?: string;
@@ -52,6 +55,12 @@ export interface WorkerHandle {
   readonly workerId: string;
   readonly facts: WorkerFacts;
   readonly status: WorkerStatus;
+  /**
+   * Resolves with the controller's reason when it refuses the worker's credential (a spent,
+   * expired or foreign join token, a revoked credential); the worker has stopped by then. The
+   * `iris worker` program exits 3 with that reason. Never resolves otherwise.
+   */
+  readonly refusal: Promise<string>;
   /** Stops the worker; by default kills its attempts and reports them first. */
   stop(options?: { killAttempts?: boolean }): Promise<void>;
 }
@@ -106,7 +115,16 @@ async function startLocked(options: StartWorkerOptions, workDir: string, lock: D
     runtime = new ProcessRuntime({ clock, killGraceMs, baseEnv: env, pidDir });
   }
 
-  const api = new IrisClient(options.token === undefined ? { baseUrl: options.controllerUrl } : { baseUrl: options.controllerUrl, token: options.token });
+  let refuse: (reason: string) => void = () => undefined;
+  const refusal = new Promise<string>((resolve) => (refuse = resolve));
+  const started: { daemon?: WorkerDaemon } = {};
+  const api = new CredentialedApi(
+    options.token === undefined ? { baseUrl: options.controllerUrl } : { baseUrl: options.controllerUrl, token: options.token },
+    (reason) => {
+      logger.error('the controller refused this worker; stopping', { workerId, reason });
+      void (started.daemon?.stop() ?? Promise.resolve()).finally(() => refuse(reason));
+    },
+  );
   const daemon = new WorkerDaemon({
     api,
     clock,
@@ -123,6 +141,7 @@ async function startLocked(options: StartWorkerOptions, workDir: string, lock: D
     // Half the worker timeout: a fenced attempt is SIGKILLed long before the controller may retry it.
     fenceFraction: 0.5,
   });
+  started.daemon = daemon;
   daemon.start();
   logger.info('worker started', { workerId, workDir, controller: options.controllerUrl, runtime: options.runtime ?? 'process' });
   return {
@@ -131,6 +150,7 @@ async function startLocked(options: StartWorkerOptions, workDir: string, lock: D
     get status() {
       return daemon.status;
     },
+    refusal,
     stop: async (o) => {
       try {
         await daemon.stop(o);

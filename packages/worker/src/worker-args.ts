@@ -8,7 +8,10 @@ export const WORKER_USAGE_ERROR = 'IRIS_WORKER_USAGE';
 export const WORKER_USAGE = `usage: iris-worker --controller URL [--attribute k=v]... [--token-file F] [--work-dir D]
                    [--worker-id ID] [--runtime process|docker] [--docker-image IMAGE]
                    [--cpu N] [--memory SIZE]
-The token is read from the file --token-file names, else IRIS_TOKEN holds the token itself (not a path).`;
+The credential is read from the file --token-file names, else IRIS_JOIN_TOKEN holds a slice's
+join token (traded at registration for the worker's own credential),
+else IRIS_TOKEN holds the token itself (not a path).
+Exit 3: the controller refused the credential (spent, expired or foreign join token; revoked).`;
 
 /** Turns the worker's command line (and IRIS_TOKEN) into StartWorkerOptions. */
 export function parseWorkerArgs(argv: string[], env: Readonly<Record<string, string | undefined>>): StartWorkerOptions {
@@ -69,13 +72,20 @@ export function parseResourceFlags(cpu: string | undefined, memory: string | und
   return out;
 }
 
-/** The token from `--token-file` (trimmed), else IRIS_TOKEN; the error names the file, never its content. */
+/**
+ * The credential from `--token-file` (trimmed), else IRIS_JOIN_TOKEN, else IRIS_TOKEN. The join
+ * token wins over IRIS_TOKEN: a VM started by a provider must join with its slice's token even when
+ * it inherited an operator's environment. The error names the file, never its content.
+ */
 export function readWorkerToken(file: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
   if (file === undefined) {
-    const fromEnv = env['IRIS_TOKEN'];
+    // The join token wins: a VM a provider started joins with its slice's token even when it
+    // inherited an operator's environment.
+    const name = env['IRIS_JOIN_TOKEN'] ? 'IRIS_JOIN_TOKEN' : 'IRIS_TOKEN';
+    const fromEnv = env[name];
     if (!fromEnv) return undefined;
     try {
-      return parseTokenText(fromEnv, 'IRIS_TOKEN');
+      return parseTokenText(fromEnv, name);
     } catch (err) {
       throw new IrisError(WORKER_USAGE_ERROR, (err as Error).message, { cause: err });
     }

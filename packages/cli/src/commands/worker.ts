@@ -21,7 +21,7 @@ function register(program: Command, io: CliIo): void {
     .description('attach this machine to a cluster as a worker (runs until SIGTERM/SIGINT)')
     .option('--controller <url>', 'the controller URL (default: $IRIS_CONTROLLER)')
     .option('--attribute <k=v>', 'a worker attribute for constraints and gangs (repeatable)', flag.keyValue, [] as string[])
-    .option('--token-file <file>', 'file holding the controller token; without it, the token itself is read from the IRIS_TOKEN environment variable')
+    .option('--token-file <file>', 'file holding the credential; without it, the token itself is read from IRIS_JOIN_TOKEN (a join token), else from IRIS_TOKEN; exit 3 when the controller refuses it')
     .option('--work-dir <dir>', 'bundles, scratch dirs and the saved worker id (default: ~/.iris/worker)')
     .option('--worker-id <id>', 'the worker id (default: $IRIS_VM_ADDRESS, else one saved in the work dir)')
     .option('--runtime <runtime>', 'process or docker', 'process')
@@ -51,10 +51,17 @@ function register(program: Command, io: CliIo): void {
         ...(resources === undefined ? {} : { resources }),
       });
       io.err(`iris worker ${handle.workerId} attached to ${controllerUrl}\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGTERM', resolve);
-        process.once('SIGINT', resolve);
+      const signalled = new Promise<undefined>((resolve) => {
+        process.once('SIGTERM', () => resolve(undefined));
+        process.once('SIGINT', () => resolve(undefined));
       });
+      const refused = await Promise.race([signalled, handle.refusal]);
+      if (refused !== undefined) {
+        const { CliExit } = await import('../exit-codes.js');
+        const { WORKER_JOIN_REFUSED_EXIT_CODE } = await import('@iris/core');
+        io.err(`iris worker: the controller refused this worker: ${refused}\n`);
+        throw new CliExit(WORKER_JOIN_REFUSED_EXIT_CODE);
+      }
       await handle.stop();
     });
 }

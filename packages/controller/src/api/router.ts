@@ -6,7 +6,14 @@ import { apiError, sendJson } from './http-util.js';
 import { readJsonBody, type JsonBodyLimits } from './json-body.js';
 
 /** Who made a request, as authentication found it. */
-export type Caller = { kind: 'anonymous' } | { kind: 'operator' } | { kind: 'task'; taskId: string; attempt: number; job: string };
+export type Caller =
+  | { kind: 'anonymous' }
+  | { kind: 'operator' }
+  | { kind: 'task'; taskId: string; attempt: number; job: string }
+  /** A worker's own credential: the handler refuses it acting as another worker. */
+  | { kind: 'worker'; workerId: string }
+  /** A slice's join token: only registration admits it. */
+  | { kind: 'join'; joinToken: string };
 
 export interface RequestContext<K extends RouteName> {
   params: RouteParams<K>;

@@ -23,6 +23,8 @@ import type { SessionStore } from '../dashboard/sessions.js';
 import { jobTree } from '../dashboard/job-tree.js';
 import type { BlobStore } from './blob-store.js';
 import { isAuthorized } from './auth.js';
+import { JoinRefusedError, type CredentialStore } from '../auth/credential-store.js';
+import { bearerOf, workerPrincipal } from '../auth/principal.js';
 import { apiError, sendError } from './http-util.js';
 import { Router, type Caller, type Handlers } from './router.js';
 import type { TaskTokens } from './task-tokens.js';
@@ -36,6 +38,8 @@ export interface ApiDeps {
   outputIndex: OutputStore;
   taskTokens: TaskTokens;
   token: string;
+  /** Join tokens and worker credentials (absent: only the master token works on worker routes). */
+  credentials?: CredentialStore;
   clock: Clock;
   logger: Logger;
   metrics: ControllerMetrics;
@@ -146,7 +150,11 @@ export class ApiServer {
   private authenticate(req: IncomingMessage, route: RouteSpec): Caller {
     if (route.auth === 'open') return { kind: 'anonymous' };
     if (isAuthorized(req.headers, this.deps.token)) return { kind: 'operator' };
-    if (route.auth === 'master') throw apiError('unauthorized', 'dashboard sessions are managed with the cluster token (iris dashboard sessions)');
+    if (route.auth === 'master') throw apiError('unauthorized', 'this route needs the cluster token itself (the state dir file "token")');
+    if ((route.auth === 'worker' || route.auth === 'join') && this.deps.credentials) {
+      const worker = workerPrincipal(bearerOf(req.headers), this.deps.credentials, route.auth === 'join');
+      if (worker) return worker;
+    }
     // A signed-in dashboard may read, never change anything.
     if (route.method === 'GET' && this.deps.sessions !== undefined && sessionOf(req.headers, this.deps.sessions) !== undefined) return { kind: 'operator' };
     if (route.auth === 'task') {
@@ -162,8 +170,31 @@ export class ApiServer {
     }
     throw apiError(
       'unauthorized',
-      'missing or wrong token: send "Authorization: Bearer <token>" (the token is in the state dir file "token"), or sign in to the dashboard with the link `iris dashboard` prints',
+      'missing, wrong or revoked token: send "Authorization: Bearer <token>" (the token is in the state dir file "token"), or sign in to the dashboard with the link `iris dashboard` prints',
     );
+  }
+
+  /** A worker credential acts only as its own worker; returns undefined so a handler can chain it. */
+  private actsAs(caller: Caller, workerId: string): undefined {
+    if (caller.kind === 'worker' && caller.workerId !== workerId) {
+      throw apiError('unauthorized', `this credential belongs to worker "${caller.workerId}", not "${workerId}"`);
+    }
+    return undefined;
+  }
+
+  /**
+   * Registration by a join token trades it for the worker's own credential (answered once, stored
+   * only as a digest); a worker credential registers only as its own worker.
+   */
+  private admitWorker(caller: Caller, workerId: string): string | undefined {
+    this.actsAs(caller, workerId);
+    if (caller.kind !== 'join') return undefined;
+    try {
+      return this.deps.credentials!.claim(caller.joinToken, workerId);
+    } catch (err) {
+      if (err instanceof JoinRefusedError) throw apiError('unauthorized', err.message);
+      throw err;
+    }
   }
 
   private viewContext(): ViewContext {
@@ -264,9 +295,19 @@ export class ApiServer {
         return { files: body.files.length, size_bytes: total };
       },
 
-      registerWorker: ({ body }) => {
+      registerWorker: ({ body, caller }) => {
+        const workerToken = this.admitWorker(caller, body.worker_id);
         const w = state.registerWorker(body);
-        return { worker_id: w.workerId, worker_timeout_ms: this.deps.workerTimeoutMs, reconcile_wait_ms: this.deps.maxWaitMs };
+        return {
+          worker_id: w.workerId,
+          worker_timeout_ms: this.deps.workerTimeoutMs,
+          reconcile_wait_ms: this.deps.maxWaitMs,
+          ...(workerToken === undefined ? {} : { worker_token: workerToken }),
+        };
+      },
+      revokeWorker: ({ params }) => {
+        if (!this.deps.credentials) throw apiError('notFound', 'this controller issues no worker credentials');
+        return { worker_id: params.worker_id, revoked: this.deps.credentials.revokeWorker(params.worker_id) };
       },
       listWorkers: ({ query }) => {
         const limit = Math.min(query.limit ?? 100, 1000);
@@ -278,9 +319,10 @@ export class ApiServer {
         if (start >= 0 && start + limit < ids.length) page.next_cursor = slice.at(-1)!;
         return page;
       },
-      reconcile: ({ params, body, res }) => this.reconcile(params.worker_id, body.attempts, body.wait_ms, res),
+      reconcile: ({ params, body, res, caller }) => this.actsAs(caller, params.worker_id) ?? this.reconcile(params.worker_id, body.attempts, body.wait_ms, res),
 
-      pushLogs: ({ body }) => {
+      pushLogs: ({ body, caller }) => {
+        this.actsAs(caller, body.worker_id);
         // Only lines of attempts the sending worker runs are kept (state.acceptLogs checks).
         const accepted = state.acceptLogs(body.worker_id, body.lines);
         for (const w of [...this.logWaiters]) w.finish();

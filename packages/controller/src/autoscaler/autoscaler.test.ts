@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createAutoscaler } from './create-autoscaler.js';
 import { InMemorySliceStore } from './slice-store.js';
 import { FakeCluster } from './testing/fake-cluster.js';
-import { TEST_WORKER_BOOTSTRAP, testAutoscalerConfig, testScaleGroup } from './testing/fixtures.js';
+import { TEST_WORKER_BOOTSTRAP, testWorkerLaunch, testAutoscalerConfig, testScaleGroup } from './testing/fixtures.js';
 import type { DemandEntry } from './types.js';
 
 const BEHAVIOUR = { createLatencyMs: 1_000, bootMs: 5_000, initMs: 5_000, terminateLatencyMs: 500 };
@@ -70,7 +70,7 @@ describe('Autoscaler evaluation triggers', () => {
     try {
       createAutoscaler(new Map(), testAutoscalerConfig(), { lonely: testScaleGroup('lonely') }, {
         clusterName: 'x', clock, logger: silentLogger, sliceStore: new InMemorySliceStore(), demand: () => [], workers: () => new Map(),
-        workerBootstrap: () => TEST_WORKER_BOOTSTRAP, providerCreateRates: {}, shortLivedSliceMs: 1, actionLogSize: 10, random: () => 0.5,
+        workerBootstrap: () => TEST_WORKER_BOOTSTRAP, workerLaunch: testWorkerLaunch, providerCreateRates: {}, shortLivedSliceMs: 1, actionLogSize: 10, random: () => 0.5,
       });
     } catch (err) {
       caught = err;

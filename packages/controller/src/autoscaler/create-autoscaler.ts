@@ -1,4 +1,4 @@
-import { IrisError, type AutoscalerConfig, type Clock, type Logger, type Platform, type ScaleGroupConfig, type VmBootstrapSpec } from '@iris/core';
+import { IrisError, type AutoscalerConfig, type Clock, type Logger, type Platform, type ScaleGroupConfig, type VmBootstrapSpec, type WorkerLaunch } from '@iris/core';
 import { ActionLog, type ActionListener } from './action-log.js';
 import { Autoscaler, type AutoscalerInputs } from './autoscaler.js';
 import { CreateSlots } from './create-slots.js';
@@ -19,6 +19,8 @@ export interface AutoscalerDeps extends AutoscalerInputs {
   readonly sliceStore: SliceStore;
   /** The worker bootstrap spec for a group's slices (built by the composition root). */
   readonly workerBootstrap: (group: ScaleGroupConfig) => VmBootstrapSpec;
+  /** How a slice's VMs join (address, a fresh join token per create); see controller/src/cluster/worker-launch.ts. */
+  readonly workerLaunch: (group: ScaleGroupConfig, requestId: string) => WorkerLaunch;
   /** Create limits per provider type (defaults.autoscaler.provider_create_rates). */
   readonly providerCreateRates: Readonly<Record<string, ProviderCreateRate>>;
   /** A slice lost younger than this puts its group into backoff. */
@@ -60,6 +62,7 @@ export function createAutoscaler(
     }
     const group = new ScalingGroup(config, platform.vmManager(config), autoscalerConfig, deps.clock, deps.sliceStore, {
         bootstrap: deps.workerBootstrap(config),
+        launch: (requestId) => deps.workerLaunch(config, requestId),
         shortLivedSliceMs: deps.shortLivedSliceMs,
         actionLog,
         groupBucket: new TokenBucket(deps.clock, autoscalerConfig.create_rate_per_minute, autoscalerConfig.create_burst),

@@ -1,4 +1,4 @@
-import { LABEL_REQUEST, LABEL_ROLE, providerErrorKind, sanitizeLabelValue, type AutoscalerConfig, type Clock, type ScaleGroupConfig, type SliceInfo, type VmBootstrapSpec, type VmManager } from '@iris/core';
+import { LABEL_REQUEST, LABEL_ROLE, providerErrorKind, sanitizeLabelValue, type AutoscalerConfig, type Clock, type ScaleGroupConfig, type SliceInfo, type VmBootstrapSpec, type VmManager, type WorkerLaunch } from '@iris/core';
 import type { CreateSlots } from './create-slots.js';
 import type { GroupCounts, GroupSlices, SliceRow } from './group-slices.js';
 import type { GroupHealth, HealthBlock } from './group-health.js';
@@ -22,6 +22,8 @@ export interface LaunchResult {
 /** What the create path needs besides the group's slices and health. */
 export interface ScaleUpOptions {
   readonly bootstrap: VmBootstrapSpec;
+  /** The worker launch of one create (a fresh join token each time). */
+  readonly launch: (requestId: string) => WorkerLaunch;
   readonly groupBucket: TokenBucket;
   readonly providerBucket: TokenBucket | undefined;
   readonly createSlots: CreateSlots;
@@ -151,6 +153,7 @@ export class ScaleUp {
         requestId: row.requestId,
         labels: { [LABEL_REQUEST]: row.requestId, [LABEL_ROLE]: 'worker' },
         bootstrap: this.options.bootstrap,
+        launch: this.options.launch(row.requestId),
         ...(row.zone === undefined ? {} : { zone: row.zone }),
       });
     } catch (err) {

@@ -5,7 +5,7 @@ import { CreateSlots } from './create-slots.js';
 import { ScalingGroup } from './scaling-group.js';
 import { InMemorySliceStore } from './slice-store.js';
 import { FakePlatform } from './testing/fake-platform.js';
-import { TEST_WORKER_BOOTSTRAP, testAutoscalerConfig, testScaleGroup } from './testing/fixtures.js';
+import { TEST_WORKER_BOOTSTRAP, testWorkerLaunch, testAutoscalerConfig, testScaleGroup } from './testing/fixtures.js';
 import { TokenBucket } from './token-bucket.js';
 import type { AutoscalerAction, WorkerLiveness, WorkerSnapshot } from './types.js';
 
@@ -34,6 +34,7 @@ function setup(
   const make = () =>
     new ScalingGroup(groupConfig, extra.wrap ? extra.wrap(manager) : manager, cfg, clock, store, {
       bootstrap: TEST_WORKER_BOOTSTRAP,
+      launch: (requestId) => testWorkerLaunch(groupConfig, requestId),
       shortLivedSliceMs: 300_000,
       actionLog: log,
       groupBucket: new TokenBucket(clock, cfg.create_rate_per_minute, cfg.create_burst),
@@ -403,7 +404,7 @@ describe('ScalingGroup restore', () => {
     expect(ctx.platform.liveSlices('g')).toHaveLength(3);
     // Re-issuing again with the same request id yields the same slice.
     const calls = ctx.platform.createCalls;
-    const again = await ctx.platform.vmManager(testScaleGroup('g')).createSlice({ requestId: 'g-lost-req', labels: {}, bootstrap: TEST_WORKER_BOOTSTRAP });
+    const again = await ctx.platform.vmManager(testScaleGroup('g')).createSlice({ requestId: 'g-lost-req', labels: {}, bootstrap: TEST_WORKER_BOOTSTRAP, launch: testWorkerLaunch(testScaleGroup('g'), 'g-lost-req') });
     expect(ctx.platform.createCalls).toBe(calls + 1);
     expect(ctx.platform.liveSlices('g')).toHaveLength(3);
     expect(fresh.trackedSlices().map((s) => s.sliceId)).toContain(again.sliceId);

@@ -1,4 +1,4 @@
-import { LABEL_REQUEST, providerErrorKind, type AutoscalerConfig, type Clock, type Logger, type ScaleGroupConfig, type SliceInfo, type VmBootstrapSpec, type VmManager } from '@iris/core';
+import { LABEL_REQUEST, providerErrorKind, type AutoscalerConfig, type Clock, type Logger, type ScaleGroupConfig, type SliceInfo, type VmBootstrapSpec, type VmManager, type WorkerLaunch } from '@iris/core';
 import type { ActionLog } from './action-log.js';
 import type { CreateSlots } from './create-slots.js';
 import { GroupHealth } from './group-health.js';
@@ -19,6 +19,8 @@ export type { LaunchResult, ScaleUpPlan } from './scale-up.js';
 export interface ScalingGroupOptions {
   /** The worker bootstrap spec every slice of this group is created with. */
   readonly bootstrap: VmBootstrapSpec;
+  /** The worker launch of one create (a fresh join token each time). */
+  readonly launch: (requestId: string) => WorkerLaunch;
   /** A slice lost younger than this triggers backoff: the group's VMs may be bad. */
   readonly shortLivedSliceMs: number;
   readonly actionLog: ActionLog;

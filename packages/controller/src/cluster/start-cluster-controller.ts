@@ -18,6 +18,8 @@ import { createPlatforms } from './platforms.js';
 import { StartupRetry } from './startup-retry.js';
 import { configView } from '../dashboard/config-view.js';
 import { instrumentAutoscaler, instrumentPlatform } from '../metrics/instrument.js';
+import { RevokeOnSliceEnd } from './revoke-on-slice-end.js';
+import { planWorkerLaunches, workerLaunchFactory } from './worker-launch.js';
 
 export interface StartClusterControllerOptions extends StartControllerOptions {
   config: ClusterConfig;
@@ -61,7 +63,7 @@ export async function startClusterController(options: StartClusterControllerOpti
   try {
     const deps: PlatformDeps = {
       clusterName: config.name,
-      bootstrap: { ...config.defaults.bootstrap, controller_address: options.advertiseUrl ?? handle.url },
+      bootstrap: config.defaults.bootstrap,
       timeouts: config.defaults.timeouts,
       ssh: config.defaults.ssh,
       clock,
@@ -74,6 +76,8 @@ export async function startClusterController(options: StartClusterControllerOpti
     // Provider calls and their errors by kind show in /metrics; the providers do not know.
     const instrumented = new Map(created.all.map((p) => [p, instrumentPlatform(p, handle.metrics)]));
     const platforms = { all: created.all, byGroup: new Map([...created.byGroup].map(([g, p]) => [g, instrumented.get(p)!])) };
+    // Once per group: the address its VMs dial (an error here names the group and the setting).
+    const launchPlans = await planWorkerLaunches(config, platforms.byGroup, handle.url, options.advertiseUrl);
     const workerBootstrap = (_group: ScaleGroupConfig): VmBootstrapSpec => ({
       role: 'worker',
       labels: { [LABEL_ROLE]: 'worker' },
@@ -82,8 +86,8 @@ export async function startClusterController(options: StartClusterControllerOpti
         image: config.defaults.bootstrap.docker_image ?? '',
         entrypoint: [],
         ports: {},
-        // The token reaches workers through their environment only; providers never log it.
-        env: { ...config.defaults.bootstrap.env, IRIS_CONTROLLER: options.advertiseUrl ?? handle.url, IRIS_TOKEN: handle.token },
+        // The address and the join credential travel on CreateSliceRequest.launch, never here.
+        env: { ...config.defaults.bootstrap.env },
       },
     });
     // A cloud API's passing 503 while the controller adopts its slices must not kill it.
@@ -92,8 +96,9 @@ export async function startClusterController(options: StartClusterControllerOpti
       clusterName: config.name,
       clock,
       logger: logger,
-      sliceStore: new SqliteSliceStore(handle.store, () => clock.now()),
+      sliceStore: new RevokeOnSliceEnd(new SqliteSliceStore(handle.store, () => clock.now()), handle.credentials, logger),
       workerBootstrap,
+      workerLaunch: workerLaunchFactory(launchPlans, handle.credentials),
       providerCreateRates: config.defaults.autoscaler.provider_create_rates,
       shortLivedSliceMs: config.defaults.autoscaler.short_lived_slice,
       actionLogSize: config.defaults.autoscaler.action_log_size,

@@ -138,6 +138,7 @@ describe('the API contract: every route, real data, every answer matches its sch
     const sessions = await check('listSessions', client.call('listSessions'));
     expect(sessions.items).toHaveLength(1);
     await check('revokeSession', client.call('revokeSession', { params: { id: sessions.items[0]!.id } }));
+    expect(await check('revokeWorker', client.call('revokeWorker', { params: { worker_id: 'w1' }, body: {} }))).toEqual({ worker_id: 'w1', revoked: 0 });
     const metrics = await client.metrics();
     called.add('metrics');
     expect(metrics).toMatch(/iris_jobs\{state="RUNNING"\} 1/);

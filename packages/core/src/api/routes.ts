@@ -29,9 +29,11 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
 /**
  * Who may call a route: `open` anyone (only /health); `master` the master token only; `token` the
- * master token, or a dashboard session for GET routes; `task` also a running task's own token (IRIS_TASK_TOKEN), scoped to its job's tree.
+ * master token, or a dashboard session for GET routes; `task` also a running task's own token (IRIS_TASK_TOKEN), scoped to its job's tree;
+ * `worker` also a worker's own credential (acting only as that worker); `join` also a slice's join
+ * token (registration, where it is traded for the worker's credential).
  */
-export type RouteAuth = 'open' | 'master' | 'token' | 'task';
+export type RouteAuth = 'open' | 'master' | 'token' | 'task' | 'worker' | 'join';
 
 export interface RouteSpec {
   readonly method: HttpMethod;
@@ -104,24 +106,33 @@ export const routes = {
     method: 'POST',
     path: api('/tasks/:task_id/outputs'),
     summary: "record an attempt's output files (their blobs uploaded first)",
-    auth: 'token',
+    auth: 'worker',
     body: outputManifestRequestSchema,
     response: outputManifestResponseSchema,
     status: 201,
   },
 
-  registerWorker: { method: 'POST', path: api('/workers/register'), summary: 'a worker joins', auth: 'token', body: workerRegisterRequestSchema, response: workerRegisterResponseSchema },
+  registerWorker: { method: 'POST', path: api('/workers/register'), summary: 'a worker joins (a join token is traded for its own credential)', auth: 'join', body: workerRegisterRequestSchema, response: workerRegisterResponseSchema },
   listWorkers: { method: 'GET', path: api('/workers'), summary: 'workers by id', auth: 'token', query: pageQuery, response: pageSchema(workerViewSchema) },
   reconcile: {
     method: 'POST',
     path: api('/workers/:worker_id/reconcile'),
     summary: "a worker's long-poll: its attempts' states in, attempts to start and kill out",
-    auth: 'token',
+    auth: 'worker',
     body: reconcileRequestSchema,
     response: reconcileResponseSchema,
   },
 
-  pushLogs: { method: 'POST', path: api('/logs'), summary: 'a worker pushes log lines', auth: 'token', body: logPushRequestSchema, response: logPushResponseSchema },
+  revokeWorker: {
+    method: 'POST',
+    path: api('/workers/:worker_id/revoke'),
+    summary: "revoke a worker's credentials (it stops, exit 3)",
+    auth: 'master',
+    body: emptyObject,
+    response: { type: 'object', additionalProperties: false, required: ['worker_id', 'revoked'], properties: { worker_id: workerId, revoked: nonNegInt } },
+  },
+
+  pushLogs: { method: 'POST', path: api('/logs'), summary: 'a worker pushes log lines', auth: 'worker', body: logPushRequestSchema, response: logPushResponseSchema },
   fetchLogs: {
     method: 'GET',
     path: api('/logs'),
@@ -150,9 +161,9 @@ export const routes = {
 
   putBundle: { method: 'PUT', path: api('/bundles/:sha256'), summary: 'upload a bundle under its sha256', auth: 'task', body: 'bytes', response: blobUploadResponseSchema, status: 201 },
   headBundle: { method: 'HEAD', path: api('/bundles/:sha256'), summary: 'does the bundle exist', auth: 'task', response: 'bytes' },
-  getBundle: { method: 'GET', path: api('/bundles/:sha256'), summary: 'download a bundle', auth: 'token', response: 'bytes' },
-  putOutputBlob: { method: 'PUT', path: api('/outputs/:sha256'), summary: 'upload an output file under its sha256', auth: 'token', body: 'bytes', response: blobUploadResponseSchema, status: 201 },
-  headOutputBlob: { method: 'HEAD', path: api('/outputs/:sha256'), summary: 'does the output blob exist', auth: 'token', response: 'bytes' },
+  getBundle: { method: 'GET', path: api('/bundles/:sha256'), summary: 'download a bundle', auth: 'worker', response: 'bytes' },
+  putOutputBlob: { method: 'PUT', path: api('/outputs/:sha256'), summary: 'upload an output file under its sha256', auth: 'worker', body: 'bytes', response: blobUploadResponseSchema, status: 201 },
+  headOutputBlob: { method: 'HEAD', path: api('/outputs/:sha256'), summary: 'does the output blob exist', auth: 'worker', response: 'bytes' },
   getOutputBlob: { method: 'GET', path: api('/outputs/:sha256'), summary: 'download an output file', auth: 'task', response: 'bytes' },
 
   listActions: { method: 'GET', path: api('/actions'), summary: 'the action log, newest first', auth: 'token', query: pageQuery, response: pageSchema(actionViewSchema) },

@@ -57,6 +57,18 @@ export class GcpPlatform implements Platform {
     };
   }
 
+  /**
+   * Against a local emulator (an http:// loopback api_endpoint) the TPU "VMs" run on this machine
+   * and reach a loopback controller; real TPU VMs need defaults.bootstrap.controller_address.
+   */
+  controllerUrlForVms(boundUrl: string): string | undefined {
+    const endpoint = this.config.api_endpoint;
+    if (!endpoint || !/^http:\/\/(127\.|localhost[:/]|localhost$|\[::1\])/.test(endpoint)) return undefined;
+    const url = new URL(boundUrl);
+    if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
+    return url.toString().replace(/\/+$/, '');
+  }
+
   vmManager(group: ScaleGroupConfig): VmManager {
     let manager = this.managers.get(group.name);
     if (!manager) {

@@ -38,6 +38,7 @@ export function renderScript(template: string, settings: Readonly<Record<string,
 export interface WorkerScriptSettings {
   image: string;
   controllerAddress: string;
+  /** The slice's join token (never the controller's master token). */
   token?: string;
   cacheDir: string;
   /** Extra `KEY=VALUE` environment for the worker container. */
@@ -56,7 +57,7 @@ export function renderWorkerStartupScript(settings: WorkerScriptSettings): strin
     {
       IRIS_WORKER_IMAGE: settings.image,
       IRIS_CONTROLLER_ADDRESS: settings.controllerAddress,
-      IRIS_TOKEN: settings.token,
+      IRIS_JOIN_TOKEN: settings.token,
       IRIS_CACHE_DIR: settings.cacheDir,
       IRIS_WORKER_ENV: env.length > 0 ? env.join('\n') : undefined,
       IRIS_EXTRA_ATTRIBUTES: attributes.length > 0 ? attributes.join(',') : undefined,

@@ -115,17 +115,18 @@ export class TpuVmManager implements VmManager {
     const capacity = resolveCapacity(config, this.groupConfig);
     const container = request.bootstrap.container;
     const image = container?.image ?? deps.bootstrap.docker_image;
-    const env = { ...deps.bootstrap.env, ...(container?.env ?? {}) };
-    const controllerAddress = env.IRIS_CONTROLLER ?? deps.bootstrap.controller_address;
-    if (image === undefined || controllerAddress === undefined) {
+    // The controller worked out the address and minted the slice's join token (CreateSliceRequest.launch).
+    const { launch } = request;
+    const controllerAddress = launch.controllerUrl;
+    const token = launch.joinToken;
+    const workerEnv = { ...launch.env, ...(container?.env ?? {}) };
+    if (image === undefined) {
       throw new ProviderError(
         'invalid_request',
-        `gcp: scale_groups.${this.group}: TPU workers need ${image === undefined ? 'defaults.bootstrap.docker_image' : 'defaults.bootstrap.controller_address'} to bootstrap`,
+        `gcp: scale_groups.${this.group}: TPU workers need defaults.bootstrap.docker_image to bootstrap`,
         { provider: 'gcp' },
       );
     }
-    // The token and the controller address get their own settings; the rest is plain worker env.
-    const { IRIS_TOKEN: token, IRIS_CONTROLLER: _controller, ...workerEnv } = env;
     const labels: Record<string, string> = {
       ...sanitizeLabels(config.labels),
       ...sanitizeLabels(request.labels),
@@ -142,7 +143,7 @@ export class TpuVmManager implements VmManager {
         ...(token !== undefined ? { token } : {}),
         cacheDir: deps.bootstrap.cache_dir,
         env: workerEnv,
-        attributes: { ...this.groupConfig.attributes, 'iris-group': this.group, 'iris-slice': nodeId },
+        attributes: { ...launch.attributes, 'iris-group': this.group, 'iris-slice': nodeId },
         ...(config.startup_script_extra !== undefined ? { extra: config.startup_script_extra } : {}),
       });
     return {

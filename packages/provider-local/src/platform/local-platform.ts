@@ -22,6 +22,8 @@ import { SliceRecords } from './slice-records.js';
 /** Workers as processes on this machine. Zones do not exist here; every query covers the machine. */
 export class LocalPlatform implements Platform {
   readonly type = 'local';
+  /** Workers are processes on the controller's machine: a loopback controller address reaches them. */
+  readonly vmsShareControllerHost = true;
   private readonly records: SliceRecords;
   private readonly managers = new Map<string, LocalVmManager>();
 

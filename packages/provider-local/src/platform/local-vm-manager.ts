@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -18,7 +17,9 @@ import {
   type SliceInfo,
   type VmInfo,
   type VmManager,
+  type WorkerLaunch,
 } from '@iris/core';
+import { assertWorkerLaunch, sliceIdFor, workerJoinCommand } from '@iris/core/provider-kit';
 import { isOurProcessAlive, stopProcessGroup } from './process-control.js';
 import { mapLocalState, type LocalRawState } from './local-state-map.js';
 import type { LocalSliceRecord, SliceRecords } from './slice-records.js';
@@ -27,8 +28,7 @@ import type { LocalSliceRecord, SliceRecords } from './slice-records.js';
 const STOP_GRACE_MS = 5_000;
 
 export function localSliceId(clusterName: string, group: string, requestId: string): string {
-  const digest = createHash('sha256').update(requestId).digest('hex').slice(0, 10);
-  return `${sanitizeLabelValue(clusterName)}-${sanitizeLabelValue(group)}-${digest}`.slice(0, 63);
+  return sliceIdFor(requestId, `${clusterName}-${group}`);
 }
 
 /** The slice's VMs as the manager reports them, from its record and the processes' liveness. */
@@ -88,20 +88,12 @@ export class LocalVmManager implements VmManager {
     const existing = this.records.read(sliceId);
     if (existing && !existing.stopping) return describeSlice(existing);
 
+    assertWorkerLaunch(request.launch, 'local', this.group);
     const command = this.deps.irisCommand;
     if (!command || command.length === 0) {
       throw new ProviderError('invalid_request', `local group "${this.group}": no iris command to start workers with`, {
         provider: 'local',
       });
-    }
-    const env = { ...(request.bootstrap.container?.env ?? {}) };
-    const controllerUrl = env.IRIS_CONTROLLER ?? this.deps.bootstrap.controller_address;
-    if (!controllerUrl) {
-      throw new ProviderError(
-        'invalid_request',
-        `local group "${this.group}": workers need the controller address (defaults.bootstrap.controller_address)`,
-        { provider: 'local' },
-      );
     }
 
     const now = this.deps.clock.now();
@@ -128,7 +120,7 @@ export class LocalVmManager implements VmManager {
     // Record first: a crash between spawn and record would otherwise leak an unlisted process.
     this.records.write(record);
     for (const vm of record.vms) {
-      vm.pid = this.spawnWorker(command, controllerUrl, env, sliceId, vm.vmId, vm.dir);
+      vm.pid = this.spawnWorker(command, request.launch, sliceId, vm.vmId, vm.dir);
       this.records.write(record);
     }
     return describeSlice(record);
@@ -136,42 +128,22 @@ export class LocalVmManager implements VmManager {
 
   private spawnWorker(
     command: readonly string[],
-    controllerUrl: string,
-    env: Record<string, string>,
+    launch: WorkerLaunch,
     sliceId: string,
     vmId: string,
     dir: string,
   ): number {
     mkdirSync(dir, { recursive: true });
-    const res = this.groupConfig.resources;
-    const attributes = {
-      ...this.groupConfig.attributes,
-      'iris-slice': sliceId,
-      'iris-group': this.group,
-    };
-    const args = [
-      ...command.slice(1),
-      'worker',
-      '--controller',
-      controllerUrl,
-      '--worker-id',
-      vmId,
-      '--work-dir',
-      dir,
-      '--cpu',
-      String(res.cpu),
-      '--memory',
-      String(res.ram),
-      ...Object.entries(attributes).flatMap(([k, v]) => ['--attribute', `${k}=${v}`]),
-    ];
+    const joinCommand = workerJoinCommand(launch, vmId, { sliceId, workDir: dir });
+    const args = [...command.slice(1), ...joinCommand.argv];
     const log = openSync(join(dir, 'worker.log'), 'a');
     try {
       const child = spawn(command[0]!, args, {
         cwd: dir,
         detached: true,
         stdio: ['ignore', log, log],
-        // The token travels in the environment, never on the command line where `ps` shows it.
-        env: { ...process.env, ...env },
+        // The join token travels in the environment, never on the command line where `ps` shows it.
+        env: { ...process.env, ...joinCommand.env },
       });
       child.unref();
       if (child.pid === undefined) {

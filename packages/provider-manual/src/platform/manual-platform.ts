@@ -83,6 +83,18 @@ export class ManualPlatform implements Platform {
     };
   }
 
+  /**
+   * Hosts that are all loopback addresses (a test rig, or workers beside the controller) reach the
+   * controller at its bound address; real lab hosts need `defaults.bootstrap.controller_address`.
+   */
+  controllerUrlForVms(boundUrl: string): string | undefined {
+    const hosts = this.ctx.hosts;
+    if (hosts.length === 0 || !hosts.every((h) => /^127\./.test(h.host) || h.host === 'localhost' || h.host === '::1')) return undefined;
+    const url = new URL(boundUrl);
+    if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = '127.0.0.1';
+    return url.toString().replace(/\/+$/, '');
+  }
+
   vmManager(group: ScaleGroupConfig): VmManager {
     let manager = this.managers.get(group.name);
     if (!manager) {

@@ -20,6 +20,7 @@ import { BootstrapStepError } from './bootstrap-step-error.js';
 import type { ManualContext } from './manual-context.js';
 import { mapManualState, type ManualRawState } from './manual-state-map.js';
 import type { ManualSliceRecord, ManualVmRecord } from './slice-records.js';
+import { assertWorkerLaunch, workerJoinCommand } from '@iris/core/provider-kit';
 import { bootstrapWorker, stopWorker, workerStatus, type WorkerLaunch } from './worker-bootstrap.js';
 
 function isAuthFailure(err: unknown): boolean {
@@ -116,23 +117,16 @@ export class ManualVmManager implements VmManager {
     };
   }
 
-  private launchFor(request: CreateSliceRequest, sliceId: string): WorkerLaunch {
-    const env = { ...this.ctx.deps.bootstrap.env, ...(request.bootstrap.container?.env ?? {}) };
-    const controllerAddress = env.IRIS_CONTROLLER ?? this.ctx.deps.bootstrap.controller_address;
-    if (!controllerAddress) {
-      throw new ProviderError(
-        'invalid_request',
-        `manual group "${this.group}": workers need the controller address (defaults.bootstrap.controller_address)`,
-        { provider: 'manual' },
-      );
-    }
-    const res = this.groupConfig.resources;
+  private launchFor(launch: CreateSliceRequest['launch'], sliceId: string): WorkerLaunch {
+    // The controller worked out the address and minted the slice's join token (CreateSliceRequest.launch).
+    const join = workerJoinCommand(launch, '', { sliceId });
+    const { IRIS_VM_ADDRESS: _vm, ...env } = join.env;
     return {
-      controllerAddress,
-      env,
-      attributes: this.attributes(sliceId),
-      cpu: res.cpu,
-      memory: res.ram,
+      controllerAddress: launch.controllerUrl,
+      env: { ...env },
+      attributes: { ...this.attributes(sliceId), ...launch.attributes, 'iris-slice': sliceId },
+      cpu: launch.resources.cpu,
+      memory: launch.resources.memoryBytes,
     };
   }
 
@@ -176,7 +170,8 @@ export class ManualVmManager implements VmManager {
     const sliceId = manualSliceId(this.ctx.deps.clusterName, this.group, request.requestId);
     const existing = this.ctx.records.read(sliceId);
     if (existing && !existing.stopping) return describeManualSlice(this.ctx, existing);
-    const launch = this.launchFor(request, sliceId);
+    assertWorkerLaunch(request.launch, 'manual', this.group);
+    const launch = this.launchFor(request.launch, sliceId);
     const now = this.ctx.deps.clock.now();
     const record: ManualSliceRecord = {
       sliceId,
@@ -268,36 +263,9 @@ export class ManualVmManager implements VmManager {
 
   async listSlices(): Promise<SliceInfo[]> {
     const mine = this.ctx.records.list().filter((r) => matchesLabels(r.labels, this.selector));
-    // A restarted controller finds bootstraps that were in flight: resume them (the script is idempotent).
-    for (const record of mine) {
-      if (!record.stopping && !this.ctx.inFlight.has(record.sliceId) && record.vms.some((v) => v.state === 'bootstrapping')) {
-        this.resume(record);
-      }
-    }
+    // A bootstrap a controller restart cut short is not resumed: the join token is a secret and is
+    // never recorded, so the autoscaler replaces the slice once its startup grace runs out.
     return Promise.all(mine.map((r) => describeManualSlice(this.ctx, r)));
-  }
-
-  private resume(record: ManualSliceRecord): void {
-    const launchEnv = { ...this.ctx.deps.bootstrap.env };
-    const controllerAddress = this.ctx.deps.bootstrap.controller_address;
-    if (!controllerAddress) return; // the env of the original request is not recorded (it holds the token)
-    const res = this.groupConfig.resources;
-    const launch: WorkerLaunch = {
-      controllerAddress,
-      env: launchEnv,
-      attributes: this.attributes(record.sliceId),
-      cpu: res.cpu,
-      memory: res.ram,
-    };
-    const pending = { ...record, vms: record.vms };
-    const abort = new AbortController();
-    const done = Promise.all(
-      pending.vms.filter((v) => v.state === 'bootstrapping').map((vm) => this.bootstrapWithRetries(pending, vm, launch, abort.signal)),
-    ).then(
-      () => undefined,
-      () => undefined,
-    );
-    this.ctx.inFlight.set(record.sliceId, { abort, done });
   }
 
   async terminateSlice(sliceId: string): Promise<void> {

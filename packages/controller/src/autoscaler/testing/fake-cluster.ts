@@ -6,7 +6,7 @@ import { seededRandom } from '../simulator/random.js';
 import { InMemorySliceStore, type SliceStore } from '../slice-store.js';
 import type { AutoscalerAction, DemandEntry, WorkerLiveness } from '../types.js';
 import { FakePlatform, type FakeBehaviour } from './fake-platform.js';
-import { TEST_WORKER_BOOTSTRAP } from './fixtures.js';
+import { TEST_WORKER_BOOTSTRAP, testWorkerLaunch } from './fixtures.js';
 
 export interface FakeClusterOptions {
   readonly groups: readonly ScaleGroupConfig[];
@@ -60,6 +60,7 @@ export class FakeCluster {
       demand: () => this.demand,
       workers: () => this.workers,
       workerBootstrap: () => TEST_WORKER_BOOTSTRAP,
+      workerLaunch: testWorkerLaunch,
       providerCreateRates: this.options.providerCreateRates ?? {},
       shortLivedSliceMs: this.options.shortLivedSliceMs ?? 300_000,
       actionLogSize: 200,

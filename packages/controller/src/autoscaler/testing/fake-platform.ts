@@ -80,6 +80,10 @@ const RAW: Record<VmState, string> = {
  */
 export class FakePlatform implements Platform {
   readonly type: string;
+  /** Its VMs start no worker; a test that starts one beside them does so on this machine. */
+  readonly vmsShareControllerHost = true;
+  /** The latest create request, for tests of what the controller hands out. */
+  lastCreate: CreateSliceRequest | undefined;
   /** Create calls received, including repeats of one request id and failed ones. */
   createCalls = 0;
   readonly slices = new Map<string, FakeSlice>();
@@ -340,6 +344,7 @@ export class FakeVmManager implements VmManager {
   }
 
   createSlice(request: CreateSliceRequest): Promise<SliceInfo> {
+    this.platform.lastCreate = request;
     return this.platform.create(this.config, request);
   }
 

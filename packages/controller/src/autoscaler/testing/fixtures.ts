@@ -1,4 +1,4 @@
-import { type AutoscalerConfig, type ScaleGroupConfig, type VmBootstrapSpec } from '@iris/core';
+import { type AutoscalerConfig, type ScaleGroupConfig, type VmBootstrapSpec, type WorkerLaunch } from '@iris/core';
 import { DEFAULT_CONFIG } from '@iris/core/config';
 
 /**
@@ -31,6 +31,18 @@ export function testScaleGroup(name: string, overrides: Partial<ScaleGroupConfig
     priority: 100,
     attributes: {},
     ...overrides,
+  };
+}
+
+/** A worker launch as the controller hands it out, for fakes that never start a worker. */
+export function testWorkerLaunch(group: { name: string }, requestId: string): WorkerLaunch {
+  return {
+    controllerUrl: 'http://127.0.0.1:1',
+    joinToken: `ij_test-${requestId}`,
+    joinTokenExpiresAtMs: Number.MAX_SAFE_INTEGER,
+    env: {},
+    attributes: { 'scale-group': group.name },
+    resources: { cpu: 1, memoryBytes: 1e9 },
   };
 }
 

@@ -64,6 +64,11 @@ export const workerRegisterResponseSchema = {
     worker_timeout_ms: nonNegInt,
     /** The longest a reconcile call is held open by the controller. */
     reconcile_wait_ms: nonNegInt,
+    /**
+     * When the worker registered with a join token: its own credential, to send on every later
+     * call instead of the spent join token. Never logged.
+     */
+    worker_token: { type: 'string', minLength: 1, maxLength: 512 },
   },
 } as const;
 
