@@ -48,6 +48,7 @@ export async function run() {
       demand: () => demand,
       workers: () => new Map(),
       workerBootstrap: () => controller.TEST_WORKER_BOOTSTRAP,
+      workerLaunch: controller.testWorkerLaunch,
       providerCreateRates: { fake: providerRate },
       shortLivedSliceMs: 300_000,
       actionLogSize: 1_000,

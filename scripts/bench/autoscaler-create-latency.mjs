@@ -42,6 +42,7 @@ export async function run() {
       demand: () => demand,
       workers: () => new Map(),
       workerBootstrap: () => controller.TEST_WORKER_BOOTSTRAP,
+      workerLaunch: controller.testWorkerLaunch,
       providerCreateRates: {},
       shortLivedSliceMs: 300_000,
       actionLogSize: 1_000,

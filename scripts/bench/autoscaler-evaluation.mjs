@@ -61,6 +61,7 @@ function world(core, controller, scale) {
       demand: () => demand,
       workers: () => new Map(),
       workerBootstrap: () => controller.TEST_WORKER_BOOTSTRAP,
+      workerLaunch: controller.testWorkerLaunch,
       providerCreateRates: {},
       shortLivedSliceMs: 300_000,
       actionLogSize: 1_000,

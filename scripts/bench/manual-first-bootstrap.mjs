@@ -77,7 +77,10 @@ export async function run() {
       priority: 100,
       attributes: {},
     };
-    const bootstrap = { role: 'worker', labels: {}, providerOverrides: {}, container: { image: '', entrypoint: [], ports: {}, env: { IRIS_CONTROLLER: url, IRIS_TOKEN: token } } };
+    const bootstrap = { role: 'worker', labels: {}, providerOverrides: {}, container: { image: '', entrypoint: [], ports: {}, env: {} } };
+    // A cluster controller mints a join token per slice; this bare controller process has none to
+    // give, so the worker joins with the operator token (a worker accepts either).
+    const launch = { controllerUrl: url, joinToken: token, joinTokenExpiresAtMs: Date.now() + 3_600_000, env: {}, attributes: {}, resources: { cpu: 1, memoryBytes: 1e9 } };
     const times = [];
     // Each host its own worker_dir (the loopback hosts share this machine's disk): both are fresh.
     for (const [i, host] of HOSTS.entries()) {
@@ -98,7 +101,7 @@ export async function run() {
       });
       platforms.push(platform);
       const t0 = Date.now();
-      const slice = await platform.vmManager(group).createSlice({ requestId: `first-${i}`, labels: {}, bootstrap });
+      const slice = await platform.vmManager(group).createSlice({ requestId: `first-${i}`, labels: {}, bootstrap, launch });
       const vmId = slice.vms[0].vmId;
       await until(`worker ${vmId} to register`, async () => ((await client.listWorkers()).items.some((w) => w.worker_id === vmId) ? true : undefined));
       times.push(Date.now() - t0);
