@@ -114,7 +114,7 @@ describe('startClusterController: a controller with platforms and an autoscaler 
     );
     expect(failed.error ?? (await client.getJob('/t/gpu')).error ?? '').toContain('no scale group offers gpu');
     expect(platform.liveSlices('cpu')).toEqual([]);
-  });
+  }, 180_000);
 
   it('adopts its slices after a restart instead of creating new ones', async () => {
     const first = await start();
