@@ -7,6 +7,8 @@ import localProvider, { LOCAL_STATE_MAP, mapLocalState } from '../src/index.js';
 
 // Real worker processes, started through a stand-in `iris` command that idles like a worker.
 const fakeIris = fileURLToPath(new URL('./fixtures/fake-iris.mjs', import.meta.url));
+// The join check runs the real `iris` program (built before the tests run), as a cluster would.
+const realIris = fileURLToPath(new URL('../../cli/bin/iris.js', import.meta.url));
 
 runProviderConformance({
   plugin: localProvider,
@@ -20,6 +22,7 @@ runProviderConformance({
 
     return {
       createPlatform: () => platformFromPlugin(localProvider, { type: 'local' }, deps),
+      joinPlatform: () => platformFromPlugin(localProvider, { type: 'local' }, { ...deps, irisCommand: [process.execPath, realIris] }),
       group: {
         name: 'cpu',
         provider: { type: 'local' },

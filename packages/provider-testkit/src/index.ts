@@ -6,4 +6,8 @@ export { describePluginConformance, platformFromPlugin } from './plugin-checks.j
 export type { PluginCheckOptions } from './plugin-checks.js';
 export { compileStrict, check, propertiesWithoutDescription, summarize } from './schema-helpers.js';
 export { describeReadmeTables, readmeSection, documentedKeys } from './readme-tables.js';
+export { checkWorkersJoin, DEFAULT_JOIN_DEADLINE_MS } from './join-check.js';
+export type { JoinCheckBackend } from './join-check.js';
+export { StandInController } from './stand-in-controller.js';
+export type { Registration } from './stand-in-controller.js';
 export { testPlatformDeps, testScaleGroup, testWorkerBootstrap, testWorkerLaunch } from './fixtures.js';

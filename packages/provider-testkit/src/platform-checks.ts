@@ -11,6 +11,7 @@ import {
   type WorkerLaunch,
 } from '@iris/core';
 import { testWorkerLaunch } from './fixtures.js';
+import { checkWorkersJoin, DEFAULT_JOIN_DEADLINE_MS } from './join-check.js';
 
 /** A create the backend must refuse, and the ProviderError kinds acceptable for it. */
 export interface RefusedCreate {
@@ -39,6 +40,12 @@ export interface ConformanceBackend {
   launch?: WorkerLaunch;
   /** The provider's zones; the last is used to check zone scoping. Empty or absent: no zones. */
   zones?: readonly string[];
+  /**
+   * The join check: a platform whose VMs really run `iris worker` on this machine (the real `iris`
+   * program as `PlatformDeps.irisCommand`, an emulator running startup scripts here…). Absent: the
+   * check is skipped, and nothing proves the provider's VMs ever join a cluster.
+   */
+  joinPlatform?(): Platform | Promise<Platform>;
   /** Arranges a create the backend refuses (a stockout, a missing setting…). */
   refuseCreate?(): RefusedCreate | Promise<RefusedCreate>;
   /** Releases the backend (stops servers, removes folders). */
@@ -53,6 +60,8 @@ export interface PlatformCheckOptions {
   mapState: (raw: string) => string;
   /** Per-test timeout. */
   timeoutMs: number;
+  /** How long the join check gives every VM's worker to register (default 60 s). */
+  joinDeadlineMs?: number;
 }
 
 /** Awaits `work`; a rejection fails the test with what the contract expects and what happened. */
@@ -73,6 +82,7 @@ function requestId(what: string): string {
 /** Registers the platform half of the conformance suite. */
 export function describePlatformConformance(options: PlatformCheckOptions): void {
   const { stateTable, mapState, timeoutMs } = options;
+  const joinDeadline = options.joinDeadlineMs ?? DEFAULT_JOIN_DEADLINE_MS;
   let backend: ConformanceBackend;
   const opened: Platform[] = [];
 
@@ -185,6 +195,19 @@ export function describePlatformConformance(options: PlatformCheckOptions): void
       expect(refused.kinds, `ProviderError kind must be one of ${refused.kinds.join(', ')}`).toContain((err as { kind: string }).kind);
       expect(await manager.listSlices(), 'a refused create must leave no slice behind').toEqual([]);
     }, timeoutMs);
+
+    it(
+      'each VM joins: a worker registers under the VM’s id with the slice’s join token (the join contract)',
+      async (ctx) => {
+        const joinPlatform = backend.joinPlatform?.bind(backend);
+        if (!joinPlatform) return ctx.skip();
+        await checkWorkersJoin(
+          { joinPlatform, group: backend.group, bootstrap: backend.bootstrap, joinDeadlineMs: joinDeadline },
+          requestId('join'),
+        );
+      },
+      Math.max(timeoutMs, joinDeadline + 30_000),
+    );
 
     it('listVms is scoped: it finds the slice’s VMs by labels in their zone, and nothing elsewhere', async () => {
       const zones = backend.zones ?? [];

@@ -17,6 +17,8 @@ export interface ProviderConformanceOptions {
   backend: () => Promise<ConformanceBackend>;
   /** Per-test timeout (default 60 s: real processes and SSH take seconds). */
   timeoutMs?: number;
+  /** How long the join check gives every VM's worker to register (default 60 s). */
+  joinDeadlineMs?: number;
 }
 
 /**
@@ -32,6 +34,7 @@ export function runProviderConformance(options: ProviderConformanceOptions): voi
       stateTable: options.stateTable,
       mapState: options.mapState,
       timeoutMs: options.timeoutMs ?? 60_000,
+      ...(options.joinDeadlineMs === undefined ? {} : { joinDeadlineMs: options.joinDeadlineMs }),
     });
   });
 }
