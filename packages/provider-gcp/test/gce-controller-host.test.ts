@@ -189,6 +189,21 @@ describe('the controller on a GCE VM (real @google-cloud/compute client, real ss
     expect(tunnel.localAddress).toBe(`http://127.0.0.1:${healthPort}`);
   });
 
+  it('with access: iap and no gcloud on PATH, says to install it', async () => {
+    // The VM itself comes from a direct-access host (which needs no tunnel to see it healthy).
+    expect((await platform({ access: 'direct' }).controllerHost(controller({ access: 'direct' })).start()).running).toBe(true);
+    const p = platform({ access: 'iap' });
+    const path = process.env.PATH;
+    process.env.PATH = dir;
+    try {
+      const err = await p.tunnel(`http://127.0.0.1:${healthPort}`).catch((e: unknown) => e);
+      expect(isProviderError(err) && err.kind).toBe('invalid_request');
+      expect((err as Error).message).toContain('needs gcloud on PATH');
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it('maps Compute errors to provider errors and refuses a controller without an image', async () => {
     emulator.faults.add({ at: 'request', kind: 'quota', times: 1 });
     const err = await platform().controllerHost(controller()).start().catch((e: unknown) => e);

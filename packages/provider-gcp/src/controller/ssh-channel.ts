@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Client, type ConnectConfig } from 'ssh2';
-import { ProviderError, type Tunnel } from '@iris/core';
+import { isProviderError, ProviderError, type Tunnel } from '@iris/core';
 
 /** Where to SSH and how: the controller VM's reachable address and the host keys it published. */
 export interface SshEndpoint {
@@ -93,6 +93,11 @@ export class SshChannel {
               { provider: 'gcp', cause: err },
             ),
           );
+          return;
+        }
+        // The socket's own failure (an IAP tunnel without gcloud) already says what to do.
+        if (isProviderError(err)) {
+          reject(err);
           return;
         }
         const auth = /authentication/i.test(err.message);
