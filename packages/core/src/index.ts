@@ -52,5 +52,5 @@ export type {
   ControllerInputLimits,
   ClusterConfig,
 } from './config/types.js';
-export { parseDuration, parseSize, formatDuration, formatSize, UnitParseError, DURATION_PATTERN, SIZE_PATTERN } from './units.js';
+export { parseDuration, parseSize, formatDuration, formatElapsed, formatSize, UnitParseError, DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 export type { ConfigIssue } from './config/issues.js';

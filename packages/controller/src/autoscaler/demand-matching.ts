@@ -1,3 +1,4 @@
+import { formatSize } from '@iris/core';
 import type { ScaleGroupConfig } from '@iris/core';
 import type { DemandConstraint, DemandEntry, UnmetReasonCode } from './types.js';
 
@@ -108,7 +109,7 @@ export function describeMismatch(code: UnmetReasonCode, entry: DemandEntry): str
     case 'gang_size_mismatch':
       return `no ${what} group has slice_size ${entry.gang_size} for a gang of ${entry.gang_size} tasks`;
     case 'insufficient_resources':
-      return `no ${what} group's VMs are large enough (need cpu=${entry.resources.cpu}, ram=${entry.resources.ram}B, disk=${entry.resources.disk}B, accelerators=${entry.resources.accelerator_count})`;
+      return `no ${what} group's VMs are large enough (need cpu=${entry.resources.cpu}, ram=${formatSize(Math.round(entry.resources.ram))}, disk=${formatSize(Math.round(entry.resources.disk))}, accelerators=${entry.resources.accelerator_count})`;
     case 'constraints_unsatisfied':
       return `no ${what} group's attributes satisfy the constraints`;
     default:

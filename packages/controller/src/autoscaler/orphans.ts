@@ -1,4 +1,4 @@
-import { LABEL_GROUP, LABEL_REQUEST, LABEL_ROLE, LABEL_SLICE, clusterLabels, sanitizeLabelValue, type Clock, type Platform, type VmInfo } from '@iris/core';
+import { LABEL_GROUP, LABEL_REQUEST, LABEL_ROLE, LABEL_SLICE, clusterLabels, sanitizeLabelValue, type Clock, type Platform, type VmInfo, formatElapsed } from '@iris/core';
 import type { ActionLog } from './action-log.js';
 import type { ScalingGroup } from './scaling-group.js';
 import { groupZones } from './zones.js';
@@ -55,7 +55,7 @@ export async function sweepOrphans(parts: SweepParts, options: { orphanMinAgeMs:
           try {
             await platform.stopVms([vm.vmId], vm.zone ?? zone);
             reports.push({ ...base, outcome: 'terminated' });
-            parts.actionLog.record(now, 'orphan_terminate', base.group ?? '-', `labelled VM ${vm.vmId} belongs to no known slice (age ${ageMs}ms)`);
+            parts.actionLog.record(now, 'orphan_terminate', base.group ?? '-', `labelled VM ${vm.vmId} belongs to no known slice (age ${formatElapsed(ageMs)})`);
           } catch {
             reports.push({ ...base, outcome: 'failed' });
           }

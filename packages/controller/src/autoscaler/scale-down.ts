@@ -1,3 +1,4 @@
+import { formatElapsed } from '@iris/core';
 import type { GroupCounts, SliceRow } from './group-slices.js';
 import { isBusy } from './group-slices.js';
 import type { WorkerSnapshot } from './types.js';
@@ -40,7 +41,7 @@ export function chooseScaleDown(
   const out: ScaleDownChoice[] = [];
   for (const { s, since } of idle) {
     if (excess <= 0) break;
-    out.push({ slice: s, reason: `idle for ${nowMs - since}ms >= scale_down_delay; ${counts.total - out.length} slices > target ${target}` });
+    out.push({ slice: s, reason: `idle for ${formatElapsed(nowMs - since)} >= scale_down_delay; ${counts.total - out.length} slices > target ${target}` });
     excess--;
   }
   return out;

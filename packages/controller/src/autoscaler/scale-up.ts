@@ -1,4 +1,4 @@
-import { LABEL_REQUEST, LABEL_ROLE, providerErrorKind, sanitizeLabelValue, type AutoscalerConfig, type Clock, type ScaleGroupConfig, type SliceInfo, type VmBootstrapSpec, type VmManager, type WorkerLaunch } from '@iris/core';
+import { LABEL_REQUEST, LABEL_ROLE, providerErrorKind, sanitizeLabelValue, type AutoscalerConfig, type Clock, type ScaleGroupConfig, type SliceInfo, type VmBootstrapSpec, type VmManager, type WorkerLaunch, formatElapsed } from '@iris/core';
 import type { CreateSlots } from './create-slots.js';
 import type { GroupCounts, GroupSlices, SliceRow } from './group-slices.js';
 import type { GroupHealth, HealthBlock } from './group-health.js';
@@ -225,7 +225,7 @@ export class ScaleUp {
       }
       default: {
         const delay = this.health.recordFailure(`${kind}: ${message}`);
-        this.slices.record('scale_up_failed', `${kind} error (${message}); backing off ${delay}ms`);
+        this.slices.record('scale_up_failed', `${kind} error (${message}); backing off ${formatElapsed(delay)}`);
       }
     }
     this.options.requestEvaluation();

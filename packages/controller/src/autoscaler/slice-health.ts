@@ -1,3 +1,4 @@
+import { formatElapsed } from '@iris/core';
 import type { AutoscalerConfig } from '@iris/core';
 import { workerOf, type SliceRow } from './group-slices.js';
 import type { WorkerSnapshot } from './types.js';
@@ -35,8 +36,8 @@ export function observeWorkers(slice: SliceRow, workers: WorkerSnapshot, nowMs: 
     return {
       kind: 'reap',
       reason: heard
-        ? `workers silent for more than heartbeat_grace=${config.heartbeat_grace}ms`
-        : `workers never registered within startup_grace=${config.startup_grace}ms (slice ${slice.state})`,
+        ? `workers silent for more than heartbeat_grace=${formatElapsed(config.heartbeat_grace)}`
+        : `workers never registered within startup_grace=${formatElapsed(config.startup_grace)} (slice ${slice.state})`,
     };
   }
   if (all && (slice.state === 'booting' || slice.state === 'initializing')) return { kind: 'ready' };

@@ -144,7 +144,7 @@ describe('ProcessRuntime', () => {
     await clock.advance(29_999);
     await clock.advance(1);
     const exit = await a.exited;
-    expect(exit).toMatchObject({ timedOut: true, killed: false, signal: 'SIGTERM', error: 'Timeout exceeded (30000 ms)' });
+    expect(exit).toMatchObject({ timedOut: true, killed: false, signal: 'SIGTERM', error: 'Timeout exceeded (30s)' });
   });
 
   it('records live attempts in the pid dir and reaps orphans of a previous life', async () => {

@@ -1,3 +1,4 @@
+import { formatElapsed } from '@iris/core';
 import type { ChildProcess } from 'node:child_process';
 import type { Clock, TimerHandle } from '@iris/core';
 import { LineSplitter } from './line-splitter.js';
@@ -45,7 +46,7 @@ export class SupervisedChild implements RunningAttempt {
     child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
 
     if (timeoutMs !== undefined && timeoutMs > 0) {
-      this.timeoutTimer = clock.setTimeout(() => this.terminate('timeout', `Timeout exceeded (${timeoutMs} ms)`), timeoutMs);
+      this.timeoutTimer = clock.setTimeout(() => this.terminate('timeout', `Timeout exceeded (${formatElapsed(timeoutMs)})`), timeoutMs);
     }
 
     this.exited = new Promise((resolve) => {
