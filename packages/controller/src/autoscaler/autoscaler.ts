@@ -1,6 +1,7 @@
 import type { AutoscalerConfig, Clock, Logger, Platform, TimerHandle } from '@iris/core';
 import type { ActionLog } from './action-log.js';
 import type { CreateSlots } from './create-slots.js';
+import { markUnavailableOfferings } from './offerings.js';
 import { sweepOrphans, type OrphanReport } from './orphans.js';
 import { byRoutingOrder, routeDemand, type ClusterAllowance, type RoutingDecision } from './routing.js';
 import type { ScaleUpPlan } from './scale-up.js';
@@ -24,6 +25,9 @@ export interface AutoscalerInputs {
   /** Registered workers now, keyed by VM address. */
   readonly workers: () => WorkerSnapshot;
 }
+
+/** How long reconcile waits for a provider's offerings (advice only) before going on without. */
+const OFFERINGS_TIMEOUT_MS = 30_000;
 
 /** Decisions `explain` shows, newest last. */
 const RECENT_DECISIONS = 30;
@@ -167,6 +171,8 @@ export class Autoscaler {
     }
     const results = await Promise.all(this.ordered.map((g) => g.restore(rows.get(g.name) ?? [])));
     const orphans = await sweepOrphans(this.sweepParts(), options);
+    // Only the availability strategy acts on the providers' offerings; the others never ask.
+    if (this.parts.config.routing === 'availability') await markUnavailableOfferings(this.ordered, this.parts.platforms, OFFERINGS_TIMEOUT_MS);
     return {
       adopted: results.reduce((n, r) => n + r.adopted, 0),
       reissued: results.reduce((n, r) => n + r.reissued, 0),

@@ -151,3 +151,26 @@ describe('routing strategies between groups of one pool', () => {
     expect(Object.fromEntries(d.demandByGroup)).toEqual({ lab: 2 });
   });
 });
+
+describe('availability from the providers\' offerings', () => {
+  it('skips a group whose type the provider reports unavailable in its zones, under the availability strategy', async () => {
+    const c = new FakeCluster({
+      groups: [testScaleGroup('first', { priority: 1 }), testScaleGroup('second', { priority: 2 })],
+      config: testAutoscalerConfig({ routing: 'availability' }),
+      behaviour: BEHAVIOUR,
+      seed: 1,
+    });
+    const platform = c.platform as typeof c.platform & { listInstanceTypes?: () => Promise<unknown[]> };
+    platform.listInstanceTypes = async () => [{ name: 'v5litepod-4', accelerator: 'tpu', zones: ['zone-a'], available: false, preemptible: false }];
+    await c.autoscaler.reconcile({ orphanMinAgeMs: 0, dryRun: true });
+    expect(c.autoscaler.group('first')!.offeringUnavailable).toBe('v5litepod-4 in zone-a');
+    const tpuTask: DemandEntry = { id: 't', resources: { cpu: 1, ram: GiB, disk: 0, accelerator_count: 4 }, accelerator_type: 'tpu', gang_size: 1 };
+    const d = routeDemand(c.autoscaler.groups(), [tpuTask], c.workers, 0, { strategy: 'availability', maxSlicesTotal: undefined, maxCostPerHour: undefined });
+    // Both groups list the same type, so both are skipped: nothing is tried against a known stockout.
+    expect(d.shapes[0]!.verdicts.map((v) => [v.group, v.outcome])).toEqual([
+      ['first', 'skipped'],
+      ['second', 'skipped'],
+    ]);
+    expect(d.shapes[0]!.verdicts[0]!.detail).toContain('reported unavailable by the provider');
+  });
+});
