@@ -313,7 +313,9 @@ export async function terminateManualSlice(ctx: ManualContext, sliceId: string):
   }
   // The bootstrap may have learnt the worker dirs after our read.
   const latest = ctx.records.read(sliceId) ?? record;
-  const deadlineMs = ctx.deps.ssh.connect_timeout + ctx.stopGraceSeconds * 1000;
+  // A host must answer within the connect timeout; one that does then gets the stop grace too.
+  const answerMs = ctx.deps.ssh.connect_timeout;
+  const deadlineMs = answerMs + ctx.stopGraceSeconds * 1000 + 5_000;
   const failures: string[] = [];
   const stopped: string[] = [];
   await Promise.all(
@@ -322,8 +324,21 @@ export async function terminateManualSlice(ctx: ManualContext, sliceId: string):
       // No worker dir recorded: the bootstrap never got past connecting (a refused key, a host
       // that was down), so nothing runs there, and a host we cannot reach must not pin the slice.
       if (!host || (vm.workerDir === undefined && vm.state !== 'running')) return;
+      // A host whose stop just failed is not dialled again until its backoff ends: in one `iris
+      // stop` the controller's terminate, its orphan sweep and the CLI's sweep would each wait for it.
+      const last = ctx.health.latest(vm.host);
+      if (last?.step === 'stop' && !ctx.health.isAvailable(vm.host)) {
+        const next = new Date(ctx.health.retryAfterMs(vm.host)).toISOString();
+        failures.push(`NOT stopped on ${vm.host} (${last.error}; next try ${next}); stop it by hand: ${byHand(host, vm)}`);
+        return;
+      }
       try {
-        await withDeadline(ctx, stopWorker(ctx, host, vm, deadlineMs), deadlineMs, `no answer within ${deadlineMs} ms`);
+        let answered!: () => void;
+        const answer = new Promise<void>((resolve) => (answered = resolve));
+        const work = stopWorker(ctx, host, vm, deadlineMs, answered);
+        work.catch(() => undefined); // awaited below, unless the host never answers
+        await withDeadline(ctx, Promise.race([answer, work]), answerMs, `no answer within ${answerMs} ms (the SSH connect timeout)`);
+        await withDeadline(ctx, work, deadlineMs, `the stop did not finish within ${deadlineMs} ms`);
         stopped.push(vm.host);
       } catch (err) {
         const stepName = err instanceof BootstrapStepError ? err.step : 'stop';
