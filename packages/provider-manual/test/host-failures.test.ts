@@ -193,9 +193,9 @@ describe('a host whose SSH fails while its worker keeps running', () => {
     const report = p.hostReports().find((r) => r.host === entry(A));
     expect(report).toMatchObject({ group: 'lab', step: 'status', reason: 'host_unavailable' });
     expect(report?.error).toMatch(/SSH is failing/);
-    // SSH is back: the report clears.
+    // SSH is back: once the host's backoff ends it is asked again, and the report clears.
     await sshd.startHost(A);
-    expect((await manager.listSlices())[0]?.vms[0]?.rawState).toBe('running');
+    await until('SSH to answer again', async () => (await manager.listSlices())[0]?.vms[0]?.rawState === 'running');
     expect(p.hostReports()).toEqual([]);
     await manager.terminateSlice(slice.sliceId);
   });

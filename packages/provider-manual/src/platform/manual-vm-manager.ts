@@ -47,7 +47,12 @@ export async function describeManualSlice(ctx: ManualContext, record: ManualSlic
     record.vms.map(async (vm): Promise<VmInfo> => {
       const host = hostOf(ctx, vm.host);
       let raw: ManualRawState = record.stopping ? 'stopping' : vm.state === 'bootstrapping' && vm.phase === 'retrying' ? 'retrying' : vm.state;
-      if (!record.stopping && vm.state === 'running' && host) {
+      const sshFailing = ctx.health.latest(vm.host)?.step === 'status' && !ctx.health.isAvailable(vm.host);
+      if (!record.stopping && vm.state === 'running' && host && sshFailing) {
+        // Asked on every autoscaler pass: a host whose SSH just failed is not dialled again before
+        // its backoff ends, so a hung host cannot hold every pass (and `iris stop`) up.
+        raw = 'ssh_failing';
+      } else if (!record.stopping && vm.state === 'running' && host) {
         try {
           raw = (await workerStatus(ctx, host, vm)) === 'running' ? 'running' : 'exited';
           ctx.health.markHealthy(vm.host);
@@ -306,16 +311,19 @@ export async function terminateManualSlice(ctx: ManualContext, sliceId: string):
     record.stopping = true;
     ctx.records.write(record);
   }
-  if (inFlight) {
-    inFlight.abort.abort();
-    await inFlight.done;
-    ctx.inFlight.delete(sliceId);
-  }
-  // The bootstrap may have learnt the worker dirs after our read.
-  const latest = ctx.records.read(sliceId) ?? record;
   // A host must answer within the connect timeout; one that does then gets the stop grace too.
   const answerMs = ctx.deps.ssh.connect_timeout;
   const deadlineMs = answerMs + ctx.stopGraceSeconds * 1000 + 5_000;
+  // A bootstrap in flight stops at its next step; one stuck on a hung host is not waited for
+  // beyond a deadline (the slice then stays held, and the next terminate finishes it).
+  let stillBootstrapping = false;
+  if (inFlight) {
+    inFlight.abort.abort();
+    stillBootstrapping = !(await settlesWithin(ctx, inFlight.done, deadlineMs));
+    if (!stillBootstrapping && ctx.inFlight.get(sliceId) === inFlight) ctx.inFlight.delete(sliceId);
+  }
+  // The bootstrap may have learnt the worker dirs after our read.
+  const latest = ctx.records.read(sliceId) ?? record;
   const failures: string[] = [];
   const stopped: string[] = [];
   await Promise.all(
@@ -347,6 +355,10 @@ export async function terminateManualSlice(ctx: ManualContext, sliceId: string):
       }
     }),
   );
+  if (stillBootstrapping) {
+    const hosts = latest.vms.filter((vm) => vm.state === 'bootstrapping').map((vm) => vm.host);
+    failures.push(`a bootstrap is still running on ${hosts.join(', ') || 'its hosts'} (no answer within ${deadlineMs} ms); terminate again to finish`);
+  }
   if (failures.length > 0) {
     throw new ProviderError(
       'transient',
@@ -355,6 +367,20 @@ export async function terminateManualSlice(ctx: ManualContext, sliceId: string):
     );
   }
   ctx.records.remove(sliceId);
+}
+
+/** True when `work` settles within `ms`. */
+async function settlesWithin(ctx: ManualContext, work: Promise<unknown>, ms: number): Promise<boolean> {
+  const abort = new AbortController();
+  const timeout = ctx.deps.clock.sleep(ms, abort.signal).then(
+    () => false,
+    () => false,
+  );
+  try {
+    return await Promise.race([work.then(() => true, () => true), timeout]);
+  } finally {
+    abort.abort();
+  }
 }
 
 /** `work`, or a rejection after `ms`; the deadline timer never outlives the work. */

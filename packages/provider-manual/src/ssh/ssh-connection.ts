@@ -155,14 +155,30 @@ export class SshConnection {
   /** Runs a command, streaming its lines to `onLine` and the logger as `[host] line`. */
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
+      // The deadline runs from the request, not from the channel's opening: a hung host never
+      // answers the open, and would otherwise hold the caller until keepalives give up.
+      let channelOpen: { close(): void } | undefined;
+      const timer =
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              if (channelOpen) channelOpen.close();
+              else this.close(); // unusable: the pool dials afresh next time
+              reject(
+                new ProviderError('transient', `exec on ${targetName(this.target)}: no result within ${options.timeoutMs} ms`, {
+                  provider: 'manual',
+                }),
+              );
+            }, options.timeoutMs);
       this.client.exec(command, (err, channel) => {
         if (err) {
+          if (timer) clearTimeout(timer);
           reject(sshProviderError(err, this.target, 'exec on'));
           return;
         }
+        channelOpen = channel;
         let stdout = '';
         let stderr = '';
-        let timer: NodeJS.Timeout | undefined;
         const emit = (stream: 'stdout' | 'stderr') => (line: string) => {
           this.logger.debug(`[${this.target.host}] ${line}`);
           options.onLine?.(line, stream);
@@ -199,16 +215,6 @@ export class SshConnection {
           }
           resolve({ code, ...(signal ? { signal } : {}), stdout, stderr });
         });
-        if (options.timeoutMs !== undefined) {
-          timer = setTimeout(() => {
-            channel.close();
-            reject(
-              new ProviderError('transient', `exec on ${targetName(this.target)}: no result within ${options.timeoutMs} ms`, {
-                provider: 'manual',
-              }),
-            );
-          }, options.timeoutMs);
-        }
         const stdin = options.stdin;
         if (stdin === undefined) channel.end();
         else if (typeof stdin === 'string') channel.end(stdin);
