@@ -48,6 +48,13 @@ export const flag = {
     if (!/^[0-9]{1,5}$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535.');
     return Number(value);
   },
+  /** One of a fixed set of words. */
+  oneOf:
+    <const T extends string>(choices: readonly T[]) =>
+    (value: string): T => {
+      if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected ${choices.join(' or ')}.`);
+      return value as T;
+    },
   /** `KEY=VALUE`, collected into a list (repeatable). */
   keyValue(value: string, previous: string[] = []): string[] {
     if (value.indexOf('=') <= 0) throw new InvalidArgumentError('expected KEY=VALUE.');

@@ -1,9 +1,9 @@
-import type { Logger } from '@iris/core';
+import { formatLogLine, type LogFormat, type Logger } from '@iris/core';
 
-/** One JSON object per line on stderr. Callers never pass secrets in fields. */
-export function jsonLogger(stream: NodeJS.WritableStream = process.stderr, now: () => number = () => Date.now()): Logger {
+/** One line per entry on stderr, JSON unless `text` is asked for. Callers never pass secrets in fields. */
+export function jsonLogger(stream: NodeJS.WritableStream = process.stderr, now: () => number = () => Date.now(), format: LogFormat = 'json'): Logger {
   const write = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-    stream.write(`${JSON.stringify({ ts: new Date(now()).toISOString(), level, message, ...fields })}\n`);
+    stream.write(formatLogLine(format, now(), level, message, fields));
   };
   return { debug: () => undefined, info: write('info'), warn: write('warn'), error: write('error') };
 }

@@ -1,4 +1,4 @@
-import { SystemClock, type ClusterConfig } from '@iris/core';
+import { SystemClock, type ClusterConfig, type LogFormat } from '@iris/core';
 import { type ProviderRegistry } from '@iris/core/config';
 import { startClusterController } from './cluster/start-cluster-controller.js';
 import { startController, type ControllerHandle, type ControllerLimits } from './controller.js';
@@ -9,6 +9,8 @@ export interface ServeOptions {
   host?: string;
   port?: number;
   limits?: Partial<ControllerLimits>;
+  /** How log lines are written on stderr (default json). */
+  logFormat?: LogFormat;
   /** A cluster file's config: the controller then runs its platforms and autoscaler too. */
   cluster?: { config: ClusterConfig; registry: ProviderRegistry; clusterFile: string; irisCommand: readonly string[]; advertiseUrl?: string };
 }
@@ -19,8 +21,8 @@ export interface ServeOptions {
  */
 export async function serve(options: ServeOptions): Promise<ControllerHandle> {
   const clock = new SystemClock();
-  const logger = jsonLogger(process.stderr, () => clock.now());
-  const { cluster, ...base } = options;
+  const logger = jsonLogger(process.stderr, () => clock.now(), options.logFormat ?? 'json');
+  const { cluster, logFormat: _format, ...base } = options;
   const handle = cluster
     ? await startClusterController({ ...base, clock, logger, ...cluster })
     : await startController({ ...base, clock, logger });

@@ -52,5 +52,7 @@ export type {
   ControllerInputLimits,
   ClusterConfig,
 } from './config/types.js';
+export { LOG_FORMATS, formatLogLine } from './log-line.js';
+export type { LogFormat } from './log-line.js';
 export { parseDuration, parseSize, formatDuration, formatElapsed, formatSize, UnitParseError, DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 export type { ConfigIssue } from './config/issues.js';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { acquireDirLock, SystemClock, type Clock, type DirLock, type Logger } from '@iris/core';
+import { acquireDirLock, SystemClock, type Clock, type DirLock, type LogFormat, type Logger } from '@iris/core';
 import { CredentialedApi } from './daemon/join-credential.js';
 import { AttemptEnds } from './daemon/attempt-ends.js';
 import { BundleCache } from './bundle/bundle-cache.js';
@@ -40,6 +40,8 @@ export interface StartWorkerOptions {
   killGraceMs?: number;
   clock?: Clock;
   logger?: Logger;
+  /** Format of the default logger's lines (json unless text is asked for). */
+  logFormat?: LogFormat;
   /** The environment the worker reads (IRIS_*, TPU_*) and tasks inherit. Default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
   /** The machine as the probe sees it; the real one by default. */
@@ -87,7 +89,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
 async function startLocked(options: StartWorkerOptions, workDir: string, lock: DirLock): Promise<WorkerHandle> {
   const env = options.env ?? process.env;
   const clock = options.clock ?? new SystemClock();
-  const logger = options.logger ?? stderrLogger({ secrets: options.token ? [options.token] : [] });
+  const logger = options.logger ?? stderrLogger({ secrets: options.token ? [options.token] : [], format: options.logFormat ?? 'json' });
   const sources = options.probeSources ?? systemProbeSources(env);
   const probed = await probeEnvironment({ workDir, attributeFlags: options.attributes ?? [] }, sources);
   const facts = {

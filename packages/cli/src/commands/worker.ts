@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../context.js';
 import type { CliCommandGroup } from './types.js';
 import { flag } from '../flags.js';
+import { LOG_FORMATS, type LogFormat } from '@iris/core';
 
 interface WorkerCommandOptions {
   controller?: string;
@@ -13,6 +14,7 @@ interface WorkerCommandOptions {
   dockerImage?: string;
   cpu?: string;
   memory?: string;
+  logFormat: LogFormat;
 }
 
 function register(program: Command, io: CliIo): void {
@@ -28,6 +30,7 @@ function register(program: Command, io: CliIo): void {
     .option('--docker-image <image>', 'task image for the docker runtime', 'iris-task:latest')
     .option('--cpu <n>', 'CPUs this worker offers (default: all of the machine)', flag.positive)
     .option('--memory <size>', 'memory this worker offers, e.g. 8GB (default: all of the machine)', flag.size)
+    .option('--log-format <format>', 'log lines on stderr as json (for machines) or text (for people)', flag.oneOf(LOG_FORMATS), 'json' as LogFormat)
     .action(async (options: WorkerCommandOptions) => {
       const { IrisError } = await import('@iris/core');
       const { startWorker, readWorkerToken, parseResourceFlags } = await import('@iris/worker');
@@ -43,6 +46,7 @@ function register(program: Command, io: CliIo): void {
         controllerUrl,
         attributes: options.attribute,
         runtime: options.runtime,
+        logFormat: options.logFormat,
         env: io.env,
         ...(token === undefined ? {} : { token }),
         ...(options.workDir === undefined ? {} : { workDir: options.workDir }),

@@ -1,17 +1,17 @@
-import type { Logger } from '@iris/core';
+import { formatLogLine, type LogFormat, type Logger } from '@iris/core';
 
 /**
- * One JSON object per line on stderr. `secrets` are masked wherever they appear, as a second line
+ * One line per entry on stderr (JSON, or text with `format: 'text'`). `secrets` are masked wherever they appear, as a second line
  * of defence: callers already never pass the token in a field.
  */
-export function stderrLogger(options: { secrets?: readonly string[]; write?: (line: string) => void; now?: () => number } = {}): Logger {
+export function stderrLogger(options: { secrets?: readonly string[]; write?: (line: string) => void; now?: () => number; format?: LogFormat } = {}): Logger {
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
   const now = options.now ?? (() => Date.now());
   const emit = (level: string, message: string, fields?: Record<string, unknown>): void => {
-    let line = JSON.stringify({ ts: new Date(now()).toISOString(), level, msg: message, ...fields });
+    let line = formatLogLine(options.format ?? 'json', now(), level, message, fields, 'msg');
     for (const secret of secrets) line = line.split(secret).join('[redacted]');
-    write(`${line}\n`);
+    write(line);
   };
   return {
     debug: (m, f) => emit('debug', m, f),
