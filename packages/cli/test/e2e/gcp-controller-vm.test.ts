@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +142,11 @@ scale_groups:
     const node = [...emulator.tpu.nodes.values()][0]!;
     expect(node.metadata['startup-script']).toMatch(/IRIS_CONTROLLER_ADDRESS='http:\/\/127\.0\.0\.20:\d+'/);
     expect(node.networkEndpoints.map((e) => e.ipAddress)).toEqual(['127.0.0.21', '127.0.0.22']);
+    // The master token stays on the controller's disk: neither VM's metadata carries it.
+    const masterToken = readFileSync(join(dir, 'controller-state', 'token'), 'utf8').trim();
+    expect(masterToken.length).toBeGreaterThan(10);
+    expect(JSON.stringify(node.metadata)).not.toContain(masterToken);
+    expect(JSON.stringify([...emulator.compute.instances.values()].map((i) => i.metadata))).not.toContain(masterToken);
 
     // ── the VM is lost; a new one attaches the same disk and finds the job ──
     const op = emulator.compute.delete(PROJECT, ZONE, instance);
