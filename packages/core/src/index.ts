@@ -33,7 +33,7 @@ export type { WorkerLaunch } from './worker-launch.js';
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { defineProvider, isProviderPlugin, PROVIDER_PLUGIN_BRAND, PROVIDER_API_VERSION, CORE_INSTANCE } from './plugin.js';
-export type { ProviderPlugin, ProviderDefinition, JsonSchema } from './plugin.js';
+export type { ProviderPlugin, ProviderDefinition, ProviderIssue, ProviderValidationContext, JsonSchema } from './plugin.js';
 export { CORE_VERSION } from './version.js';
 export { ROUTING_STRATEGIES } from './config/types.js';
 export type {

@@ -1,4 +1,4 @@
-import { IrisError } from '@iris/core';
+import { IrisError, type ProviderIssue } from '@iris/core';
 import type { ManualProviderConfig } from './config-types.js';
 
 export const MANUAL_HOSTS_INVALID = 'IRIS_MANUAL_HOSTS_INVALID';
@@ -38,6 +38,35 @@ function portOf(text: string | undefined, defaultPort: number, entry: string): n
     throw new IrisError(MANUAL_HOSTS_INVALID, `host "${entry}": port must be 1-65535`);
   }
   return port;
+}
+
+/**
+ * The group block's cross-field rules, checked at load time (positioned by core): two entries
+ * naming one endpoint (`10.0.0.1` and `10.0.0.1:22`: one machine would run two workers), and a
+ * pinned fingerprint for a host the group does not list (a typo would silently unpin it).
+ */
+export function manualHostIssues(config: ManualProviderConfig, defaultSshPort: number): ProviderIssue[] {
+  const issues: ProviderIssue[] = [];
+  const seen = new Map<string, string>();
+  config.hosts.forEach((entry, i) => {
+    let endpoint: string;
+    try {
+      const { host, port } = parseHostEntry(entry, config.ssh_port ?? defaultSshPort);
+      endpoint = `${host.toLowerCase()}:${port}`;
+    } catch (err) {
+      issues.push({ path: ['hosts', i], message: (err as Error).message });
+      return;
+    }
+    const earlier = seen.get(endpoint);
+    if (earlier !== undefined) issues.push({ path: ['hosts', i], message: `"${entry}" and "${earlier}" are the same machine (${endpoint}); list each host once` });
+    else seen.set(endpoint, entry);
+  });
+  for (const pinned of Object.keys(config.host_key_fingerprints ?? {})) {
+    if (!config.hosts.includes(pinned)) {
+      issues.push({ path: ['host_key_fingerprints', pinned], message: `"${pinned}" is not one of the group's hosts; write the key exactly as in hosts` });
+    }
+  }
+  return issues;
 }
 
 /**

@@ -118,3 +118,34 @@ describe('the manual plugin in core\'s provider registry', () => {
     );
   });
 });
+
+describe('the manual provider’s cross-field rules run at load time (defineProvider v2 validate)', () => {
+  it('reports duplicate hosts and fingerprints of hosts the group does not list at their file:line:col', async () => {
+    const issues = await issuesOf(`
+controller:
+  provider: { type: manual, host: 10.0.0.10 }
+scale_groups:
+  lab:
+    provider:
+      type: manual
+      hosts: [10.0.0.1, "10.0.0.1:22", 10.0.0.3]
+      host_key_fingerprints: { 10.0.0.9: "SHA256:${'A'.repeat(43)}" }${group}
+`);
+    expect(issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`)).toEqual([
+      '8:25 scale_groups.lab.provider.hosts.1: "10.0.0.1:22" and "10.0.0.1" are the same machine (10.0.0.1:22); list each host once',
+      '9:42 scale_groups.lab.provider.host_key_fingerprints.10.0.0.9: "10.0.0.9" is not one of the group\'s hosts; write the key exactly as in hosts',
+    ]);
+  });
+
+  it('names the group when it inherits the top-level provider', async () => {
+    const issues = await issuesOf(`
+provider: { type: manual, hosts: [a, "a:22"] }
+controller:
+  provider: { type: manual, host: 10.0.0.10 }
+scale_groups:
+  lab:${group}
+`);
+    expect(issues[0]?.message).toMatch(/^scale_groups\.lab \(inherits provider\): "a:22" and "a" are the same machine/);
+    expect(issues[0]?.line).toBe(2);
+  });
+});

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ProviderRegistry } from '../plugins/registry.js';
+import { validateProviderBlocks } from '../plugins/validate-blocks.js';
 import { parseDuration, parseSize } from '../units.js';
 import { deepFreeze, schemaDefaults } from './defaults.js';
 import { autoscalerIssues } from './autoscaler-rules.js';
@@ -119,6 +120,9 @@ export function resolveCluster(file: Plain, source: YamlSource, registry: Provid
     controller['provider'] = withProviderDefaults(controllerProvider, true);
   }
   controller['state_dir'] = expandHome(typeof controller['state_dir'] === 'string' ? controller['state_dir'] : join('~', '.iris', String(out['name'])), home);
+
+  // Each provider's own cross-field rules (contract v2), on blocks with their defaults applied.
+  if (!issues.some((i) => i.severity === 'error')) issues.push(...validateProviderBlocks(out, source, registry));
 
   if (issues.some((i) => i.severity === 'error')) return { issues };
   return { config: deepFreeze(out as unknown as ClusterConfig), issues };

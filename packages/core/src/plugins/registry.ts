@@ -51,6 +51,12 @@ export class ProviderRegistry {
     return this.byName.get(typeOrAlias)?.plugin;
   }
 
+  /** The plugin and its entry (package, version) for a type or alias. */
+  entry(typeOrAlias: string): { plugin: ProviderPlugin; packageName: string } | undefined {
+    const item = this.byName.get(typeOrAlias);
+    return item ? { plugin: item.plugin, packageName: item.entry.packageName } : undefined;
+  }
+
   /** The canonical type of a type or alias (`tpu` → `gcp`). */
   canonicalType(typeOrAlias: string): string | undefined {
     return this.byName.get(typeOrAlias)?.plugin.type;
