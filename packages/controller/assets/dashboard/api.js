@@ -28,9 +28,12 @@ export async function get(path, { signal } = {}) {
   if (res.status === 401) throw new SignInNeeded('sign-in needed');
   // A proxy in front answers 502/504 for a controller that is down; the controller's own 503 is an error it explains.
   if (res.status === 502 || res.status === 504) throw new Unreachable(`the controller does not answer (HTTP ${res.status})`);
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new ApiError(res.status, body.code ?? 'unknown', body.message ?? `HTTP ${res.status}`);
-  return body;
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    throw new ApiError(res.status, body.code ?? 'unknown', body.message ?? `HTTP ${res.status}`);
+  }
+  // An answer cut off (an aborted long-poll, a dropped connection) throws: it never reads as an empty object.
+  return res.json();
 }
 
 /** GET that answers undefined on 404 (e.g. /autoscaler on a controller without scale groups). */

@@ -216,6 +216,7 @@ function logPanel(name) {
       try {
         const wait = live && follow.checked ? LOG_WAIT_MS : 0;
         const page = await get(`/logs?id=${encodeURIComponent(name)}&cursor=${cursor}&limit=1000&wait_ms=${wait}`, { signal: abort.signal });
+        if (!Array.isArray(page.lines) || !Number.isInteger(page.cursor)) throw new Error('the controller answered the log read without lines');
         cursor = page.cursor;
         if (page.lines.length > 0) {
           all.push(...page.lines);
