@@ -77,11 +77,12 @@ export const DEFAULT_CONTROLLER_LIMITS: ControllerLimits = {
 /** The input limits of a cluster file's `controller.limits` as ControllerLimits fields. */
 export function inputLimits(l: ControllerInputLimits): Pick<
   ControllerLimits,
-  'maxBodyBytes' | 'maxBundleBytes' | 'maxJsonEntries' | 'maxJsonDepth' | 'maxCommandBytes' | 'maxArgBytes' | 'maxEnvBytes'
+  'maxBodyBytes' | 'maxBundleBytes' | 'maxOutputBytes' | 'maxJsonEntries' | 'maxJsonDepth' | 'maxCommandBytes' | 'maxArgBytes' | 'maxEnvBytes'
 > {
   return {
     maxBodyBytes: l.max_body_bytes,
     maxBundleBytes: l.max_bundle_bytes,
+    maxOutputBytes: l.max_output_bytes,
     maxJsonEntries: l.max_json_entries,
     maxJsonDepth: l.max_json_depth,
     maxCommandBytes: l.max_command_bytes,

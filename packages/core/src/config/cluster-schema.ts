@@ -236,6 +236,7 @@ export function buildClusterSchema(providers: readonly ProviderSchemaSource[]): 
           max_arg_bytes: { ...size, description: 'One argument or environment entry of a job.' },
           max_env_bytes: { ...size, description: "A job's environment, all NAME=value entries together." },
           max_bundle_bytes: { ...size, description: 'Largest job bundle.' },
+          max_output_bytes: { ...size, description: 'Most bytes of files one task attempt keeps under $IRIS_OUTPUT_DIR (fetched with iris job download).' },
         }),
       }),
       scale_groups: {

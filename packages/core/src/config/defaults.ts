@@ -54,6 +54,8 @@ export const DEFAULT_CONFIG = deepFreeze({
       /** A job's environment: all `NAME=value` strings together. */
       max_env_bytes: 256 * 1024,
       max_bundle_bytes: 1024 * 1024 * 1024,
+      /** The files one task attempt keeps under $IRIS_OUTPUT_DIR, all together. */
+      max_output_bytes: 1024 * 1024 * 1024,
     },
   },
   /** Applied to every entry of `scale_groups`. */

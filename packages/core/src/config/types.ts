@@ -150,6 +150,8 @@ export interface ControllerInputLimits {
   readonly max_arg_bytes: number;
   readonly max_env_bytes: number;
   readonly max_bundle_bytes: number;
+  /** The files one task attempt keeps under $IRIS_OUTPUT_DIR, all together. */
+  readonly max_output_bytes: number;
 }
 
 export interface ClusterConfig {
