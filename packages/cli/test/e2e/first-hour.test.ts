@@ -79,11 +79,23 @@ describe('the first hour with iris, from an empty folder', () => {
     expect(logs.stdout.indexOf('loading data')).toBeLessThan(logs.stdout.indexOf('training done'));
   });
 
-  it('iris status shows the controller, the group and the job', async () => {
+  it('a job from an empty folder runs too (no bundle to pack)', async () => {
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    const run = await iris(['job', 'run', '--', 'echo', 'hi from nowhere'], 0, empty);
+    expect(run.stdout).toContain('hi from nowhere');
+    expect(run.stderr).toContain('empty folder');
+  }, 180_000);
+
+  it('iris status shows the controller, the group, its slices and workers, and the jobs', async () => {
     const status = await iris(['status'], 0);
     expect(status.stdout).toMatch(/controller running at http:\/\/127\.0\.0\.1:\d+/);
     expect(status.stdout).toMatch(/\bcpu\b.*\blocal\b/);
     expect(status.stdout).toContain('SUCCEEDED');
+    // The README promises slices (with their state and worker) and workers.
+    expect(status.stdout).toMatch(/slices:\n\s*GROUP\s+SLICE\s+STATE/);
+    expect(status.stdout).toMatch(/\bcpu\s+\S+\s+ready\b/);
+    expect(status.stdout).toMatch(/workers:\n\s*WORKER\s+ADDRESS/);
     const json = await iris(['status', '--json'], 0);
     expect(() => JSON.parse(json.stdout)).not.toThrow();
   });
@@ -117,6 +129,13 @@ describe('the first hour with iris, from an empty folder', () => {
     expect(bad.stderr).toContain('--cpu');
     const unknown = await iris(['job', 'run', '--gpus', '1', '--', 'true'], 2);
     expect(unknown.stderr).toContain('--gpus');
+    const worker = await iris(['worker', '--cpu', '-1'], 2);
+    expect(worker.stderr).toContain('--cpu');
+  });
+
+  it('iris providers lists what is installed', async () => {
+    const providers = await iris(['providers'], 0);
+    for (const type of ['local', 'manual', 'gcp']) expect(providers.stdout).toMatch(new RegExp(`^${type}\\b`, 'm'));
   });
 
   it('iris stop stops everything it started and leaves no process behind', async () => {
