@@ -151,8 +151,22 @@ class SupervisorChannel {
     const channel = child.stdio[3] as Readable | null | undefined;
     this.started = new Promise<number>((resolve, reject) => {
       child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`the supervisor exited (${code}) before the task started`)));
       if (!channel) return reject(new Error('no control channel to the supervisor'));
+      // 'exit' can be emitted before the pipe's last lines are read: a task that ends at once would
+      // look as if it never started. Judge only once the channel has been read to its end (or, should a
+      // descendant still hold it open, a few seconds after the supervisor exited).
+      let channelEnded = false;
+      const notStarted = (): void => reject(new Error(`the supervisor exited (${child.exitCode ?? child.signalCode}) before the task started`));
+      channel.once('close', () => {
+        channelEnded = true;
+        if (child.exitCode !== null || child.signalCode !== null) notStarted();
+      });
+      child.once('exit', () => {
+        if (channelEnded) return notStarted();
+        const grace = setTimeout(notStarted, 5_000);
+        grace.unref();
+        channel.once('close', () => clearTimeout(grace));
+      });
       createInterface({ input: channel }).on('line', (line) => {
         let message: { pid?: number; error?: string; exit?: { code: number | null; signal: NodeJS.Signals | null; lease_expired?: boolean } };
         try {

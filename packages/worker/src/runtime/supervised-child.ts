@@ -50,7 +50,7 @@ export class SupervisedChild implements RunningAttempt {
     }
 
     this.exited = new Promise((resolve) => {
-      child.once('exit', (rawCode, rawSignal) => {
+      const onExit = (rawCode: number | null, rawSignal: NodeJS.Signals | null): void => {
         this.done = true;
         this.timeoutTimer?.cancel();
         this.killTimer?.cancel();
@@ -69,7 +69,11 @@ export class SupervisedChild implements RunningAttempt {
           const { code, signal } = options.mapExit ? options.mapExit(rawCode, rawSignal) : { code: rawCode, signal: rawSignal };
           resolve(this.describeExit(code, signal));
         });
-      });
+      };
+      // A task that ended at once may have exited before this object was made (its start is read
+      // from a pipe that can lag the exit): handle that exit now instead of waiting forever.
+      if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
+      else child.once('exit', onExit);
     });
   }
 
