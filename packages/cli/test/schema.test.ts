@@ -46,6 +46,14 @@ describe('iris schema', () => {
     expect(await readFile(join(EXAMPLES_DIR, 'iris.schema.json'), 'utf8')).toBe(schemaText);
   });
 
+  it('accepts a provider alias as the type, as the loader does (tpu for gcp), without the alias being legacy', () => {
+    const validate = compile(JSON.parse(schemaText) as object);
+    const document = parse(
+      'scale_groups:\n  g:\n    provider: { type: tpu, project_id: my-project, zones: [europe-west4-b] }\n    accelerator_type: tpu\n    accelerator_variant: v5litepod-16\n    resources: { cpu: 1, ram: 1GB }\n',
+    ) as unknown;
+    expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
+  });
+
   it('rejects a group whose provider block has an unknown key', () => {
     const validate = compile(JSON.parse(schemaText) as object);
     const document = parse(

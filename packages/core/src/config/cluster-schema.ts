@@ -4,9 +4,19 @@ import { DURATION_EXAMPLES, DURATION_PATTERN, SIZE_EXAMPLES, SIZE_PATTERN } from
 /** What the composed schema needs from each registered provider. */
 export interface ProviderSchemaSource {
   type: string;
+  /** Other names of the type, first-class: the editor schema accepts them too. */
+  aliases?: readonly string[];
   description: string;
   configSchema: JsonSchema;
   controllerSchema?: JsonSchema;
+}
+
+/** A provider block's schema whose `type` also accepts the aliases (its `const` becomes an `enum`). */
+function withAliases(schema: JsonSchema, type: string, aliases: readonly string[]): JsonSchema {
+  const props = schema['properties'] as Record<string, Record<string, unknown>> | undefined;
+  if (aliases.length === 0 || !props?.['type']) return schema;
+  const { const: _const, ...rest } = props['type'];
+  return { ...schema, properties: { ...props, type: { ...rest, enum: [type, ...aliases] } } };
 }
 
 /**
@@ -192,12 +202,13 @@ export function buildClusterSchema(providers: readonly ProviderSchemaSource[]): 
   const controllerVariants: Array<{ type: string; ref: string }> = [];
   for (const p of providers) {
     const name = `provider_${p.type}`;
-    definitions[name] = embed({ description: p.description, ...p.configSchema }, `#/definitions/${name}`);
-    groupVariants.push({ type: p.type, ref: `#/definitions/${name}` });
+    const aliases = p.aliases ?? [];
+    definitions[name] = embed({ description: p.description, ...withAliases(p.configSchema, p.type, aliases) }, `#/definitions/${name}`);
+    for (const t of [p.type, ...aliases]) groupVariants.push({ type: t, ref: `#/definitions/${name}` });
     if (p.controllerSchema) {
       const cname = `controller_provider_${p.type}`;
-      definitions[cname] = embed(p.controllerSchema, `#/definitions/${cname}`);
-      controllerVariants.push({ type: p.type, ref: `#/definitions/${cname}` });
+      definitions[cname] = embed(withAliases(p.controllerSchema, p.type, aliases), `#/definitions/${cname}`);
+      for (const t of [p.type, ...aliases]) controllerVariants.push({ type: t, ref: `#/definitions/${cname}` });
     }
   }
   definitions['group_provider'] = discriminated('group', 'Where and how the group creates VMs.', groupVariants);

@@ -19,6 +19,7 @@ export function composeClusterSchema(registry: ProviderRegistry): JsonSchema {
   return buildClusterSchema(
     registry.plugins().map((p) => ({
       type: p.type,
+      aliases: p.aliases,
       description: p.description,
       configSchema: p.configSchema,
       ...(p.controllerSchema ? { controllerSchema: p.controllerSchema } : {}),

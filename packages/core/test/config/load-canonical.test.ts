@@ -102,7 +102,8 @@ describe('composeClusterSchema', () => {
     expect(Object.keys(schema['definitions'])).toEqual(
       expect.arrayContaining(['provider_gcp', 'provider_manual', 'provider_local', 'controller_provider_gcp', 'group_provider', 'scale_group', 'duration', 'size']),
     );
-    expect(schema['definitions']['group_provider'].properties.type.enum).toEqual(['gcp', 'local', 'manual']);
+    // Aliases are first-class: the editor accepts them beside the canonical types.
+    expect(schema['definitions']['group_provider'].properties.type.enum).toEqual(['gcp', 'tpu', 'local', 'manual']);
     expect(schema['properties']['scale_groups'].additionalProperties).toEqual({ $ref: '#/definitions/scale_group' });
     expect(schema['definitions']['scale_group'].properties.max_slices.description).toMatch(/0 disables/);
     // Self-contained: every $ref points inside the document.
