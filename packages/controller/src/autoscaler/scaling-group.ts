@@ -107,12 +107,6 @@ export class ScalingGroup {
     return { state: 'available', detail: `${c.total}/${this.config.max_slices} slices` };
   }
 
-  /** Slices this group can still hand to routed demand: idle or coming capacity plus headroom. */
-  routingBudget(workers: WorkerSnapshot): number {
-    const c = this.counts(workers);
-    return c.requesting + c.booting + c.initializing + c.idle + Math.max(0, this.config.max_slices - c.total);
-  }
-
   // ---- reconcile at start ------------------------------------------------------------------
 
   /**
