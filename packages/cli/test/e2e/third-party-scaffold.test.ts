@@ -13,6 +13,8 @@ const run = promisify(execFile);
 const LINKS: Record<string, string> = {
   '@iris/core': 'packages/core',
   '@iris/provider-testkit': 'packages/provider-testkit',
+  // The real `iris`, which the conformance suite's join check runs on each VM.
+  '@iris/cli': 'packages/cli',
   tsyringe: 'node_modules/tsyringe',
   'reflect-metadata': 'node_modules/reflect-metadata',
   vitest: 'node_modules/vitest',
@@ -45,7 +47,9 @@ describe('iris providers new NAME', () => {
     expect(manifest['dependencies']).toBeUndefined();
     const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
     expect(readme).toContain('## What to fill in');
-    expect(readme).toMatch(/src\/platform\.ts/);
+    expect(readme).toMatch(/src\/acme-platform\.ts/);
+    // A copy of the example provider, renamed: no trace of its old name.
+    expect(readme).not.toMatch(/hello/i);
   });
 
   it('refuses a folder that is not empty, and a name that cannot be a provider type', async () => {
@@ -72,6 +76,8 @@ describe('iris providers new NAME', () => {
       },
     );
     // Every check of the suite ran and passed: none skipped, none failed.
-    expect(tests.stdout).toMatch(/Tests\s+14 passed \(14\)/);
+    expect(tests.stdout).toMatch(/Tests\s+(\d+) passed \(\1\)/);
+    // The join check ran: each VM of the copy starts a real `iris worker` that registers under its VM id.
+    expect(tests.stdout).not.toMatch(/skipped/);
   }, 120_000);
 });
