@@ -210,11 +210,24 @@ function register(program: Command, io: CliIo): void {
         return;
       }
       const { formatTable } = await import('../output/table.js');
-      io.out(`${view.name}  ${view.state}${view.error ? `  (${view.error})` : ''}\ncommand: ${view.command.join(' ')}\n\n`);
+      const { formatElapsed } = await import('@iris/core');
+      const ran = view.duration_ms === undefined ? '' : `  ran ${formatElapsed(view.duration_ms)}`;
+      const family = `${view.parent ? `\nparent: ${view.parent}` : ''}${view.children > 0 ? `\nchildren: ${view.children} (iris job list --json shows them; iris job logs --children)` : ''}`;
+      io.out(`${view.name}  ${view.state}${ran}${view.error ? `  (${view.error})` : ''}\ncommand: ${view.command.join(' ')}${family}\n\n`);
       io.out(
         formatTable(
-          ['TASK', 'STATE', 'ATTEMPT', 'WORKER', 'EXIT', 'FAILURES', 'PREEMPTIONS', 'WHY'],
-          tasks.map((t) => [t.task_id, t.state, String(t.attempt), t.worker_id ?? '', t.exit_code === undefined ? '' : String(t.exit_code), String(t.failure_count), String(t.preemption_count), t.pending_reason ?? t.error ?? '']),
+          ['TASK', 'STATE', 'ATTEMPT', 'WORKER', 'EXIT', 'RAN', 'FAILURES', 'PREEMPTIONS', 'WHY'],
+          tasks.map((t) => [
+            t.task_id,
+            t.state,
+            String(t.attempt),
+            t.worker_id ?? '',
+            t.exit_code === undefined ? '' : String(t.exit_code),
+            t.duration_ms === undefined ? '' : formatElapsed(t.duration_ms),
+            String(t.failure_count),
+            String(t.preemption_count),
+            t.pending_reason ?? t.error ?? '',
+          ]),
         ),
       );
     },

@@ -67,6 +67,13 @@ describe('job hierarchy and outputs through the CLI', () => {
     expect(jobs.find((j) => j.name === '/e2e/parent/eval')).toMatchObject({ parent: '/e2e/parent', state: 'SUCCEEDED' });
     expect(jobs.find((j) => j.name === '/e2e/parent')).toMatchObject({ children: 1 });
 
+    const jobStatus = await runIris(['job', 'status', '/e2e/parent', '--state-dir', stateDir], { env, cwd: dir });
+    expect(jobStatus.stdout).toMatch(/children: 1/);
+    expect(jobStatus.stdout).toMatch(/RAN/);
+    expect(jobStatus.stdout).toMatch(/\/e2e\/parent\/0\s+SUCCEEDED\s+0\s+\S+\s+0\s+([0-9]+ms|[0-9]+s|[0-9]+m[0-9]+s)\s/);
+    const childStatus = await runIris(['job', 'status', '/e2e/parent/eval', '--state-dir', stateDir], { env, cwd: dir });
+    expect(childStatus.stdout).toMatch(/parent: \/e2e\/parent/);
+
     // A job's logs are its own; its children's only when asked for.
     const own = await runIris(['job', 'logs', '/e2e/parent', '--state-dir', stateDir], { env, cwd: dir });
     expect(own.stdout).toContain('parent-line');
@@ -89,8 +96,7 @@ describe('job hierarchy and outputs through the CLI', () => {
     expect(status.stdout).toMatch(/jobs: .*2 SUCCEEDED/);
     expect(status.stdout).not.toMatch(/[0-9]{4,}ms/);
     const explain = await runIris(['autoscaler', 'explain', '--state-dir', stateDir], { env, cwd: dir });
-    expect(explain.code).toBe(1);
-    expect(explain.stderr).toMatch(/-c FILE/);
+    expect(`${explain.stdout}${explain.stderr}`).toMatch(/-c FILE/);
 
     const gs = await runIris(['job', 'run', '--state-dir', stateDir, '--outputs', 'gs://bucket/x', '--', 'true'], { env, cwd: empty });
     expect(gs.code).toBe(2);

@@ -142,6 +142,14 @@ describe('the API contract: every route, real data, every answer matches its sch
     const metrics = await client.metrics();
     called.add('metrics');
     expect(metrics).toMatch(/iris_jobs\{state="RUNNING"\} 1/);
+    // Scraped while the job runs: tasks by state, passes and evaluations timed, HTTP latency by route,
+    // slices by group and state, provider calls by kind.
+    expect(metrics).toMatch(/iris_tasks\{state="SUCCEEDED"\} 1/);
+    expect(metrics).toMatch(/iris_scheduling_pass_duration_seconds_count [1-9]/);
+    expect(metrics).toMatch(/iris_autoscaler_evaluation_duration_seconds_count [1-9]/);
+    expect(metrics).toMatch(/iris_http_request_duration_seconds_count\{route="submitJob",method="POST",status="201"\} [1-9]/);
+    expect(metrics).toMatch(/# TYPE iris_slices gauge/);
+    expect(metrics).toMatch(/iris_provider_calls_total\{provider="fake",call="listSlices"\} [1-9]/);
     expect((await check('killJob', client.killJob('/c/parent'))).state).toBe('KILLED');
     expect((await client.getJob('/c/parent/eval')).state).toBe('KILLED');
     await check('autoscalerTerminateAll', client.autoscalerTerminateAll());

@@ -38,6 +38,18 @@ export class CredentialedApi implements WorkerApi {
     return this.guard(() => this.client.downloadBundle(...args));
   }
 
+  hasOutput(...args: Parameters<IrisClient['hasOutput']>): ReturnType<IrisClient['hasOutput']> {
+    return this.guard(() => this.client.hasOutput(...args));
+  }
+
+  uploadOutput(...args: Parameters<IrisClient['uploadOutput']>): ReturnType<IrisClient['uploadOutput']> {
+    return this.guard(() => this.client.uploadOutput(...args));
+  }
+
+  recordOutputs(...args: Parameters<IrisClient['recordOutputs']>): ReturnType<IrisClient['recordOutputs']> {
+    return this.guard(() => this.client.recordOutputs(...args));
+  }
+
   private async guard<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();

@@ -21,7 +21,7 @@ import { LogPusher } from './log-pusher.js';
 import { listOutputFiles, uploadOutputs, type OutputApi } from '../outputs/upload-outputs.js';
 
 /** The calls of the controller API the daemon uses (an IrisClient in production). */
-export type WorkerApi = Pick<IrisClient, 'registerWorker' | 'reconcile' | 'pushLogs' | 'downloadBundle'> & Partial<OutputApi>;
+export type WorkerApi = Pick<IrisClient, 'registerWorker' | 'reconcile' | 'pushLogs' | 'downloadBundle'> & OutputApi;
 
 export interface WorkerDaemonOptions {
   api: WorkerApi;
@@ -344,7 +344,6 @@ export class WorkerDaemon {
   private async keepOutputs(taskId: string, attempt: number, dir: string): Promise<void> {
     const api = this.o.api;
     if (listOutputFiles(dir).length === 0) return;
-    if (!api.hasOutput || !api.uploadOutput || !api.recordOutputs) return;
     try {
       const files = await uploadOutputs({ hasOutput: api.hasOutput.bind(api), uploadOutput: api.uploadOutput.bind(api), recordOutputs: api.recordOutputs.bind(api) }, taskId, attempt, dir);
       this.o.logger.info('outputs kept', { task: taskId, attempt, files: files.length });
