@@ -10,6 +10,7 @@ import { SshdHarness, killProcessesMentioning } from './sshd-harness.js';
 // Real OpenSSH servers on loopback addresses, each a "host"; the worker is a stand-in iris program.
 const HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
 const program = { packageDir: fileURLToPath(new URL('./fixtures/fake-iris', import.meta.url)), entry: 'bin/iris.js' };
+const realProgram = { packageDir: fileURLToPath(new URL('../../cli', import.meta.url)), entry: 'bin/iris.js' };
 
 function group(sliceSize: number): ScaleGroupConfig {
   return {
@@ -34,6 +35,7 @@ runProviderConformance({
   stateTable: MANUAL_STATE_MAP,
   mapState: mapManualState,
   timeoutMs: 180_000,
+  joinDeadlineMs: 120_000,
   backend: async () => {
     const sshd = new SshdHarness();
     await sshd.start(HOSTS);
@@ -58,6 +60,9 @@ runProviderConformance({
 
     return {
       createPlatform: () => new ManualPlatform(config as never, deps, { program, programCache: join(stateDir, 'programs'), settleSeconds: 0.3, stopGraceSeconds: 2 }),
+      // The join check ships the real `iris` program (built before the tests run) to the hosts.
+      joinPlatform: () =>
+        new ManualPlatform(config as never, deps, { program: realProgram, programCache: join(stateDir, 'real-programs'), settleSeconds: 1, stopGraceSeconds: 2 }),
       group: group(2),
       bootstrap: {
         role: 'worker',
