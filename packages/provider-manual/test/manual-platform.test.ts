@@ -147,7 +147,7 @@ describe('ManualPlatform against real sshd hosts', () => {
       expect(seen.args.join(' ')).not.toContain('s3cret-token');
     }
     // The program was shipped once per content hash into the hosts' cache.
-    expect(readFileSync(join(stateDir, 'manual', 'slices', `${slice!.sliceId}.json`), 'utf8')).not.toContain('s3cret-token');
+    expect(readFileSync(join(stateDir, 'manual', 'slices', slice!.sliceId, 'slice.json'), 'utf8')).not.toContain('s3cret-token');
   });
 
   it('is idempotent by request id, and a new platform instance adopts the running slice', async () => {

@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { SliceRecordStore, type SliceRecordBase } from '@iris/core/provider-kit';
 
 /** One worker of a manual slice: which host it runs on and how far its bootstrap got. */
 export interface ManualVmRecord {
@@ -13,63 +14,48 @@ export interface ManualVmRecord {
   createdAtMs: number;
 }
 
-export interface ManualSliceRecord {
-  sliceId: string;
-  group: string;
-  requestId: string;
-  labels: Record<string, string>;
-  createdAtMs: number;
-  /** Set when termination began, so a crash mid-termination is finished by the next call. */
-  stopping: boolean;
+export interface ManualSliceRecord extends SliceRecordBase {
   vms: ManualVmRecord[];
 }
 
 /**
- * Slice records in `<root>/<sliceId>.json` under the controller's state_dir: the hosts a slice
- * holds stay held across a controller restart, and the restarted controller adopts them.
+ * Slice records under the controller's state_dir, in the provider kit's store
+ * (`<root>/<sliceId>/slice.json`): the hosts a slice holds stay held across a controller restart,
+ * and the restarted controller adopts them. Records an earlier version wrote as `<root>/<sliceId>.json`
+ * are moved into the store when first listed, so an upgraded controller still adopts their slices.
  */
-export class ManualSliceRecords {
-  constructor(readonly root: string) {}
-
-  private file(sliceId: string): string {
-    return join(this.root, `${sliceId}.json`);
+export class ManualSliceRecords extends SliceRecordStore<ManualSliceRecord> {
+  override read(sliceId: string): ManualSliceRecord | undefined {
+    this.migrateLegacy();
+    return super.read(sliceId);
   }
 
-  read(sliceId: string): ManualSliceRecord | undefined {
-    try {
-      return JSON.parse(readFileSync(this.file(sliceId), 'utf8')) as ManualSliceRecord;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Atomic (temp file + rename): a crash never leaves half a record. */
-  write(record: ManualSliceRecord): void {
-    mkdirSync(this.root, { recursive: true });
-    const tmp = `${this.file(record.sliceId)}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(record, null, 2));
-    renameSync(tmp, this.file(record.sliceId));
-  }
-
-  list(): ManualSliceRecord[] {
-    let names: string[];
-    try {
-      names = readdirSync(this.root);
-    } catch {
-      return [];
-    }
-    return names
-      .filter((n) => n.endsWith('.json'))
-      .map((n) => this.read(n.slice(0, -'.json'.length)))
-      .filter((r): r is ManualSliceRecord => r !== undefined);
-  }
-
-  remove(sliceId: string): void {
-    rmSync(this.file(sliceId), { force: true });
+  override list(): ManualSliceRecord[] {
+    this.migrateLegacy();
+    return super.list();
   }
 
   /** Host entries held by any slice (terminating ones included: their workers may still run). */
   heldHosts(): Set<string> {
     return new Set(this.list().flatMap((r) => r.vms.map((v) => v.host)));
+  }
+
+  private migrateLegacy(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.root).filter((n) => n.endsWith('.json'));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const file = join(this.root, name);
+      try {
+        const record = JSON.parse(readFileSync(file, 'utf8')) as ManualSliceRecord;
+        if (super.read(record.sliceId) === undefined) this.write(record);
+      } catch {
+        /* half-written by a crash of the old version: nothing to adopt */
+      }
+      rmSync(file, { force: true });
+    }
   }
 }
