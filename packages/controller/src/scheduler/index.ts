@@ -1,3 +1,3 @@
 export { schedule } from './scheduler.js';
 export { matchesConstraint, matchesAll, describeConstraint } from './constraints.js';
-export type { PendingTask, WorkerCapacity, Assignment, ScheduleResult } from './types.js';
+export type { PendingTask, WorkerCapacity, Assignment, ScheduleResult, WaitingGroup } from './types.js';

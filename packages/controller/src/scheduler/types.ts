@@ -33,6 +33,16 @@ export interface Assignment {
 
 export interface ScheduleResult {
   assignments: Assignment[];
-  /** A human-readable reason for every task left waiting. */
-  pendingReasons: Map<string, string>;
+  /**
+   * The tasks left waiting, grouped by why: one reason per shape (or gang), shared by every task
+   * of it, so a pass over a million unplaceable tasks allocates nothing per task.
+   */
+  waiting: WaitingGroup[];
+  /** The same as a map from task id (built on first access; for tests and small callers). */
+  readonly pendingReasons: Map<string, string>;
+}
+
+export interface WaitingGroup {
+  reason: string;
+  tasks: readonly PendingTask[];
 }

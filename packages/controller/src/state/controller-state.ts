@@ -361,9 +361,12 @@ export class ControllerState {
         woken.add(w.workerId);
       }
     });
-    for (const [taskId, reason] of result.pendingReasons) {
-      const t = this.tasks.get(taskId);
-      if (t) t.pendingReason = this.withDetail(t, reason);
+    for (const group of result.waiting) {
+      // The scheduler hands back the objects it was given: each leads to its record.
+      for (const task of group.tasks) {
+        const record = (task as NonNullable<TaskRecord['sched']>).record;
+        record.pendingReason = this.withDetail(record, group.reason);
+      }
     }
     for (const id of woken) this.listener.workerHasWork(id);
     return result.assignments.length;
@@ -651,9 +654,9 @@ export function normalizeSpec(req: JobSubmitRequest): JobSpec {
   return spec;
 }
 
-function schedulerTask(t: TaskRecord) {
+function schedulerTask(t: TaskRecord): NonNullable<TaskRecord['sched']> {
   const spec = t.job.spec;
-  return { taskId: t.taskId, jobKey: t.job.name, resources: spec.resources, constraints: spec.constraints, groupBy: spec.group_by };
+  return { taskId: t.taskId, jobKey: t.job.name, resources: spec.resources, constraints: spec.constraints, groupBy: spec.group_by, record: t };
 }
 
 function attemptStart(t: TaskRecord): AttemptStart {

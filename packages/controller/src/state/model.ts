@@ -32,8 +32,8 @@ export interface TaskRecord {
   startedAt?: number | undefined;
   finishedAt?: number | undefined;
   pendingReason?: string | undefined;
-  /** The scheduler's view of this task, built once. */
-  sched?: PendingTask;
+  /** The scheduler's view of this task, built once; it points back here. */
+  sched?: PendingTask & { record: TaskRecord };
 }
 
 export interface WorkerRecord {
