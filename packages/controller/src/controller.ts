@@ -252,9 +252,15 @@ function startServing(p: ServingParts): { handle: ControllerHandle; handler: (re
   });
 
   // Passes are coalesced: many changes in one turn of the event loop cause one pass right after it.
+  // A pass walks every pending task, so back-to-back passes are spaced by twice the last one's
+  // duration (at most a second): under a stream of submissions the loop stays free for requests
+  // (/health, the submissions themselves) instead of rescheduling the whole queue for each job.
   let passQueued = false;
+  let lastPassEnd = 0;
+  let lastPassMs = 0;
   const runPass = (): number => {
     passQueued = false;
+    if (stopped) return 0;
     const started = performance.now();
     try {
       return state.runSchedulingPass();
@@ -262,7 +268,9 @@ function startServing(p: ServingParts): { handle: ControllerHandle; handler: (re
       logger.error('scheduling pass failed', { error: (err as Error).message });
       return 0;
     } finally {
-      metrics.observeSchedulingPass((performance.now() - started) / 1000);
+      lastPassEnd = performance.now();
+      lastPassMs = lastPassEnd - started;
+      metrics.observeSchedulingPass(lastPassMs / 1000);
     }
   };
   let stopped = false;
@@ -271,7 +279,9 @@ function startServing(p: ServingParts): { handle: ControllerHandle; handler: (re
     schedulingNeeded: () => {
       if (passQueued || stopped) return;
       passQueued = true;
-      setImmediate(runPass);
+      const wait = lastPassEnd + Math.min(1_000, 2 * lastPassMs) - performance.now();
+      if (wait <= 1) setImmediate(runPass);
+      else setTimeout(runPass, wait).unref();
     },
   };
   const tick: TimerHandle = clock.setInterval(() => {

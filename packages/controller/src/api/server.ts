@@ -208,7 +208,7 @@ export class ApiServer {
       health: () => ({ status: 'ok', workers: state.workers.size, jobs: state.jobs.size }),
       metrics: ({ res }) => this.deps.metrics.send(res),
 
-      submitJob: ({ body, caller }) => {
+      submitJob: async ({ body, caller }) => {
         if (caller.kind === 'task') {
           // A task's jobs are its job's children unless it names a parent inside its own tree.
           body.parent ??= caller.job;
@@ -216,7 +216,8 @@ export class ApiServer {
             throw apiError('forbidden', `task ${caller.taskId} may only start jobs under its own job ${caller.job}, not under ${body.parent}`);
           }
         }
-        return { job: jobView(state.submitJob(body), this.viewContext()) };
+        // Group commit: concurrent submissions share one transaction; each answer follows its commit.
+        return { job: jobView(await state.submitJobGrouped(body), this.viewContext()) };
       },
       listJobs: ({ query }) => {
         const limit = Math.min(query.limit ?? 100, 1000);

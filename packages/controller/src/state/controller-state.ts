@@ -54,6 +54,12 @@ export interface StateListener {
 }
 
 type FailureKind = 'failure' | 'preemption';
+
+interface Submission {
+  job: JobRecord;
+  /** A finished job of the same name, replaced by this one. */
+  existing: JobRecord | undefined;
+}
 interface FailureInfo {
   exitCode?: number | undefined;
   startedAt?: number | undefined;
@@ -76,6 +82,9 @@ export class ControllerState {
   private readonly children = new Map<string, Set<string>>();
   listener: StateListener = { workerHasWork: () => undefined, schedulingNeeded: () => undefined };
   private nextSeq = 1;
+  /** Submissions waiting for the next group commit, and their names (no two of one name). */
+  private submissions: Array<Submission & { resolve(job: JobRecord): void; reject(err: unknown): void }> = [];
+  private readonly submitting = new Set<string>();
   private reloading = false;
   private readonly clock: Clock;
   private readonly store: StateStore;
@@ -142,13 +151,56 @@ export class ControllerState {
     }
   }
 
+  /** Submits a job in a transaction of its own. */
   submitJob(req: JobSubmitRequest): JobRecord {
+    const submission = this.prepareSubmission(req);
+    this.commit(() => this.writeSubmission(submission));
+    this.applySubmission(submission);
+    this.listener.schedulingNeeded();
+    return submission.job;
+  }
+
+  /**
+   * Submits a job with group commit: the submissions that arrive within one turn of the event loop
+   * are written in one transaction, and each resolves once that transaction has committed (a
+   * failed commit rejects them all; memory is rebuilt and nothing of them remains).
+   */
+  submitJobGrouped(req: JobSubmitRequest): Promise<JobRecord> {
+    const submission = this.prepareSubmission(req);
+    return new Promise((resolve, reject) => {
+      this.submissions.push({ ...submission, resolve, reject });
+      this.submitting.add(submission.job.name);
+      if (this.submissions.length === 1) setImmediate(() => this.flushSubmissions());
+    });
+  }
+
+  private flushSubmissions(): void {
+    const batch = this.submissions;
+    this.submissions = [];
+    this.submitting.clear();
+    try {
+      this.commit(() => {
+        for (const s of batch) this.writeSubmission(s);
+      });
+    } catch (err) {
+      for (const s of batch) s.reject(err);
+      return;
+    }
+    for (const s of batch) {
+      this.applySubmission(s);
+      s.resolve(s.job);
+    }
+    this.listener.schedulingNeeded();
+  }
+
+  /** Checks a submission against the state and builds its records; changes nothing. */
+  private prepareSubmission(req: JobSubmitRequest): Submission {
     checkJobInput(req, this.options.input ?? DEFAULT_JOB_INPUT_LIMITS);
     const now = this.clock.now();
     const name = req.name;
     const existing = this.jobs.get(name);
-    if (existing && !isTerminalJobState(existing.state)) {
-      throw new IrisError(API_ERROR_CODES.conflict, `job ${name} already exists and is ${existing.state}; kill it or choose another name`);
+    if ((existing && !isTerminalJobState(existing.state)) || this.submitting.has(name)) {
+      throw new IrisError(API_ERROR_CODES.conflict, `job ${name} already exists and is ${existing?.state ?? 'being submitted'}; kill it or choose another name`);
     }
     if (req.parent !== undefined) {
       const parent = this.jobs.get(req.parent);
@@ -169,20 +221,24 @@ export class ControllerState {
       job.tasks.push({ taskId: taskIdOf(name, i), job, index: i, state: 'PENDING', attempt: -1, failureCount: 0, preemptionCount: 0 });
     }
     job.counts.PENDING = spec.replicas;
-    this.commit(() => {
-      if (existing) this.store.deleteJob(name);
-      this.store.insertJob(job);
-      this.store.recordAction(now, 'job_submitted', name, `${spec.replicas} task(s): ${spec.command.join(' ').slice(0, 200)}`);
-    });
+    return { job, existing };
+  }
+
+  private writeSubmission({ job, existing }: Submission): void {
+    if (existing) this.store.deleteJob(job.name);
+    this.store.insertJob(job);
+    this.store.recordAction(job.submittedAt, 'job_submitted', job.name, `${job.spec.replicas} task(s): ${job.spec.command.join(' ').slice(0, 200)}`);
+  }
+
+  /** Memory follows the database: called only once the submission's transaction has committed. */
+  private applySubmission({ job, existing }: Submission): void {
     if (existing) this.forgetJob(existing);
-    this.jobs.set(name, job);
+    this.jobs.set(job.name, job);
     this.link(job);
     for (const t of job.tasks) {
       this.tasks.set(t.taskId, t);
       this.pending.set(t.taskId, t);
     }
-    this.listener.schedulingNeeded();
-    return job;
   }
 
   /** The direct children of a job (jobs submitted with it as their parent), in submission order. */
