@@ -36,8 +36,10 @@ export class AttemptEnds {
       const report: AttemptReport = { task_id: decodeURIComponent(m[1]!), attempt: Number(m[2]), state: 'SUCCEEDED' };
       if (exit.code === 0 && !exit.signal) report.exit_code = 0;
       else {
-        // Killed with its worker: worker loss, not a failure of the task.
-        report.state = exit.lifeline_lost ? 'WORKER_FAILED' : 'FAILED';
+        // Ended by a signal (the worker stopping or dying, the fence, a lease): which of those the
+        // supervisor cannot tell, so it counts as worker loss, never against the task's failures.
+        const lost = exit.lifeline_lost === true || exit.lease_expired === true || !!exit.signal;
+        report.state = lost ? 'WORKER_FAILED' : 'FAILED';
         if (exit.code !== null) report.exit_code = exit.code;
         if (exit.signal) report.signal = exit.signal;
         report.error = exit.lifeline_lost ? 'the worker died while the attempt ran' : exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;

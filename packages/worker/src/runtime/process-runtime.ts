@@ -133,9 +133,9 @@ export class ProcessRuntime implements TaskRuntime {
 }
 
 /** What the supervisor recorded in an exit file, or undefined when there is none (or it is unreadable). */
-export function readExitFile(file: string): { code: number | null; signal: NodeJS.Signals | null; lifeline_lost?: boolean } | undefined {
+export function readExitFile(file: string): { code: number | null; signal: NodeJS.Signals | null; lifeline_lost?: boolean; lease_expired?: boolean } | undefined {
   try {
-    const exit = JSON.parse(readFileSync(file, 'utf8')) as { code: number | null; signal: NodeJS.Signals | null; lifeline_lost?: boolean };
+    const exit = JSON.parse(readFileSync(file, 'utf8')) as { code: number | null; signal: NodeJS.Signals | null; lifeline_lost?: boolean; lease_expired?: boolean };
     return typeof exit === 'object' && exit !== null ? exit : undefined;
   } catch {
     return undefined;
