@@ -155,6 +155,16 @@ describe('LocalPlatform', () => {
     await host.stop();
     expect((await host.status()).running).toBe(false);
   });
+
+  it('says why a controller that exits during start-up failed, from its own last words', async () => {
+    const host = platform().controllerHost({ provider: { type: 'local', port: 0 }, state_dir: join(stateDir, 'failing'), worker_timeout: 60_000 });
+    process.env.FAKE_CONTROLLER_FAIL = 'scale_groups.lab: set defaults.bootstrap.controller_address';
+    try {
+      await expect(host.start()).rejects.toThrow(/the controller exited during start-up: iris: scale_groups\.lab: set defaults\.bootstrap\.controller_address; see .*controller\.log/);
+    } finally {
+      delete process.env.FAKE_CONTROLLER_FAIL;
+    }
+  });
 });
 
 describe('local state map', () => {

@@ -89,7 +89,10 @@ export class LocalControllerHost implements ControllerHost {
       if (rec && rec.pid === pid && rec !== before && (await probeHealth(rec.url))) {
         return { running: true, address: rec.url, location: `pid ${pid}` };
       }
-      if (!isOurProcessAlive(pid, this.stateDir)) break;
+      if (!isOurProcessAlive(pid, this.stateDir)) {
+        // It exited: its own last words say why (e.g. a group no worker could join); point at the log too.
+        throw new IrisError('IRIS_LOCAL_CONTROLLER_START', `the controller exited during start-up: ${lastWords(logPath)}; see ${logPath}`);
+      }
       await this.deps.clock.sleep(50);
     }
     throw new IrisError(
@@ -103,6 +106,18 @@ export class LocalControllerHost implements ControllerHost {
     if (!rec) return;
     await stopProcessGroup(rec.pid, this.stateDir, STOP_GRACE_MS, this.deps.clock);
   }
+}
+
+/** The error line a failed controller printed last (`iris: …`), else its last log line. */
+function lastWords(logPath: string): string {
+  let lines: string[];
+  try {
+    lines = readFileSync(logPath, 'utf8').trimEnd().split('\n');
+  } catch {
+    return 'its log cannot be read';
+  }
+  const said = [...lines].reverse().find((l) => l.startsWith('iris: ') || l.startsWith('iris controller: '));
+  return (said ?? lines.at(-1) ?? 'no output').slice(0, 2_000);
 }
 
 async function probeHealth(url: string): Promise<boolean> {
