@@ -74,7 +74,7 @@ export function validateGcpGroup(group: ScaleGroupConfig, config: ClusterConfig)
  * A remote VM must be told an address it can route to. An `http://` api_endpoint is a local
  * emulator whose VMs are played on this machine, where loopback is the right answer.
  */
-function validateControllerAddress(config: ClusterConfig, groups: readonly ScaleGroupConfig[]): GcpConfigIssue[] {
+export function validateControllerAddress(config: ClusterConfig, groups: readonly ScaleGroupConfig[]): GcpConfigIssue[] {
   const address = config.defaults.bootstrap.controller_address;
   if (address === undefined || !isUnroutableAddress(address)) return [];
   const emulated = groups.every((g) => /^http:\/\//.test((g.provider as unknown as GcpProviderConfig).api_endpoint ?? ''));
@@ -87,7 +87,7 @@ function validateControllerAddress(config: ClusterConfig, groups: readonly Scale
   ];
 }
 
-function validateGcpController(config: ClusterConfig): GcpConfigIssue[] {
+export function validateGcpController(config: ClusterConfig): GcpConfigIssue[] {
   const issues: GcpConfigIssue[] = [];
   const controller = config.controller.provider as unknown as GcpControllerConfig;
   const fallback = [config.provider, ...Object.values(config.scale_groups).map((g) => g.provider)].find((p) => p?.type === 'gcp') as

@@ -1,0 +1,41 @@
+import type { ClusterConfig, ScaleGroupConfig } from '@iris/core';
+import type { GcpControllerConfig, GcpProviderConfig } from '../config-types.js';
+import { validateControllerAddress, validateGcpController, validateGcpGroup, type GcpConfigIssue } from './validate-gcp.js';
+
+/** What core's load-time `validate` hooks hand a provider besides its block (contract v2). */
+export interface BlockValidationContext {
+  readonly group?: { readonly name: string; readonly [key: string]: unknown };
+  readonly cluster: Readonly<Record<string, unknown>>;
+}
+
+/** An issue inside a provider block, as core's hooks return it (core adds file:line:col). */
+export interface BlockIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * The rules of a group's `provider: {type: gcp}` block, for core's `validate` hook. Issues about
+ * the block's own fields keep their path in it; those about the group or the file (slice_size,
+ * defaults.bootstrap) are reported at the block, naming the field.
+ */
+export function gcpGroupBlockIssues(provider: GcpProviderConfig, ctx: BlockValidationContext): BlockIssue[] {
+  if (ctx.group === undefined) return [];
+  // Core hands the resolved file (defaults applied, schema checked) as plain data.
+  const cluster = ctx.cluster as unknown as ClusterConfig;
+  const group = { ...(ctx.group as unknown as ScaleGroupConfig), provider: { ...provider } };
+  const issues = [...validateGcpGroup(group, cluster), ...validateControllerAddress(cluster, [group])];
+  return issues.map(relativeTo(['scale_groups', group.name, 'provider']));
+}
+
+/** The rules of the `controller.provider: {type: gcp}` block, for core's `validateController` hook. */
+export function gcpControllerBlockIssues(_controller: GcpControllerConfig, ctx: BlockValidationContext): BlockIssue[] {
+  return validateGcpController(ctx.cluster as unknown as ClusterConfig).map(relativeTo(['controller', 'provider']));
+}
+
+function relativeTo(prefix: readonly string[]): (issue: GcpConfigIssue) => BlockIssue {
+  return (issue) => {
+    const inside = prefix.every((segment, i) => issue.path[i] === segment);
+    return inside ? { path: issue.path.slice(prefix.length), message: issue.message } : { path: [], message: `${issue.path.join('.')}: ${issue.message}` };
+  };
+}
