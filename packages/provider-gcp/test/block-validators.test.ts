@@ -4,7 +4,8 @@ import type { GcpControllerConfig, GcpProviderConfig } from '../src/config-types
 import { gcpProvider } from '../src/index.js';
 import { gcpControllerBlockIssues, gcpGroupBlockIssues } from '../src/validate/block-validators.js';
 
-const builtins: BuiltinPlugin[] = [{ plugin: gcpProvider, packageName: '@iris/provider-gcp', version: '0.1.0' }];
+// Loaded with the plugin's hooks off: the test calls the validators itself.
+const builtins: BuiltinPlugin[] = [{ plugin: { ...gcpProvider, validate: undefined, validateController: undefined }, packageName: '@iris/provider-gcp', version: '0.1.0' }];
 
 const FILE = `
 provider: { type: gcp, project_id: my-project, zones: [europe-west4-b], queued_resource: true }
