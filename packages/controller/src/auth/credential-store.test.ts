@@ -88,6 +88,15 @@ describe('CredentialStore: join tokens traded for worker credentials', () => {
     expect(new CredentialStore(db, clock).authenticateWorker(credential)?.workerId).toBe('vm-0');
   });
 
+  it('drops tokens expired for a day as it mints more, keeping the credentials traded for them', async () => {
+    const { token } = store.mintJoinToken({ requestId: 'old', group: 'g', uses: 1, ttlMs: 1_000 });
+    const credential = store.claim(token, 'vm-old');
+    await clock.advance(2 * 24 * 60 * 60_000);
+    for (let i = 0; i < 256; i++) store.mintJoinToken({ requestId: `r${i}`, group: 'g', uses: 1, ttlMs: 60_000 });
+    expect(store.isJoinToken(token)).toBe(false);
+    expect(store.authenticateWorker(credential)?.workerId).toBe('vm-old');
+  });
+
   it('prunes tokens long expired', async () => {
     store.mintJoinToken({ requestId: 'r1', group: 'g', uses: 1, ttlMs: 1_000 });
     await clock.advance(10_000);

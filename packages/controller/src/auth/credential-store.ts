@@ -51,6 +51,10 @@ export interface WorkerCredential {
   requestId?: string;
 }
 
+/** Every this many mints, tokens expired longer than PRUNE_AFTER_MS ago are dropped. */
+const PRUNE_EVERY_MINTS = 256;
+const PRUNE_AFTER_MS = 24 * 60 * 60_000;
+
 interface JoinRow {
   hash: string;
   request_id: string;
@@ -68,6 +72,8 @@ interface JoinRow {
  * first answer was lost, or the worker restarted) gets a new credential and the old one is revoked.
  */
 export class CredentialStore {
+  private mints = 0;
+
   constructor(
     private readonly db: SqliteDatabase,
     private readonly clock: Clock,
@@ -76,6 +82,8 @@ export class CredentialStore {
   }
 
   mintJoinToken(options: { requestId: string; group: string; uses: number; ttlMs: number }): MintedJoinToken {
+    // The tables never grow without bound on a long-lived controller.
+    if (++this.mints % PRUNE_EVERY_MINTS === 0) this.pruneExpired(PRUNE_AFTER_MS);
     const token = newSecret('ij');
     const now = this.clock.now();
     const expiresAtMs = now + options.ttlMs;
