@@ -147,12 +147,15 @@ export class ManualVmManager implements VmManager {
     const unheld = this.ctx.hosts.map((h) => h.entry).filter((e) => !held.has(e));
     const free = unheld.filter((e) => health.isAvailable(e)).sort((a, b) => health.failures(a) - health.failures(b));
     if (free.length >= count) return free.slice(0, count);
-    const failing = unheld.filter((e) => !health.isAvailable(e));
-    if (failing.length === 0 || unheld.length < count) {
+    // A host held by another slice but failing (that slice's bootstrap failed there) counts as
+    // failing, not busy: the group is short of working hosts, not of capacity.
+    const failing = this.ctx.hosts.map((h) => h.entry).filter((e) => !health.isAvailable(e));
+    const usable = unheld.length + failing.filter((e) => held.has(e)).length;
+    if (failing.length === 0 || usable < count) {
       throw new ProviderError(
         'capacity',
         `manual group "${this.group}": a slice needs ${count} free hosts; ${unheld.length} of ${this.ctx.hosts.length} are not held by other slices` +
-          (failing.length > 0 ? ` and ${failing.length} of those are failing` : ''),
+          (failing.length > 0 ? ` (${failing.length} failing)` : ''),
         { provider: 'manual' },
       );
     }
@@ -163,7 +166,7 @@ export class ManualVmManager implements VmManager {
       const when = new Date(health.retryAfterMs(e)).toISOString();
       return r ? `${e}: ${r.step} failed (${r.error}); next try ${when}` : `${e}: next try ${when}`;
     });
-    const all = failing.length === unheld.length && free.length === 0;
+    const all = failing.length === usable && free.length === 0;
     throw new ProviderError(
       'transient',
       `host_unavailable: manual group "${this.group}": ${all ? `all ${failing.length} free host(s) are failing` : `${failing.length} host(s) are failing and ${free.length} healthy host(s) cannot make a slice of ${count}`} — ${detail.join('; ')}`,
