@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -243,19 +242,12 @@ scale_groups:
   }, TEST_MS);
 
   it("lists a job's outputs on its page and downloads them", async () => {
-    await iris('job', 'run', '-c', file, '--name', '/dash/out', '--memory', '100MB', '--', 'true');
-    // The task's files arrive as a worker uploads them: each blob under its sha256, then the manifest.
-    // (Through the API here, so this test is about the page, whichever worker wrote the files.)
-    const token = readFileSync(join(stateDir, 'token'), 'utf8').trim();
-    const files = [
-      { path: 'result.txt', content: 'result 42\n' },
-      { path: 'plots/loss.csv', content: 'step,loss\n1,0.42\n' },
-    ].map((f) => ({ ...f, sha256: createHash('sha256').update(f.content).digest('hex'), size_bytes: Buffer.byteLength(f.content) }));
-    for (const f of files) {
-      const put = await fetch(`${controllerUrl}/api/v1/outputs/${f.sha256}`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: f.content });
-      expect(put.status, await put.text()).toBe(201);
-    }
-    await api('POST', `/tasks/${encodeURIComponent('/dash/out/0')}/outputs`, { attempt: 0, files: files.map(({ path, sha256, size_bytes }) => ({ path, sha256, size_bytes })) });
+    // A task writes files under $IRIS_OUTPUT_DIR; its worker uploads them when it ends.
+    await iris('job', 'run', '-c', file, '--name', '/dash/out', '--memory', '100MB', '--', 'sh', '-c', 'echo "result 42" > "$IRIS_OUTPUT_DIR/result.txt"; mkdir -p "$IRIS_OUTPUT_DIR/plots"; printf "step,loss\\n1,0.42\\n" > "$IRIS_OUTPUT_DIR/plots/loss.csv"');
+    await until('the outputs of /dash/out to be listed', async () => {
+      const list = await api<{ items: unknown[] }>('GET', `/jobs/${encodeURIComponent('/dash/out')}/outputs`);
+      return list.items.length >= 2 ? true : undefined;
+    }, WAIT_MS);
     await page.goto(`${controllerUrl}/dashboard/#/job/${encodeURIComponent('/dash/out')}`);
     const row = page.locator('#outputs-table tr[data-output="/dash/out/0/result.txt"]');
     await row.waitFor({ timeout: WAIT_MS });
