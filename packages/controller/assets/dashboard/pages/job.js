@@ -82,7 +82,7 @@ export function mount(container, { arg: name }) {
             )
           : h('p', { class: 'muted' }, 'This job has started no child jobs.'),
       );
-      swap(outputs, outputList(files, finished));
+      swap(outputs, outputList(name, files, finished));
       const rows = [];
       for (const t of taskPage.items) {
         const d = details.get(t.task_id);
@@ -96,7 +96,8 @@ export function mount(container, { arg: name }) {
             h('td', { class: 'mono' }, t.worker_id ?? ''),
             h('td', {}, t.started_at_ms ? duration(t.started_at_ms, t.finished_at_ms) : ''),
             h('td', { class: 'num' }, t.exit_code ?? ''),
-            h('td', { class: t.error ? 'error-text' : 'muted' }, reason(t.error ?? t.pending_reason)),
+            // A task that succeeded on a retry keeps its earlier attempt's error; that belongs to the attempt row.
+            t.state === 'SUCCEEDED' ? h('td', {}, '') : h('td', { class: t.error ? 'error-text' : 'muted' }, reason(t.error ?? t.pending_reason)),
           ),
         );
         for (const a of d?.attempts ?? []) {
@@ -140,7 +141,7 @@ function attemptTimes(a) {
 }
 
 /** The files the tasks wrote under $IRIS_OUTPUT_DIR, each a download link (the session cookie authorises it). */
-function outputList(files, finished) {
+function outputList(name, files, finished) {
   if (!files) return h('p', { class: 'muted' }, 'This controller does not keep job outputs.');
   if (files.items.length === 0) {
     return h('p', { class: 'muted' }, finished ? 'The tasks wrote no files under $IRIS_OUTPUT_DIR.' : 'No outputs yet: a task\u2019s files under $IRIS_OUTPUT_DIR are uploaded when it ends.');
@@ -160,7 +161,7 @@ function outputList(files, finished) {
       ),
       { id: 'outputs-table' },
     ),
-    h('p', { class: 'muted' }, `${files.items.length} file${files.items.length === 1 ? '' : 's'}, ${bytes(files.size_bytes)} in all. From a terminal: `, h('code', {}, 'iris job download JOB')),
+    h('p', { class: 'muted' }, `${files.items.length} file${files.items.length === 1 ? '' : 's'}, ${bytes(files.size_bytes)} in all. From a terminal: `, h('code', {}, `iris job download ${name}`)),
   ];
 }
 
