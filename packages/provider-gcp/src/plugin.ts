@@ -1,6 +1,8 @@
 import { defineProvider } from '@iris/core';
 import type { PlatformFactory } from '@iris/core';
+import type { GcpControllerConfig, GcpProviderConfig } from './config-types.js';
 import { gcpControllerSchema, gcpProviderSchema } from './schema.js';
+import { gcpControllerBlockIssues, gcpGroupBlockIssues } from './validate/block-validators.js';
 
 /**
  * The gcp provider plugin: its platform factory creates TPU slices and the GCE controller host;
@@ -15,13 +17,16 @@ const lazyGcpPlatformFactory: PlatformFactory = {
   create: async (config, deps) => (await import('./platform/gcp-platform.js')).gcpPlatformFactory.create(config, deps),
 };
 
-export const gcpProvider = defineProvider({
+export const gcpProvider = defineProvider<GcpProviderConfig, GcpControllerConfig>({
   type: 'gcp',
   // `tpu` is the name seed-era cluster files use (`provider: {type: tpu}`).
   aliases: ['tpu'],
   description: 'TPU VM slices on Google Cloud; the controller on a GCE VM.',
   configSchema: gcpProviderSchema,
   controllerSchema: gcpControllerSchema,
+  // Load-time rules (slice_size vs hosts, unroutable controller_address, unsupported fields), at file:line:col.
+  validate: gcpGroupBlockIssues,
+  validateController: gcpControllerBlockIssues,
   platformFactory: lazyGcpPlatformFactory,
 });
 

@@ -95,7 +95,7 @@ scale_groups:
 `,
     );
     env = { HOME: dir };
-  });
+  }, 120_000);
 
   afterAll(async () => {
     // After a failure, `iris stop` is the cleanup; the player and the kill below catch the rest.
@@ -110,7 +110,7 @@ scale_groups:
       }
     }
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   const status = async (): Promise<StatusJson> => {
     const run = await runIris(['status', '-c', file, '--json'], { env, cwd: dir });
@@ -141,7 +141,7 @@ scale_groups:
     emulator.faults.add({ at: 'request', kind: 'stockout', zone: Z1, times: 1 });
     const start = await runIris(['start', '-c', file, '--detach'], { env, cwd: dir });
     expect(start.code, `${start.stdout}\n${start.stderr}`).toBe(0);
-    await until('the local group worker', async () => ((await workers()).length === 1 ? true : undefined), 30_000);
+    await until('the local group worker', async () => ((await workers()).length === 1 ? true : undefined), 60_000);
 
     // ── a gang needing one whole v5litepod-16 slice: the autoscaler creates a multi-host node;
     //    the stockout in the first zone sends it to the second ──
@@ -190,7 +190,7 @@ scale_groups:
       90_000,
       vmLogs,
     );
-    await until('the preempted node to be deleted', async () => (nodeIds().includes(firstSlice) ? undefined : true), 30_000);
+    await until('the preempted node to be deleted', async () => (nodeIds().includes(firstSlice) ? undefined : true), 60_000);
     expect(nodeIds(Z2)).toEqual([secondSlice]);
     const afterPreemption = await status();
     expect(group(afterPreemption, 'tpu_b').slices.map((s) => s.sliceId)).toEqual([secondSlice]);
@@ -201,7 +201,7 @@ scale_groups:
     expect(rescheduled.map((t) => t.failure_count)).toEqual([0, 0, 0, 0]);
     expect(rescheduled.some((t) => t.preemption_count > 0)).toBe(true);
     writeFileSync(release, '');
-    await until('the gang job to succeed', async () => ((await client().getJob(gangJob)).state === 'SUCCEEDED' ? true : undefined), 30_000);
+    await until('the gang job to succeed', async () => ((await client().getJob(gangJob)).state === 'SUCCEEDED' ? true : undefined), 60_000);
     emulator.faults.clear();
 
     // ── a controller killed outright and started again adopts the nodes it finds ──
@@ -210,13 +210,13 @@ scale_groups:
     const { pid } = JSON.parse(readFileSync(join(stateDir, 'controller.json'), 'utf8')) as { pid: number };
     process.kill(pid, 'SIGKILL');
     // Its port must be free again before the new controller binds it.
-    await until('the killed controller to be gone', async () => (isRunning(pid) ? undefined : true), 10_000);
+    await until('the killed controller to be gone', async () => (isRunning(pid) ? undefined : true), 30_000);
     const restart = await runIris(['start', '-c', file, '--detach'], { env, cwd: dir });
     expect(restart.code, `${restart.stdout}\n${restart.stderr}`).toBe(0);
     await until(
       "the TPU workers to find the new controller",
       async () => ((await workers()).filter((w) => w.attributes['tpu-name'] === secondSlice && w.healthy).length === 4 ? true : undefined),
-      30_000,
+      60_000,
     );
     const afterRestart = await status();
     expect(group(afterRestart, 'tpu_b').slices.map((s) => [s.sliceId, s.state])).toEqual([[secondSlice, 'ready']]);
@@ -245,7 +245,8 @@ scale_groups:
     stopped = true;
     expect(emulator.tpu.nodes.size).toBe(0);
     expect(emulator.compute.instances.size).toBe(0);
-    await until('every process of the cluster to exit', async () => (processesMentioning(dir).length === 0 && player.liveWorkers().length === 0 ? true : undefined), 20_000);
+    await until('every process of the cluster to exit', async () => (processesMentioning(dir).length === 0 && player.liveWorkers().length === 0 ? true : undefined), 60_000);
     expect(existsSync(join(stateDir, 'local-workers')) ? readdirSync(join(stateDir, 'local-workers')) : []).toEqual([]);
-  });
+    // Generous: CI runs 9 projects on 2 cores; every wait above has its own deadline and message.
+  }, 600_000);
 });

@@ -12,6 +12,7 @@ export interface BlockValidationContext {
 export interface BlockIssue {
   readonly path: readonly (string | number)[];
   readonly message: string;
+  readonly severity?: 'error' | 'warning';
 }
 
 /**
@@ -36,6 +37,9 @@ export function gcpControllerBlockIssues(_controller: GcpControllerConfig, ctx: 
 function relativeTo(prefix: readonly string[]): (issue: GcpConfigIssue) => BlockIssue {
   return (issue) => {
     const inside = prefix.every((segment, i) => issue.path[i] === segment);
-    return inside ? { path: issue.path.slice(prefix.length), message: issue.message } : { path: [], message: `${issue.path.join('.')}: ${issue.message}` };
+    const severity = issue.severity ? { severity: issue.severity } : {};
+    return inside
+      ? { path: issue.path.slice(prefix.length), message: issue.message, ...severity }
+      : { path: [], message: `${issue.path.join('.')}: ${issue.message}`, ...severity };
   };
 }

@@ -9,6 +9,8 @@ import { isUnroutableAddress } from './unroutable-address.js';
 export interface GcpConfigIssue {
   path: (string | number)[];
   message: string;
+  /** Default `error`. A `warning` is printed and the file still loads (rules older files break). */
+  severity?: 'error' | 'warning';
 }
 
 /**
@@ -31,6 +33,7 @@ export function validateGcpGroup(group: ScaleGroupConfig, config: ClusterConfig)
   if (config.defaults.bootstrap.docker_image === undefined) {
     issues.push({
       path: at('provider'),
+      severity: 'warning',
       message:
         'TPU VMs run the worker from a container image, and none is set: add defaults.bootstrap.docker_image (e.g. europe-west4-docker.pkg.dev/PROJECT/iris/iris-worker:TAG)',
     });
@@ -97,15 +100,17 @@ export function validateGcpController(config: ClusterConfig): GcpConfigIssue[] {
   if (controller.project_id === undefined) {
     issues.push({
       path: ['controller', 'provider'],
+      severity: 'warning',
       message: `the controller VM needs a project: add project_id${fallback ? ` (e.g. project_id: ${fallback.project_id})` : ''}`,
     });
   }
   if (controller.zone === undefined) {
-    issues.push({ path: ['controller', 'provider'], message: `the controller VM needs a zone: add zone${fallback ? ` (e.g. zone: ${fallback.zones[0]})` : ''}` });
+    issues.push({ path: ['controller', 'provider'], severity: 'warning', message: `the controller VM needs a zone: add zone${fallback ? ` (e.g. zone: ${fallback.zones[0]})` : ''}` });
   }
   if (controller.image === undefined && config.controller.image === undefined) {
     issues.push({
       path: ['controller'],
+      severity: 'warning',
       message: 'the controller VM runs the controller from a container image, and none is set: add controller.image (e.g. europe-west4-docker.pkg.dev/PROJECT/iris/iris-controller:TAG)',
     });
   }
