@@ -44,7 +44,11 @@ function printTable(rows) {
   const headers = ['benchmark', 'figure', 'bar', 'result'];
   const cells = rows.map((r) => [r.name, r.figure, r.bar, r.pass ? 'pass' : 'FAIL']);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c) => c.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (c) =>
+    c
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   console.log([line(headers), ...cells.map(line)].join('\n'));
   for (const r of rows) if (r.detail) console.log(`  ${r.name}: ${r.detail}`);
 }

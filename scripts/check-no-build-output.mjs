@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 
 function git(...args) {
   try {
-    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n').filter(Boolean);
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      .split('\n')
+      .filter(Boolean);
   } catch (err) {
     console.error(`check-no-build-output: \`git ${args.join(' ')}\` failed (${String(err.stderr ?? err.message).trim()}); run it in a git checkout of Iris`);
     process.exit(1);
@@ -25,7 +27,9 @@ const offending = files.filter((file) => {
 });
 
 if (offending.length > 0) {
-  console.error(`build output in the repository (${offending.length} file${offending.length === 1 ? '' : 's'}); delete ${offending.length === 1 ? 'it' : 'them'} (git rm --cached if tracked):`);
+  console.error(
+    `build output in the repository (${offending.length} file${offending.length === 1 ? '' : 's'}); delete ${offending.length === 1 ? 'it' : 'them'} (git rm --cached if tracked):`,
+  );
   for (const file of offending) console.error(`  ${file}`);
   process.exit(1);
 }

@@ -28,7 +28,9 @@ function perSlice(job, g) {
   const r = job.resources;
   const accelerators = g.accelerator_type === 'gpu' ? g.resources.gpu_count : g.accelerator_type === 'tpu' ? g.resources.tpu_count : 0;
   const fit = (need, have) => (need > 0 ? Math.floor(have / need + 1e-9) : Infinity);
-  return Math.min(fit(r.cpu, g.resources.cpu), fit(r.ram, g.resources.ram), fit(r.disk, g.resources.disk), fit(r.accelerator_count, accelerators)) * g.slice_size;
+  return (
+    Math.min(fit(r.cpu, g.resources.cpu), fit(r.ram, g.resources.ram), fit(r.disk, g.resources.disk), fit(r.accelerator_count, accelerators)) * g.slice_size
+  );
 }
 
 /**
@@ -39,7 +41,9 @@ function lowerBound(scenario) {
   if (scenario.jobs.some((j) => j.accelerator_type !== 'cpu')) return undefined;
   let hours = 0;
   for (const job of scenario.jobs) {
-    const matching = Object.values(groups).filter((g) => job.accelerator_type === 'cpu' ? g.accelerator_type === 'cpu' : g.accelerator_type === job.accelerator_type);
+    const matching = Object.values(groups).filter((g) =>
+      job.accelerator_type === 'cpu' ? g.accelerator_type === 'cpu' : g.accelerator_type === job.accelerator_type,
+    );
     const best = Math.max(...matching.map((g) => perSlice(job, g)));
     hours += ((job.gang ? 1 : job.tasks) * job.durationMs) / 3_600_000 / (job.gang ? 1 : best);
   }
@@ -61,9 +65,15 @@ function metrics(result) {
   let peak = 0;
   for (const p of summary.slicesOverTime) {
     live.set(p.group, p.slices);
-    peak = Math.max(peak, [...live.values()].reduce((a, b) => a + b, 0));
+    peak = Math.max(
+      peak,
+      [...live.values()].reduce((a, b) => a + b, 0),
+    );
   }
-  const satisfied = summary.jobs.filter((j) => j.timeToSatisfyMs !== undefined).map((j) => j.timeToSatisfyMs).sort((a, b) => a - b);
+  const satisfied = summary.jobs
+    .filter((j) => j.timeToSatisfyMs !== undefined)
+    .map((j) => j.timeToSatisfyMs)
+    .sort((a, b) => a - b);
   const unsatisfied = summary.jobs.length - satisfied.length;
   const median = satisfied.length ? satisfied[Math.floor((satisfied.length - 1) / 2)] : undefined;
   const max = satisfied.length ? satisfied[satisfied.length - 1] : undefined;
@@ -92,7 +102,7 @@ for (const file of files) {
       checkInvariants: true,
     });
     const m = metrics(result);
-    const label = routing === 'priority' ? 'priority (the Python original\'s routing)' : routing;
+    const label = routing === 'priority' ? "priority (the Python original's routing)" : routing;
     rows.push(
       `| ${label} | ${m.vmHours.toFixed(2)} | ${m.sliceHours.toFixed(2)}${bound === undefined ? '' : ` (${((m.sliceHours / bound - 1) * 100).toFixed(1)}% over)`} | ${m.cost.toFixed(2)} | ${minutes(m.median)} / ${minutes(m.max)}${m.unsatisfied ? ` (${m.unsatisfied} never)` : ''} | ${m.peak} | ${m.requeues} | ${m.violations} |`,
     );
@@ -102,7 +112,9 @@ for (const file of files) {
     [
       `### ${scenario.name} (\`examples/scenarios/${file}\`, seed ${scenario.seed})`,
       '',
-      bound === undefined ? 'No lower bound given: accelerator demand (and CPU tasks may share TPU hosts).' : `Lower bound: ${bound.toFixed(2)} slice-hours (total demand / a slice's capacity).`,
+      bound === undefined
+        ? 'No lower bound given: accelerator demand (and CPU tasks may share TPU hosts).'
+        : `Lower bound: ${bound.toFixed(2)} slice-hours (total demand / a slice's capacity).`,
       '',
       '| routing | VM-hours | slice-hours (vs bound) | cost | time to satisfy (median / max) | peak slices | requeues | invariant violations |',
       '|---|---|---|---|---|---|---|---|',
@@ -113,8 +125,8 @@ for (const file of files) {
 }
 
 const text = [
-  'Every strategy packs (first-fit decreasing with the scheduler\'s fit function); `priority` is the routing of the',
-  'Python original. Cost is slice-hours times each group\'s `cost_per_hour`. Simulated with `iris simulate`\'s engine on',
+  "Every strategy packs (first-fit decreasing with the scheduler's fit function); `priority` is the routing of the",
+  "Python original. Cost is slice-hours times each group's `cost_per_hour`. Simulated with `iris simulate`'s engine on",
   '`examples/scenarios/cluster.yaml`; same seed, same figures.',
   '',
   ...sections,
@@ -123,7 +135,9 @@ if (process.argv.includes('--write')) {
   const file = `${root}BENCHMARKS.md`;
   const current = readFileSync(file, 'utf8');
   const block = `${BEGIN}\n${text}\n${END}`;
-  const next = current.includes(BEGIN) ? current.replace(new RegExp(`${BEGIN.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?${END}`), block) : `${current.trimEnd()}\n\n## Autoscaler scenarios\n\n${block}\n`;
+  const next = current.includes(BEGIN)
+    ? current.replace(new RegExp(`${BEGIN.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?${END}`), block)
+    : `${current.trimEnd()}\n\n## Autoscaler scenarios\n\n${block}\n`;
   writeFileSync(file, next);
   console.log('wrote the scenario tables into BENCHMARKS.md');
 } else {

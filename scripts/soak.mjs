@@ -17,7 +17,14 @@ import { parseArgs } from 'node:util';
 import { IrisClient, isTerminalJobState } from '@iris/core/api';
 
 const { values } = parseArgs({
-  options: { minutes: { type: 'string', default: '30' }, workers: { type: 'string', default: '3' }, out: { type: 'string' }, 'submit-gap-ms': { type: 'string', default: '400' }, 'drain-minutes': { type: 'string', default: '15' }, seed: { type: 'string', default: '15' } },
+  options: {
+    minutes: { type: 'string', default: '30' },
+    workers: { type: 'string', default: '3' },
+    out: { type: 'string' },
+    'submit-gap-ms': { type: 'string', default: '400' },
+    'drain-minutes': { type: 'string', default: '15' },
+    seed: { type: 'string', default: '15' },
+  },
 });
 const MINUTES = Number(values.minutes);
 const WORKERS = Number(values.workers);
@@ -82,7 +89,19 @@ function startWorker(id) {
   delete env.IRIS_TOKEN;
   const child = spawn(
     process.execPath,
-    [WORKER_MAIN, '--controller', `http://127.0.0.1:${port}`, '--token-file', join(stateDir, 'token'), '--work-dir', join(root, 'workers', id), '--worker-id', id, '--cpu', '2'],
+    [
+      WORKER_MAIN,
+      '--controller',
+      `http://127.0.0.1:${port}`,
+      '--token-file',
+      join(stateDir, 'token'),
+      '--work-dir',
+      join(root, 'workers', id),
+      '--worker-id',
+      id,
+      '--cpu',
+      '2',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'], env },
   );
   let stderr = '';
@@ -119,7 +138,10 @@ function jobRequest() {
     case 'flaky': {
       // Fails its first attempt (exit 3), then succeeds: a failure retry.
       const flag = `${markers}/flaky-$(echo "$IRIS_TASK_ID" | tr / _)`;
-      return { req: { ...base, max_retries_failure: 2, command: ['sh', '-c', `if [ ! -e ${flag} ]; then touch ${flag}; exit 3; fi; sleep ${sleepS}; ${markerCmd}`] }, expect: 'SUCCEEDED' };
+      return {
+        req: { ...base, max_retries_failure: 2, command: ['sh', '-c', `if [ ! -e ${flag} ]; then touch ${flag}; exit 3; fi; sleep ${sleepS}; ${markerCmd}`] },
+        expect: 'SUCCEEDED',
+      };
     }
     default:
       return { req: { ...base, max_retries_failure: 1, command: ['sh', '-c', 'echo failing on purpose >&2; exit 4'] }, expect: 'FAILED' };
@@ -258,7 +280,9 @@ async function main() {
   const runsOf = new Map();
   for (const file of readdirSync(markers)) {
     if (file.startsWith('flaky-')) continue;
-    const lines = readFileSync(join(markers, file), 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(join(markers, file), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     runsOf.set(lines[0].split(' ')[0], lines);
   }
   for (const [task, lines] of runsOf) {

@@ -35,7 +35,12 @@ export async function run() {
   };
   const config = controller.testAutoscalerConfig({ create_burst: SLICES, create_rate_per_minute: 600, max_parallel_creates: SLICES });
   const providerRate = { per_minute: 600, burst: SLICES };
-  const demand = Array.from({ length: SLICES }, (_, i) => ({ id: `t${i}`, resources: { cpu: SLICE_CPU, ram: 0, disk: 0, accelerator_count: 0 }, accelerator_type: 'tpu', gang_size: 1 }));
+  const demand = Array.from({ length: SLICES }, (_, i) => ({
+    id: `t${i}`,
+    resources: { cpu: SLICE_CPU, ram: 0, disk: 0, accelerator_count: 0 },
+    accelerator_type: 'tpu',
+    gang_size: 1,
+  }));
   const autoscaler = controller.createAutoscaler(
     new Map([['tpu', platform]]),
     config,
@@ -59,7 +64,10 @@ export async function run() {
   await autoscaler.runOnce();
   await autoscaler.settle();
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  const created = autoscaler.group('tpu').trackedSlices().filter((s) => s.state !== 'requesting').length;
+  const created = autoscaler
+    .group('tpu')
+    .trackedSlices()
+    .filter((s) => s.state !== 'requesting').length;
   autoscaler.stop();
   const respected = platform.createCalls === SLICES && peak <= config.max_parallel_creates && peak <= providerRate.burst;
   return {

@@ -14,7 +14,11 @@ export const name = 'controller-rss-10k-workers-100k-tasks';
 export const bar = `≤ ${BAR_MB} MB RSS`;
 
 async function post(url, token, path, body) {
-  const res = await fetch(`${url}/api/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/api/v1${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -37,7 +41,13 @@ export async function run() {
       );
     }
     for (let j = 0; j < JOBS; j++) {
-      await post(url, token, '/jobs', { name: `/bench/j${j}`, command: ['python', 'train.py', '--epochs', '10'], env: { RUN: String(j) }, replicas: REPLICAS, resources: { cpu: 1, memory_bytes: 1024 ** 3 } });
+      await post(url, token, '/jobs', {
+        name: `/bench/j${j}`,
+        command: ['python', 'train.py', '--epochs', '10'],
+        env: { RUN: String(j) },
+        replicas: REPLICAS,
+        resources: { cpu: 1, memory_bytes: 1024 ** 3 },
+      });
     }
     // Let the passes triggered by the submissions run.
     await new Promise((r) => setTimeout(r, 3_000));

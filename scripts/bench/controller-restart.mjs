@@ -28,7 +28,10 @@ export async function run() {
     }
     // Three jobs killed: 30k task rows that recovery must read back (the rest are still pending).
     for (let j = 0; j < 3; j++) {
-      await fetch(`${first.url}/api/v1/jobs/${encodeURIComponent(`/bench/j${j}`)}/kill`, { method: 'POST', headers: { authorization: `Bearer ${first.token}` } });
+      await fetch(`${first.url}/api/v1/jobs/${encodeURIComponent(`/bench/j${j}`)}/kill`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${first.token}` },
+      });
     }
     first.child.kill('SIGKILL');
     await stopChild(first.child);
@@ -43,7 +46,11 @@ export async function run() {
       await stopChild(next.child);
     }
     const ms = median(samples);
-    return { figure: formatMs(ms), pass: ms <= BAR_MS, detail: `median of ${RUNS} restarts after SIGKILL; ${JOBS * REPLICAS} tasks in the database, 30% of them killed (includes node start-up)` };
+    return {
+      figure: formatMs(ms),
+      pass: ms <= BAR_MS,
+      detail: `median of ${RUNS} restarts after SIGKILL; ${JOBS * REPLICAS} tasks in the database, 30% of them killed (includes node start-up)`,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -32,9 +32,11 @@ export async function run() {
       for (let i = p; i < Math.min(PARENTS, p + 50); i++) {
         const parent = `/bench/p${String(i).padStart(4, '0')}`;
         batch.push(
-          client.submitJob({ name: parent, command: ['true'] }).then(() =>
-            Promise.all(Array.from({ length: CHILDREN_PER_PARENT }, (_, c) => client.submitJob({ name: `${parent}/c${c}`, command: ['true'], parent }))),
-          ),
+          client
+            .submitJob({ name: parent, command: ['true'] })
+            .then(() =>
+              Promise.all(Array.from({ length: CHILDREN_PER_PARENT }, (_, c) => client.submitJob({ name: `${parent}/c${c}`, command: ['true'], parent }))),
+            ),
         );
       }
       await Promise.all(batch);
@@ -44,7 +46,16 @@ export async function run() {
     context = await chromium.launchPersistentContext(join(root, 'chromium-profile'), {
       executablePath: CHROMIUM,
       viewport: { width: 1440, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(new URL(path, url).href);

@@ -23,14 +23,22 @@ export async function run() {
     mkdirSync(tarballs);
     mkdirSync(project);
     const packed = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--pack-destination', tarballs, ...PACKAGES.flatMap((p) => ['-w', p])], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 << 20 }),
+      execFileSync('npm', ['pack', '--json', '--pack-destination', tarballs, ...PACKAGES.flatMap((p) => ['-w', p])], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      }),
     );
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     const started = performance.now();
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...packed.map((p) => join(tarballs, p.filename))], {
-      cwd: project,
-      stdio: 'ignore',
-    });
+    execFileSync(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...packed.map((p) => join(tarballs, p.filename))],
+      {
+        cwd: project,
+        stdio: 'ignore',
+      },
+    );
     const installMs = performance.now() - started;
     mkdirSync(join(project, dirname(ADDON)), { recursive: true });
     copyFileSync(join(repoRoot, ADDON), join(project, ADDON));

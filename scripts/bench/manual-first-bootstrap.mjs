@@ -38,7 +38,9 @@ export async function run() {
   const root = mkdtempSync(join(tmpdir(), 'iris-bench-manual-'));
   const stateDir = join(root, 'state');
   const sshd = new SshdHarness();
-  const controller = spawn(process.execPath, [controllerMain, '--state-dir', stateDir, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const controller = spawn(process.execPath, [controllerMain, '--state-dir', stateDir, '--port', '0', '--host', '127.0.0.1'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const platforms = [];
   try {
     const [url] = await Promise.all([
@@ -80,7 +82,14 @@ export async function run() {
     const bootstrap = { role: 'worker', labels: {}, providerOverrides: {}, container: { image: '', entrypoint: [], ports: {}, env: {} } };
     // A cluster controller mints a join token per slice; this bare controller process has none to
     // give, so the worker joins with the operator token (a worker accepts either).
-    const launch = { controllerUrl: url, joinToken: token, joinTokenExpiresAtMs: Date.now() + 3_600_000, env: {}, attributes: {}, resources: { cpu: 1, memoryBytes: 1e9 } };
+    const launch = {
+      controllerUrl: url,
+      joinToken: token,
+      joinTokenExpiresAtMs: Date.now() + 3_600_000,
+      env: {},
+      attributes: {},
+      resources: { cpu: 1, memoryBytes: 1e9 },
+    };
     const times = [];
     // Each host its own worker_dir (the loopback hosts share this machine's disk): both are fresh.
     for (const [i, host] of HOSTS.entries()) {

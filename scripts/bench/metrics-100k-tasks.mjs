@@ -24,12 +24,22 @@ export async function run() {
       const res = await fetch(`${ctl.url}/api/v1/workers/register`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ worker_id: `w${w}`, address: `10.0.0.${w}:1`, resources: { cpu: 8, memory_bytes: 1e10, disk_bytes: 1e10 }, accelerators: [], attributes: {} }),
+        body: JSON.stringify({
+          worker_id: `w${w}`,
+          address: `10.0.0.${w}:1`,
+          resources: { cpu: 8, memory_bytes: 1e10, disk_bytes: 1e10 },
+          accelerators: [],
+          attributes: {},
+        }),
       });
       if (!res.ok) throw new Error(`register: HTTP ${res.status}`);
     }
     for (let j = 0; j < JOBS; j++) {
-      const res = await fetch(`${ctl.url}/api/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ name: `/bench/j${j}`, command: ['true'], replicas: REPLICAS, resources: { cpu: 1 } }) });
+      const res = await fetch(`${ctl.url}/api/v1/jobs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: `/bench/j${j}`, command: ['true'], replicas: REPLICAS, resources: { cpu: 1 } }),
+      });
       if (!res.ok) throw new Error(`submit: HTTP ${res.status}`);
     }
     const samples = [];
@@ -44,7 +54,11 @@ export async function run() {
     if (tasks !== JOBS * REPLICAS) throw new Error(`metrics count ${tasks} tasks, expected ${JOBS * REPLICAS}`);
     const p50 = median(samples);
     const p99 = percentile(samples, 99);
-    return { figure: `p50 ${formatMs(p50)}, p99 ${formatMs(p99)}`, pass: p50 <= BAR_MS, detail: `${SCRAPES} scrapes over HTTP (after 5 warm-up), ${JOBS * REPLICAS} tasks in ${JOBS} jobs, ${WORKERS} workers; the tail is a scrape waiting behind a scheduling pass over the 100k pending tasks` };
+    return {
+      figure: `p50 ${formatMs(p50)}, p99 ${formatMs(p99)}`,
+      pass: p50 <= BAR_MS,
+      detail: `${SCRAPES} scrapes over HTTP (after 5 warm-up), ${JOBS * REPLICAS} tasks in ${JOBS} jobs, ${WORKERS} workers; the tail is a scrape waiting behind a scheduling pass over the 100k pending tasks`,
+    };
   } finally {
     ctl.child.kill('SIGKILL');
     await stopChild(ctl.child);

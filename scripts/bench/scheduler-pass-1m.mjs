@@ -15,9 +15,12 @@ export async function run() {
   const { schedule } = await import(distUrl('controller', 'index.js'));
   const { workers, tasks } = schedulerInputs(TASKS, WORKERS);
   let assigned = 0;
-  const samples = await sampleMs(() => {
-    assigned = schedule(tasks, workers).assignments.length;
-  }, { warmup: 1, runs: 5 });
+  const samples = await sampleMs(
+    () => {
+      assigned = schedule(tasks, workers).assignments.length;
+    },
+    { warmup: 1, runs: 5 },
+  );
   const ms = median(samples);
   return { figure: formatMs(ms), pass: ms <= BAR_MS, detail: `median of ${samples.length}; ${assigned} assigned, ${TASKS - assigned} with a pending reason` };
 }

@@ -23,8 +23,20 @@ async function bare() {
   const { openDatabase, StateStore } = await import(distUrl('controller', 'index.js'));
   const dir = mkdtempSync(join(tmpdir(), 'iris-bench-bare-'));
   try {
-    const store = new StateStore(openDatabase(join(dir, 'controller.db'), () => Date.now()), { maxLogLinesPerAttempt: 100, maxActions: 10_000 });
-    const spec = { command: ['true'], env: {}, resources: { cpu: 1, memory_bytes: 2 ** 30, disk_bytes: 0 }, replicas: 1, max_retries_failure: 0, max_retries_preemption: 3, constraints: [], ports: [] };
+    const store = new StateStore(
+      openDatabase(join(dir, 'controller.db'), () => Date.now()),
+      { maxLogLinesPerAttempt: 100, maxActions: 10_000 },
+    );
+    const spec = {
+      command: ['true'],
+      env: {},
+      resources: { cpu: 1, memory_bytes: 2 ** 30, disk_bytes: 0 },
+      replicas: 1,
+      max_retries_failure: 0,
+      max_retries_preemption: 3,
+      constraints: [],
+      ports: [],
+    };
     const start = performance.now();
     for (let i = 0; i < BARE_JOBS; i++) {
       const name = `/bare/j${i}`;

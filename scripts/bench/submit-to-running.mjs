@@ -32,7 +32,9 @@ export async function run() {
   const workerMain = fileURLToPath(distUrl('worker', 'main.js'));
   const root = mkdtempSync(join(tmpdir(), 'iris-bench-s2r-'));
   const stateDir = join(root, 'state');
-  const controller = spawn(process.execPath, [controllerMain, '--state-dir', stateDir, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const controller = spawn(process.execPath, [controllerMain, '--state-dir', stateDir, '--port', '0', '--host', '127.0.0.1'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let worker;
   try {
     const url = await new Promise((resolve, reject) => {
@@ -45,7 +47,11 @@ export async function run() {
     });
     const tokenFile = join(stateDir, 'token');
     const client = new IrisClient({ baseUrl: url, token: readFileSync(tokenFile, 'utf8').trim() });
-    worker = spawn(process.execPath, [workerMain, '--controller', url, '--token-file', tokenFile, '--work-dir', join(root, 'worker'), '--worker-id', 'bench-worker'], { stdio: 'ignore' });
+    worker = spawn(
+      process.execPath,
+      [workerMain, '--controller', url, '--token-file', tokenFile, '--work-dir', join(root, 'worker'), '--worker-id', 'bench-worker'],
+      { stdio: 'ignore' },
+    );
     await until('the worker to register', async () => ((await client.listWorkers()).items.length === 1 ? true : undefined));
 
     const samples = [];

@@ -37,7 +37,9 @@ runProviderConformance({
     return {
       createPlatform: () => platformFromPlugin(helloProvider, { type: 'hello', greeting: 'hello' }, deps),
       // Each VM must run a real `iris worker` that registers under its VM id (the join contract).
-      ...(iris === undefined ? {} : { joinPlatform: () => platformFromPlugin(helloProvider, { type: 'hello' }, { ...deps, irisCommand: [process.execPath, iris] }) }),
+      ...(iris === undefined
+        ? {}
+        : { joinPlatform: () => platformFromPlugin(helloProvider, { type: 'hello' }, { ...deps, irisCommand: [process.execPath, iris] }) }),
       group: helloGroup(2),
       bootstrap: workerBootstrap,
       // No controller address anywhere: a worker could never register, so the create is refused.

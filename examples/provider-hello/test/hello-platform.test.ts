@@ -61,7 +61,10 @@ describe('HelloPlatform', () => {
     const platform = new HelloPlatform({ type: 'hello' }, deps);
     const loose = await platform.startVms({ count: 1, labels: {}, bootstrap: workerBootstrap }).catch((e: unknown) => e);
     expect(isProviderError(loose) && loose.kind).toBe('invalid_request');
-    const host = await platform.controllerHost({ provider: { type: 'local' }, state_dir: stateDir, worker_timeout: 1 }).start().catch((e: unknown) => e);
+    const host = await platform
+      .controllerHost({ provider: { type: 'local' }, state_dir: stateDir, worker_timeout: 1 })
+      .start()
+      .catch((e: unknown) => e);
     expect(isProviderError(host) && host.kind).toBe('invalid_request');
   });
 

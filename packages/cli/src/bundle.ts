@@ -10,7 +10,11 @@ export const BUNDLE_PACK_FAILED = 'IRIS_BUNDLE_PACK_FAILED';
 export function listBundleFiles(cwd: string): string[] {
   let files: string[];
   try {
-    const out = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024 });
+    const out = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 256 * 1024 * 1024,
+    });
     files = out
       .toString('utf8')
       .split('\0')

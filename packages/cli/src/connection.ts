@@ -65,4 +65,3 @@ export async function connect(options: ConnectionOptions, io: CliIo): Promise<Ir
   if (!url) throw usageError('no controller: pass --controller URL, -c FILE or --state-dir DIR, set IRIS_CONTROLLER, or run iris start');
   return new IrisClient({ baseUrl: url, ...(token ? { token } : {}) });
 }
-

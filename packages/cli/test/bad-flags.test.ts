@@ -29,7 +29,11 @@ describe('bad flags: every command exits 2 and names the flag', () => {
     expect(io.text()).toMatch(/--no-such-flag|required option '[^']*--/);
   });
 
-  const valued = all.flatMap((l) => l.options.filter((o) => (o as Option & { parseArg?: unknown }).parseArg !== undefined && o.long).map((o) => [`${l.path.join(' ')} ${o.long}`, l.path, o.long!] as const));
+  const valued = all.flatMap((l) =>
+    l.options
+      .filter((o) => (o as Option & { parseArg?: unknown }).parseArg !== undefined && o.long)
+      .map((o) => [`${l.path.join(' ')} ${o.long}`, l.path, o.long!] as const),
+  );
 
   it.each(valued)('%s: a bad value', async (_name, path, long) => {
     const io = capture();

@@ -23,7 +23,10 @@ describe('a controller started without a cluster file, asked about one', () => {
     dir = await mkdtemp(join(tmpdir(), 'iris-no-autoscaler-'));
     const stateDir = join(dir, 'state');
     file = join(dir, 'cluster.yaml');
-    await writeFile(file, `name: plain\ncontroller: { provider: { type: local }, state_dir: ${stateDir} }\nscale_groups:\n  cpu: { provider: { type: local }, accelerator_type: cpu, resources: { cpu: 2, ram: 2GB } }\n`);
+    await writeFile(
+      file,
+      `name: plain\ncontroller: { provider: { type: local }, state_dir: ${stateDir} }\nscale_groups:\n  cpu: { provider: { type: local }, accelerator_type: cpu, resources: { cpu: 2, ram: 2GB } }\n`,
+    );
     serve = spawn(process.execPath, [IRIS_BIN, 'controller', 'serve', '--state-dir', stateDir], { env: { ...process.env, HOME: dir }, stdio: 'ignore' });
     await until('controller.json', () => existsSync(join(stateDir, 'controller.json')));
   }, 90_000);

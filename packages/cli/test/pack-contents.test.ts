@@ -64,10 +64,14 @@ describe('published packages, packed and installed as a user installs them', () 
 
   async function npmInstall(names: readonly string[]): Promise<void> {
     // --ignore-scripts: better-sqlite3 would otherwise compile itself (minutes on this machine).
-    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...names.map((n) => tarballs.get(n)!)], {
-      cwd: project,
-      maxBuffer: 64 << 20,
-    });
+    await run(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...names.map((n) => tarballs.get(n)!)],
+      {
+        cwd: project,
+        maxBuffer: 64 << 20,
+      },
+    );
   }
 
   async function iris(args: string[], cwd = project): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -94,9 +98,13 @@ describe('published packages, packed and installed as a user installs them', () 
     const staged = join(dir, 'hello');
     mkdirSync(staged);
     for (const file of ['package.json', 'README.md', 'LICENSE']) copyFileSync(join(hello.dir, file), join(staged, file));
-    await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(hello.dir, 'tsconfig.build.json'), '--outDir', join(staged, 'dist')], {
-      cwd: REPO_ROOT,
-    });
+    await run(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(hello.dir, 'tsconfig.build.json'), '--outDir', join(staged, 'dist')],
+      {
+        cwd: REPO_ROOT,
+      },
+    );
     const pack = async (args: string[]): Promise<{ name: string; filename: string; files: { path: string }[] }[]> =>
       JSON.parse((await run('npm', ['pack', '--json', '--pack-destination', tarballDir, ...args], { cwd: REPO_ROOT, maxBuffer: 64 << 20 })).stdout);
     const results = [...(await pack(packages.filter((p) => p.name !== HELLO).flatMap((p) => ['-w', p.name]))), ...(await pack([staged]))];
@@ -143,7 +151,10 @@ describe('published packages, packed and installed as a user installs them', () 
     for (const bin of Object.values(pkg.manifest.bin ?? {})) expect(list, `${name} must ship its bin ${bin}`).toContain(bin.replace(/^\.\//, ''));
     for (const [subpath, target] of Object.entries(pkg.manifest.exports ?? {})) {
       const conditions = typeof target === 'string' ? { default: target } : target;
-      expect(Object.keys(conditions).filter((c) => !['types', 'import', 'require', 'node', 'default'].includes(c)), `${name} exports["${subpath}"] has a source-only condition`).toEqual([]);
+      expect(
+        Object.keys(conditions).filter((c) => !['types', 'import', 'require', 'node', 'default'].includes(c)),
+        `${name} exports["${subpath}"] has a source-only condition`,
+      ).toEqual([]);
       for (const file of Object.values(conditions)) expect(list, `${name} exports["${subpath}"] names ${file}`).toContain(file.replace(/^\.\//, ''));
     }
   });
@@ -176,8 +187,12 @@ describe('published packages, packed and installed as a user installs them', () 
     );
     const refused = await iris(['config', 'validate', 'tpu.yaml']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('tpu.yaml:3:23 scale_groups.tpus.provider.type: provider "gcp" is not installed: run npm i @iris/provider-gcp (installed: local)');
-    expect(refused.stderr).toContain('tpu.yaml:7:23 scale_groups.lab.provider.type: provider "manual" is not installed: run npm i @iris/provider-manual (installed: local)');
+    expect(refused.stderr).toContain(
+      'tpu.yaml:3:23 scale_groups.tpus.provider.type: provider "gcp" is not installed: run npm i @iris/provider-gcp (installed: local)',
+    );
+    expect(refused.stderr).toContain(
+      'tpu.yaml:7:23 scale_groups.lab.provider.type: provider "manual" is not installed: run npm i @iris/provider-manual (installed: local)',
+    );
   });
 
   it('runs a job on the local-only install: start, job run, stop, nothing left behind', async () => {

@@ -12,10 +12,7 @@ export interface IrisRun {
 }
 
 /** Runs `node bin/iris.js ...args` as a child process and collects its output and exit code. */
-export function runIris(
-  args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
-): Promise<IrisRun> {
+export function runIris(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<IrisRun> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, IRIS_DEBUG: undefined, ...options.env };
     const child = spawn(process.execPath, [IRIS_BIN, ...args], {

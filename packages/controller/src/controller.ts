@@ -75,7 +75,9 @@ export const DEFAULT_CONTROLLER_LIMITS: ControllerLimits = {
 };
 
 /** The input limits of a cluster file's `controller.limits` as ControllerLimits fields. */
-export function inputLimits(l: ControllerInputLimits): Pick<
+export function inputLimits(
+  l: ControllerInputLimits,
+): Pick<
   ControllerLimits,
   'maxBodyBytes' | 'maxBundleBytes' | 'maxOutputBytes' | 'maxJsonEntries' | 'maxJsonDepth' | 'maxCommandBytes' | 'maxArgBytes' | 'maxEnvBytes'
 > {

@@ -109,6 +109,19 @@ export { demandFromState, workerSnapshot } from './cluster/demand.js';
 export type { AutoscalerView, AutoscalerSlot } from './api/server.js';
 
 // The dashboard: static pages, one-time sign-in codes, the jobs tree and the masked config view.
-export { LoginCodes, maskConfig, isSecretKey, MASKED, jobTree, JOB_TREE_SORTS, DashboardRoutes, DASHBOARD_PATH, SESSION_COOKIE, SessionStore, loadAssets, DASHBOARD_ASSETS_DIR } from './dashboard/index.js';
+export {
+  LoginCodes,
+  maskConfig,
+  isSecretKey,
+  MASKED,
+  jobTree,
+  JOB_TREE_SORTS,
+  DashboardRoutes,
+  DASHBOARD_PATH,
+  SESSION_COOKIE,
+  SessionStore,
+  loadAssets,
+  DASHBOARD_ASSETS_DIR,
+} from './dashboard/index.js';
 export type { LoginCode, SessionInfo, JobTreeQuery, JobTreeRow, JobTreePage, JobTreeSort, DashboardRoutesDeps, StaticAsset } from './dashboard/index.js';
 export type { ConfigSlot } from './api/server.js';

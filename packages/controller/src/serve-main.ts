@@ -19,7 +19,13 @@ try {
 const stateDir = values['state-dir'];
 const port = values.port === undefined ? 0 : Number(values.port);
 const workerTimeout = values['worker-timeout'] === undefined ? undefined : Number(values['worker-timeout']);
-if (!stateDir || !Number.isInteger(port) || port < 0 || port > 65535 || (workerTimeout !== undefined && !(Number.isInteger(workerTimeout) && workerTimeout > 0))) {
+if (
+  !stateDir ||
+  !Number.isInteger(port) ||
+  port < 0 ||
+  port > 65535 ||
+  (workerTimeout !== undefined && !(Number.isInteger(workerTimeout) && workerTimeout > 0))
+) {
   process.stderr.write(USAGE);
   process.exit(2);
 }

@@ -23,9 +23,7 @@ export async function serve(options: ServeOptions): Promise<ControllerHandle> {
   const clock = new SystemClock();
   const logger = jsonLogger(process.stderr, () => clock.now(), options.logFormat ?? 'json');
   const { cluster, logFormat: _format, ...base } = options;
-  const handle = cluster
-    ? await startClusterController({ ...base, clock, logger, ...cluster })
-    : await startController({ ...base, clock, logger });
+  const handle = cluster ? await startClusterController({ ...base, clock, logger, ...cluster }) : await startController({ ...base, clock, logger });
   process.stdout.write(`${JSON.stringify({ url: handle.url, pid: process.pid, state_dir: handle.stateDir })}\n`);
   const shutdown = (): void => {
     void handle.stop().then(() => process.exit(0));

@@ -27,15 +27,7 @@ export function hasErrorCode(err: unknown, code: string): boolean {
  * - not_found: the resource does not exist (terminate treats this as success).
  * - transient: anything worth retrying with backoff.
  */
-export const PROVIDER_ERROR_KINDS = [
-  'capacity',
-  'quota',
-  'rate_limited',
-  'invalid_request',
-  'auth',
-  'not_found',
-  'transient',
-] as const;
+export const PROVIDER_ERROR_KINDS = ['capacity', 'quota', 'rate_limited', 'invalid_request', 'auth', 'not_found', 'transient'] as const;
 export type ProviderErrorKind = (typeof PROVIDER_ERROR_KINDS)[number];
 
 export const PROVIDER_ERROR_CODE = 'IRIS_PROVIDER_ERROR';

@@ -1,12 +1,5 @@
 import type { Clock } from './clock.js';
-import type {
-  BootstrapConfig,
-  ControllerConfig,
-  ProviderConfig,
-  ScaleGroupConfig,
-  SshDefaultsConfig,
-  TimeoutsConfig,
-} from './config/types.js';
+import type { BootstrapConfig, ControllerConfig, ProviderConfig, ScaleGroupConfig, SshDefaultsConfig, TimeoutsConfig } from './config/types.js';
 import type { Logger } from './logger.js';
 import type { SliceInfo, VmBootstrapSpec, VmInfo } from './vm.js';
 import type { WorkerLaunch } from './worker-launch.js';

@@ -1,15 +1,5 @@
 /** Normalised lifecycle of one VM, whatever the provider calls it. */
-export const VM_STATES = [
-  'requesting',
-  'booting',
-  'initializing',
-  'ready',
-  'preempted',
-  'failed',
-  'terminating',
-  'terminated',
-  'unknown',
-] as const;
+export const VM_STATES = ['requesting', 'booting', 'initializing', 'ready', 'preempted', 'failed', 'terminating', 'terminated', 'unknown'] as const;
 export type VmState = (typeof VM_STATES)[number];
 
 export function isVmState(value: unknown): value is VmState {

@@ -17,7 +17,16 @@ describe('the entry points of @iris/core', () => {
   });
 
   it('@iris/core/config loads cluster files and plugins', () => {
-    for (const name of ['loadCluster', 'loadClusterText', 'migrateClusterText', 'composeClusterSchema', 'DEFAULT_CONFIG', 'ConfigError', 'createProviderRegistry', 'loadPlugins']) {
+    for (const name of [
+      'loadCluster',
+      'loadClusterText',
+      'migrateClusterText',
+      'composeClusterSchema',
+      'DEFAULT_CONFIG',
+      'ConfigError',
+      'createProviderRegistry',
+      'loadPlugins',
+    ]) {
       expect(config).toHaveProperty(name);
     }
   });

@@ -42,8 +42,6 @@ describe('resolveCapacity', () => {
   });
 
   it('refuses a reservation without reserved capacity', () => {
-    expect(() => resolveCapacity({ ...plain, reservation: 'r1' }, onDemandGroup)).toThrow(
-      /provider\.reservation is set but capacity is "on_demand"/,
-    );
+    expect(() => resolveCapacity({ ...plain, reservation: 'r1' }, onDemandGroup)).toThrow(/provider\.reservation is set but capacity is "on_demand"/);
   });
 });

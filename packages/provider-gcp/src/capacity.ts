@@ -31,8 +31,7 @@ export function resolveCapacity(
   if (provider.reservation !== undefined && capacity !== 'reserved') {
     throw new IrisError(
       GCP_CONFIG_CONFLICT,
-      `scale_groups.${group.name}.provider.reservation is set but capacity is "${capacity}"; ` +
-        'set "capacity: reserved" or remove the reservation',
+      `scale_groups.${group.name}.provider.reservation is set but capacity is "${capacity}"; ` + 'set "capacity: reserved" or remove the reservation',
     );
   }
   return {

@@ -17,7 +17,7 @@ describe('defaultRuntimeVersion', () => {
     expect(defaultRuntimeVersion('v40-8')).toBeUndefined();
   });
 
-  it('prefers the group\'s own runtime_version', () => {
+  it("prefers the group's own runtime_version", () => {
     expect(resolveRuntimeVersion({ runtime_version: 'custom' }, { accelerator_variant: 'v4-8' })).toBe('custom');
     expect(resolveRuntimeVersion({}, { accelerator_variant: 'v4-8' })).toBe('tpu-ubuntu2204-base');
   });

@@ -22,9 +22,6 @@ export function defaultRuntimeVersion(acceleratorVariant: string): string | unde
 }
 
 /** The group's own `runtime_version`, else the recommended one for its accelerator. */
-export function resolveRuntimeVersion(
-  provider: { readonly runtime_version?: string },
-  group: { readonly accelerator_variant: string },
-): string | undefined {
+export function resolveRuntimeVersion(provider: { readonly runtime_version?: string }, group: { readonly accelerator_variant: string }): string | undefined {
   return provider.runtime_version ?? defaultRuntimeVersion(group.accelerator_variant);
 }

@@ -86,7 +86,15 @@ describe('gcp controller schema', () => {
   it('fills in machine type, disk and port', () => {
     const result = check(validateController, { type: 'gcp' });
     expect(summarize(result.errors)).toEqual([]);
-    expect(result.value).toEqual({ type: 'gcp', machine_type: 'n2-standard-4', boot_disk_size_gb: 50, port: 10000, state_disk_size_gb: 20, state_mount: '/mnt/disks/iris-state', access: 'ssh' });
+    expect(result.value).toEqual({
+      type: 'gcp',
+      machine_type: 'n2-standard-4',
+      boot_disk_size_gb: 50,
+      port: 10000,
+      state_disk_size_gb: 20,
+      state_mount: '/mnt/disks/iris-state',
+      access: 'ssh',
+    });
   });
 
   it('accepts every documented field', () => {

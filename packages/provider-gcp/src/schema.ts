@@ -62,19 +62,17 @@ const groupProperties = {
   capacity: {
     enum: [...GCP_CAPACITIES],
     description:
-      'How capacity is obtained: `on_demand`, `preemptible`, `spot`, or `reserved` (reservations shared with the project). When omitted, the group\'s `preemptible` flag decides between `preemptible` and `on_demand`.',
+      "How capacity is obtained: `on_demand`, `preemptible`, `spot`, or `reserved` (reservations shared with the project). When omitted, the group's `preemptible` flag decides between `preemptible` and `on_demand`.",
   },
   queued_resource: {
     type: 'boolean',
     default: false,
-    description:
-      'Reserved for the Queued Resources API, which this version does not implement: `true` is refused at load time.',
+    description: 'Reserved for the Queued Resources API, which this version does not implement: `true` is refused at load time.',
   },
   reservation: {
     type: 'string',
     minLength: 1,
-    description:
-      'Reserved for named reservations (through queued resources), which this version does not implement: setting it is refused at load time.',
+    description: 'Reserved for named reservations (through queued resources), which this version does not implement: setting it is refused at load time.',
   },
   api_endpoint: apiEndpoint,
   labels: {
@@ -137,7 +135,7 @@ const controllerProperties = {
     type: 'string',
     pattern: '^/\\S+$',
     default: '/mnt/disks/iris-state',
-    description: 'Where the state disk is mounted on the controller VM (the controller\'s state dir).',
+    description: "Where the state disk is mounted on the controller VM (the controller's state dir).",
   },
   internal_ip: {
     type: 'string',
@@ -149,7 +147,7 @@ const controllerProperties = {
     enum: ['ssh', 'iap', 'direct'],
     default: 'ssh',
     description:
-      'How the CLI reaches the controller: `ssh` forwards the API port over SSH to the VM\'s external IP (host key pinned from the VM\'s guest attributes); `iap` does the same through `gcloud compute start-iap-tunnel` (no external IP needed); `direct` calls the controller\'s internal address (from inside the VPC or over a VPN).',
+      "How the CLI reaches the controller: `ssh` forwards the API port over SSH to the VM's external IP (host key pinned from the VM's guest attributes); `iap` does the same through `gcloud compute start-iap-tunnel` (no external IP needed); `direct` calls the controller's internal address (from inside the VPC or over a VPN).",
   },
   port: {
     type: 'integer',

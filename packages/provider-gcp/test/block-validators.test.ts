@@ -5,7 +5,9 @@ import { gcpProvider } from '../src/index.js';
 import { gcpControllerBlockIssues, gcpGroupBlockIssues } from '../src/validate/block-validators.js';
 
 // Loaded with the plugin's hooks off: the test calls the validators itself.
-const builtins: BuiltinPlugin[] = [{ plugin: { ...gcpProvider, validate: undefined, validateController: undefined }, packageName: '@iris/provider-gcp', version: '0.1.0' }];
+const builtins: BuiltinPlugin[] = [
+  { plugin: { ...gcpProvider, validate: undefined, validateController: undefined }, packageName: '@iris/provider-gcp', version: '0.1.0' },
+];
 
 const FILE = `
 provider: { type: gcp, project_id: my-project, zones: [europe-west4-b], queued_resource: true }

@@ -114,7 +114,12 @@ describe('the controller on a GCE VM (real @google-cloud/compute client, real ss
     expect(disk).toMatchObject({ name: 'iris-state-demo', sizeGb: '20', labels: { [LABEL_CLUSTER]: 'demo', [LABEL_ROLE]: 'controller-state' } });
     const [instance] = [...emulator.compute.instances.values()];
     expect(instance?.labels).toEqual({ [LABEL_CLUSTER]: 'demo', [LABEL_ROLE]: 'controller' });
-    expect(instance?.disks).toContainEqual({ deviceName: 'iris-state', source: `projects/${PROJECT}/zones/${ZONES[0]}/disks/iris-state-demo`, boot: false, autoDelete: false });
+    expect(instance?.disks).toContainEqual({
+      deviceName: 'iris-state',
+      source: `projects/${PROJECT}/zones/${ZONES[0]}/disks/iris-state-demo`,
+      boot: false,
+      autoDelete: false,
+    });
     const meta = (key: string): string => instance?.metadata.items.find((i) => i.key === key)?.value ?? '';
     expect(meta('iris-cluster-yaml')).toBe('name: demo\n# the cluster file the VM runs\n');
     expect(meta('startup-script')).toContain("IRIS_CONTROLLER_IMAGE='europe-docker.pkg.dev/p/iris/iris-controller:1'");
@@ -149,7 +154,9 @@ describe('the controller on a GCE VM (real @google-cloud/compute client, real ss
     emulator.compute.setGuestAttribute(PROJECT, ZONES[0], 'iris-controller-demo', `hostkeys/${type}`, blob!);
     const err = await p.tunnel(`http://127.0.0.1:${healthPort}`).catch((e: unknown) => e);
     expect(isProviderError(err) && err.kind).toBe('auth');
-    expect((err as Error).message).toMatch(/host key SHA256:\S+ is not the one the guest attributes of iris-test\/europe-west4-b\/iris-controller-demo publishes/);
+    expect((err as Error).message).toMatch(
+      /host key SHA256:\S+ is not the one the guest attributes of iris-test\/europe-west4-b\/iris-controller-demo publishes/,
+    );
     expect(await host.status()).toMatchObject({ running: false, detail: expect.stringContaining('host key') });
   });
 
@@ -157,7 +164,10 @@ describe('the controller on a GCE VM (real @google-cloud/compute client, real ss
     await platform().controllerHost(controller()).start();
     emulator.compute.setGuestAttribute(PROJECT, ZONES[0], 'iris-controller-demo', 'iris/phase', 'docker_pull');
     const silent = platform({ port: 1 }).controllerHost(controller({ port: 1 }));
-    expect(await silent.status()).toMatchObject({ running: false, detail: expect.stringMatching(/^instance is RUNNING \(boot phase: docker_pull\) but the controller does not answer: /) });
+    expect(await silent.status()).toMatchObject({
+      running: false,
+      detail: expect.stringMatching(/^instance is RUNNING \(boot phase: docker_pull\) but the controller does not answer: /),
+    });
     expect(await silent.address()).toBeUndefined();
   });
 
@@ -191,7 +201,13 @@ describe('the controller on a GCE VM (real @google-cloud/compute client, real ss
 
   it('with access: iap and no gcloud on PATH, says to install it', async () => {
     // The VM itself comes from a direct-access host (which needs no tunnel to see it healthy).
-    expect((await platform({ access: 'direct' }).controllerHost(controller({ access: 'direct' })).start()).running).toBe(true);
+    expect(
+      (
+        await platform({ access: 'direct' })
+          .controllerHost(controller({ access: 'direct' }))
+          .start()
+      ).running,
+    ).toBe(true);
     const p = platform({ access: 'iap' });
     const path = process.env.PATH;
     process.env.PATH = dir;
@@ -206,9 +222,15 @@ describe('the controller on a GCE VM (real @google-cloud/compute client, real ss
 
   it('maps Compute errors to provider errors and refuses a controller without an image', async () => {
     emulator.faults.add({ at: 'request', kind: 'quota', times: 1 });
-    const err = await platform().controllerHost(controller()).start().catch((e: unknown) => e);
+    const err = await platform()
+      .controllerHost(controller())
+      .start()
+      .catch((e: unknown) => e);
     expect(isProviderError(err) && err.kind).toBe('quota');
-    const noImage = await platform().controllerHost(controller({}, null)).start().catch((e: unknown) => e);
+    const noImage = await platform()
+      .controllerHost(controller({}, null))
+      .start()
+      .catch((e: unknown) => e);
     expect(isProviderError(noImage) && noImage.kind).toBe('invalid_request');
     expect(emulator.compute.instances.size).toBe(0);
   });

@@ -123,26 +123,20 @@ scale_groups:
   });
 });
 
-describe('the gcp plugin in core\'s provider registry', () => {
-  it('passes the registry\'s checks and is listed as a builtin', () => {
+describe("the gcp plugin in core's provider registry", () => {
+  it("passes the registry's checks and is listed as a builtin", () => {
     const registry = createProviderRegistry(builtins);
     expect(registry.types()).toEqual(['gcp']);
     expect(registry.get('gcp')).toBe(gcpProvider);
     expect(registry.get('tpu')).toBe(gcpProvider);
     expect(registry.canonicalType('tpu')).toBe('gcp');
-    expect(registry.entries()).toEqual([
-      expect.objectContaining({ type: 'gcp', packageName: '@iris/provider-gcp', source: 'builtin' }),
-    ]);
+    expect(registry.entries()).toEqual([expect.objectContaining({ type: 'gcp', packageName: '@iris/provider-gcp', source: 'builtin' })]);
   });
 
   it('has its schemas embedded in the composed cluster schema', () => {
     const schema = composeClusterSchema(createProviderRegistry(builtins));
     const definitions = schema['definitions'] as Record<string, { properties?: Record<string, unknown> }>;
-    expect(Object.keys(definitions['provider_gcp']?.properties ?? {})).toEqual(
-      Object.keys(gcpProvider.configSchema['properties'] as object),
-    );
-    expect(Object.keys(definitions['controller_provider_gcp']?.properties ?? {})).toEqual(
-      Object.keys(gcpProvider.controllerSchema?.['properties'] as object),
-    );
+    expect(Object.keys(definitions['provider_gcp']?.properties ?? {})).toEqual(Object.keys(gcpProvider.configSchema['properties'] as object));
+    expect(Object.keys(definitions['controller_provider_gcp']?.properties ?? {})).toEqual(Object.keys(gcpProvider.controllerSchema?.['properties'] as object));
   });
 });

@@ -48,7 +48,9 @@ describe("gcp's load-time rules, run by core through the plugin's hooks", () => 
 
   it('refuses queued_resource and reservation at their own lines', async () => {
     const errors = await errorsOf(
-      file({ provider: '\n      type: gcp\n      project_id: my-project\n      zones: [europe-west4-b]\n      queued_resource: true\n      reservation: my-res' }),
+      file({
+        provider: '\n      type: gcp\n      project_id: my-project\n      zones: [europe-west4-b]\n      queued_resource: true\n      reservation: my-res',
+      }),
     );
     // (reservation without capacity: reserved is also refused, at the block.)
     expect(errors.map((e) => `${e.line} ${e.path}`)).toEqual(
@@ -57,13 +59,18 @@ describe("gcp's load-time rules, run by core through the plugin's hooks", () => 
   });
 
   it('refuses a loopback controller_address for real TPU VMs', async () => {
-    const errors = await errorsOf(file({ bootstrap: '{ docker_image: europe-docker.pkg.dev/p/iris/iris-worker:1, controller_address: "http://127.0.0.1:10000" }' }));
+    const errors = await errorsOf(
+      file({ bootstrap: '{ docker_image: europe-docker.pkg.dev/p/iris/iris-worker:1, controller_address: "http://127.0.0.1:10000" }' }),
+    );
     expect(errors.map((e) => e.message).join('\n')).toMatch(/127\.0\.0\.1:10000.*cannot reach/);
   });
 
   it('loads an older file with no worker image and a controller block without project_id, warning what to add', async () => {
     const { warnings } = await load(
-      file({ bootstrap: '{ cache_dir: /tmp/iris-cache }', controller: 'provider: { type: gcp, zone: europe-west4-b }\n  image: europe-docker.pkg.dev/p/iris/iris-controller:1' }),
+      file({
+        bootstrap: '{ cache_dir: /tmp/iris-cache }',
+        controller: 'provider: { type: gcp, zone: europe-west4-b }\n  image: europe-docker.pkg.dev/p/iris/iris-controller:1',
+      }),
     );
     const text = warnings.map((w) => `${w.line}:${w.column} ${w.path}: ${w.message}`);
     expect(text).toEqual(

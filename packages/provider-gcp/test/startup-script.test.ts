@@ -89,7 +89,10 @@ describe('worker startup script', () => {
     expect(stdout).not.toContain('s3cret');
     expect(readFileSync(join(dir, 'extra'), 'utf8').trim()).toBe('extra-setup-ran');
 
-    const calls = readFileSync(argvLog, 'utf8').split('---\n').filter((c) => c !== '').map((c) => c.trimEnd().split('\n'));
+    const calls = readFileSync(argvLog, 'utf8')
+      .split('---\n')
+      .filter((c) => c !== '')
+      .map((c) => c.trimEnd().split('\n'));
     expect(calls[0]).toEqual(['pull', 'europe-docker.pkg.dev/p/iris/iris-worker:1']);
     expect(calls[1]).toEqual(['rm', '-f', 'iris-worker']);
     const runArgs = calls[2]!;
@@ -114,7 +117,10 @@ describe('worker startup script', () => {
     const envFile = join(config, 'worker.env');
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
     const env = Object.fromEntries(
-      readFileSync(envFile, 'utf8').trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      readFileSync(envFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
     );
     expect(env).toMatchObject({
       IRIS_CONTROLLER: 'http://10.0.0.2:10000',

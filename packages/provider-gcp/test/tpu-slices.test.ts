@@ -142,7 +142,7 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
     expect(emulator.tpu.nodes.size).toBe(1);
   });
 
-  it('a create that loses a race (409, ABORTED in the client) returns the winner\'s node', async () => {
+  it("a create that loses a race (409, ABORTED in the client) returns the winner's node", async () => {
     const manager = platform.vmManager(tpuGroup('g'));
     const probe = await manager.createSlice({ requestId: 'probe', labels: {}, bootstrap, launch });
     await manager.terminateSlice(probe.sliceId);
@@ -176,7 +176,7 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
     expect(emulator.tpu.nodes.size).toBe(0);
   });
 
-  it('a new platform instance adopts existing nodes by labels, per group, across the group\'s zones', async () => {
+  it("a new platform instance adopts existing nodes by labels, per group, across the group's zones", async () => {
     emulator.faults.add({ at: 'operation', kind: 'stockout', zone: ZONES[0], times: 1 });
     const a = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'x', labels: {}, bootstrap, launch });
     const b = await platform.vmManager(tpuGroup('g')).createSlice({ requestId: 'y', labels: {}, bootstrap, launch });
@@ -205,7 +205,7 @@ describe('TPU slices through the real @google-cloud/tpu client against the emula
     const vms = await platform.listVms({ zone: ZONES[0], labels: { [LABEL_GROUP]: 'g' } });
     expect(vms.map((v) => v.vmId)).toEqual(slice.vms.map((v) => v.vmId));
     expect(await platform.listVms({ zone: ZONES[1], labels: {} })).toEqual([]);
-    expect((await failure(platform.startVms({ count: 1, labels: {}, bootstrap })) ).kind).toBe('invalid_request');
+    expect((await failure(platform.startVms({ count: 1, labels: {}, bootstrap }))).kind).toBe('invalid_request');
     await platform.stopVms([slice.vms[1]!.vmId], ZONES[0]);
     expect(emulator.tpu.nodes.size).toBe(0);
     await platform.stopVms([slice.vms[1]!.vmId], ZONES[0]);

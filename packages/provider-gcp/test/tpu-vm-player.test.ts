@@ -22,7 +22,10 @@ describe('a node created by the platform boots its hosts from its own startup sc
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'iris-gcp-player-'));
     const entrypoint = join(dir, 'entrypoint.sh');
-    writeFileSync(entrypoint, '#!/bin/sh\n{ printf "%s\\n" "$@"; echo ---; env | sort; } > "$HOME/seen.part"\nmv "$HOME/seen.part" "$HOME/seen"\nexec sleep 600\n');
+    writeFileSync(
+      entrypoint,
+      '#!/bin/sh\n{ printf "%s\\n" "$@"; echo ---; env | sort; } > "$HOME/seen.part"\nmv "$HOME/seen.part" "$HOME/seen"\nexec sleep 600\n',
+    );
     chmodSync(entrypoint, 0o755);
     let endpoint: string;
     ({ emulator, endpoint } = await startEmulator());
@@ -44,7 +47,12 @@ describe('a node created by the platform boots its hosts from its own startup sc
     const [argv, env] = readFileSync(join(dir, 'vms', vmId, 'seen'), 'utf8').split('---\n');
     return {
       argv: argv!.trim().split('\n'),
-      env: Object.fromEntries(env!.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
+      env: Object.fromEntries(
+        env!
+          .trim()
+          .split('\n')
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      ),
     };
   };
 

@@ -44,7 +44,10 @@ describe('load-time checks of gcp groups', () => {
 
   it('refuses a slice_size that is not the variant host count', async () => {
     expect(await issuesOf(file({ group: 'accelerator_variant: v5litepod-16\n    slice_size: 16' }))).toEqual([
-      { path: 'scale_groups.pod.slice_size', message: 'v5litepod-16 has 4 hosts, so a slice is 4 VMs: set slice_size: 4 (it is 16; slice_size counts VMs, not chips)' },
+      {
+        path: 'scale_groups.pod.slice_size',
+        message: 'v5litepod-16 has 4 hosts, so a slice is 4 VMs: set slice_size: 4 (it is 16; slice_size counts VMs, not chips)',
+      },
     ]);
     expect(await issuesOf(file({ group: 'accelerator_variant: v4-32\n    slice_size: 1' }))).toEqual([
       { path: 'scale_groups.pod.slice_size', message: expect.stringContaining('v4-32 has 4 hosts') },
@@ -95,5 +98,3 @@ describe('load-time checks of gcp groups', () => {
     expect(await issuesOf(text)).toEqual([{ path: 'controller', message: expect.stringContaining('add controller.image') }]);
   });
 });
-
-

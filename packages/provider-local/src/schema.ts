@@ -9,8 +9,7 @@ const groupProperties = {
     type: 'string',
     // Relative paths would depend on the controller's working directory, which nobody controls.
     pattern: '^/',
-    description:
-      'Base folder for the worker directories (an absolute path); defaults to a `local-workers` folder under `controller.state_dir`.',
+    description: 'Base folder for the worker directories (an absolute path); defaults to a `local-workers` folder under `controller.state_dir`.',
   },
 } satisfies Record<keyof LocalProviderConfig, JsonSchema>;
 

@@ -49,22 +49,18 @@ describe('a cluster file with local groups, loaded by core', () => {
   });
 });
 
-describe('the local plugin in core\'s provider registry', () => {
-  it('passes the registry\'s checks and is listed as a builtin', () => {
+describe("the local plugin in core's provider registry", () => {
+  it("passes the registry's checks and is listed as a builtin", () => {
     const registry = createProviderRegistry(builtins);
     expect(registry.types()).toEqual(['local']);
     expect(registry.get('local')).toBe(localProvider);
-    expect(registry.entries()).toEqual([
-      expect.objectContaining({ type: 'local', packageName: '@iris/provider-local', source: 'builtin' }),
-    ]);
+    expect(registry.entries()).toEqual([expect.objectContaining({ type: 'local', packageName: '@iris/provider-local', source: 'builtin' })]);
   });
 
   it('has its schemas embedded in the composed cluster schema', () => {
     const schema = composeClusterSchema(createProviderRegistry(builtins));
     const definitions = schema['definitions'] as Record<string, { properties?: Record<string, unknown> }>;
-    expect(Object.keys(definitions['provider_local']?.properties ?? {})).toEqual(
-      Object.keys(localProvider.configSchema['properties'] as object),
-    );
+    expect(Object.keys(definitions['provider_local']?.properties ?? {})).toEqual(Object.keys(localProvider.configSchema['properties'] as object));
     expect(Object.keys(definitions['controller_provider_local']?.properties ?? {})).toEqual(
       Object.keys(localProvider.controllerSchema?.['properties'] as object),
     );

@@ -4,13 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testPlatformDeps, testScaleGroup, testWorkerBootstrap, testWorkerLaunch } from '@iris/provider-testkit';
-import {
-  LABEL_CLUSTER,
-  isProviderError,
-  type PlatformDeps,
-  type ScaleGroupConfig,
-  type VmBootstrapSpec,
-} from '@iris/core';
+import { LABEL_CLUSTER, isProviderError, type PlatformDeps, type ScaleGroupConfig, type VmBootstrapSpec } from '@iris/core';
 import { LocalPlatform } from '../src/platform/local-platform.js';
 import { isOurProcessAlive } from '../src/platform/process-control.js';
 import { LOCAL_STATE_MAP, mapLocalState } from '../src/platform/local-state-map.js';
@@ -18,7 +12,11 @@ import { LOCAL_STATE_MAP, mapLocalState } from '../src/platform/local-state-map.
 const fakeIris = fileURLToPath(new URL('./fixtures/fake-iris.mjs', import.meta.url));
 
 function group(name: string, sliceSize: number): ScaleGroupConfig {
-  return testScaleGroup(name, 'local', { slice_size: sliceSize, resources: { cpu: 2, ram: 4e9, disk: 10e9, gpu_count: 0, tpu_count: 0 }, attributes: { rack: 'a' } });
+  return testScaleGroup(name, 'local', {
+    slice_size: sliceSize,
+    resources: { cpu: 2, ram: 4e9, disk: 10e9, gpu_count: 0, tpu_count: 0 },
+    attributes: { rack: 'a' },
+  });
 }
 
 const bootstrap: VmBootstrapSpec = testWorkerBootstrap();
@@ -40,7 +38,6 @@ describe('LocalPlatform', () => {
   beforeEach(() => {
     stateDir = mkdtempSync(join(tmpdir(), 'iris-local-'));
     deps = testPlatformDeps(stateDir, { clusterName: 'Test Cluster', irisCommand: [process.execPath, fakeIris] });
-
   });
 
   afterEach(async () => {
@@ -116,9 +113,11 @@ describe('LocalPlatform', () => {
       const manager = platform().vmManager(group('cpu', 1));
       const slice = await manager.createSlice({ requestId: 'dies', labels: {}, bootstrap, launch });
       await until(() => {
-        const pid = (JSON.parse(readFileSync(join(stateDir, 'local-workers', slice.sliceId, 'slice.json'), 'utf8')) as {
-          vms: { pid: number; vmId: string }[];
-        }).vms[0]!;
+        const pid = (
+          JSON.parse(readFileSync(join(stateDir, 'local-workers', slice.sliceId, 'slice.json'), 'utf8')) as {
+            vms: { pid: number; vmId: string }[];
+          }
+        ).vms[0]!;
         return !isOurProcessAlive(pid.pid, pid.vmId);
       }, 'the worker to exit');
       const [listed] = await manager.listSlices();
@@ -131,9 +130,7 @@ describe('LocalPlatform', () => {
 
   it('refuses to create without a controller address, as an invalid_request ProviderError', async () => {
     const manager = platform().vmManager(group('cpu', 1));
-    const err = await manager
-      .createSlice({ requestId: 'x', labels: {}, bootstrap, launch: testWorkerLaunch({ controllerUrl: '' }) })
-      .catch((e: unknown) => e);
+    const err = await manager.createSlice({ requestId: 'x', labels: {}, bootstrap, launch: testWorkerLaunch({ controllerUrl: '' }) }).catch((e: unknown) => e);
     expect(isProviderError(err)).toBe(true);
     expect((err as { kind: string }).kind).toBe('invalid_request');
     expect(await manager.listSlices()).toEqual([]);
@@ -160,7 +157,9 @@ describe('LocalPlatform', () => {
     const host = platform().controllerHost({ provider: { type: 'local', port: 0 }, state_dir: join(stateDir, 'failing'), worker_timeout: 60_000 });
     process.env.FAKE_CONTROLLER_FAIL = 'scale_groups.lab: set defaults.bootstrap.controller_address';
     try {
-      await expect(host.start()).rejects.toThrow(/the controller exited during start-up: iris: scale_groups\.lab: set defaults\.bootstrap\.controller_address; see .*controller\.log/);
+      await expect(host.start()).rejects.toThrow(
+        /the controller exited during start-up: iris: scale_groups\.lab: set defaults\.bootstrap\.controller_address; see .*controller\.log/,
+      );
     } finally {
       delete process.env.FAKE_CONTROLLER_FAIL;
     }

@@ -40,7 +40,12 @@ describe('parseHostEntry', () => {
   });
 
   it('refuses a port out of range', () => {
-    expect(hasErrorCode(errorOf(() => parseHostEntry('h:70000', 22)), MANUAL_HOSTS_INVALID)).toBe(true);
+    expect(
+      hasErrorCode(
+        errorOf(() => parseHostEntry('h:70000', 22)),
+        MANUAL_HOSTS_INVALID,
+      ),
+    ).toBe(true);
   });
 });
 
@@ -63,10 +68,10 @@ describe('resolveManualHosts', () => {
   });
 
   it('pins a fingerprint per host, which wins over the insecure opt-out', () => {
-    const hosts = resolveManualHosts(
-      group({ hosts: ['a', 'b'], host_key_fingerprints: { a: FINGERPRINT }, insecure_skip_host_key_check: true }),
-      { user: 'root', port: 22 },
-    );
+    const hosts = resolveManualHosts(group({ hosts: ['a', 'b'], host_key_fingerprints: { a: FINGERPRINT }, insecure_skip_host_key_check: true }), {
+      user: 'root',
+      port: 22,
+    });
     expect(hosts.map((h) => h.hostKey)).toEqual([{ kind: 'fingerprint', fingerprint: FINGERPRINT }, { kind: 'insecure' }]);
     expect(hosts[0]).not.toHaveProperty('keyFile');
   });
@@ -74,9 +79,7 @@ describe('resolveManualHosts', () => {
   it('refuses two entries that name the same endpoint', () => {
     const err = errorOf(() => resolveManualHosts(group({ hosts: ['10.0.0.1', '10.0.0.1:22'] }), sshDefaults, 'scale_groups.lab.provider'));
     expect(err.code).toBe(MANUAL_HOSTS_INVALID);
-    expect(err.message).toBe(
-      'scale_groups.lab.provider.hosts: "10.0.0.1:22" and "10.0.0.1" are the same machine (10.0.0.1:22); list each host once',
-    );
+    expect(err.message).toBe('scale_groups.lab.provider.hosts: "10.0.0.1:22" and "10.0.0.1" are the same machine (10.0.0.1:22); list each host once');
     expect(() => resolveManualHosts(group({ hosts: ['Gpu-1', 'gpu-1'] }), sshDefaults)).toThrow(/same machine/);
   });
 

@@ -17,9 +17,7 @@ export interface ManualHost {
 
 /** How a host's key is verified; the insecure opt-out is spelled out so callers cannot miss it. */
 export type HostKeyPolicy =
-  | { readonly kind: 'fingerprint'; readonly fingerprint: string }
-  | { readonly kind: 'known_hosts'; readonly file?: string }
-  | { readonly kind: 'insecure' };
+  { readonly kind: 'fingerprint'; readonly fingerprint: string } | { readonly kind: 'known_hosts'; readonly file?: string } | { readonly kind: 'insecure' };
 
 /** Splits `host`, `host:port`, `[v6]:port` or a bare IPv6 address into host and port. */
 export function parseHostEntry(entry: string, defaultPort: number): { host: string; port: number } {
@@ -58,7 +56,8 @@ export function manualHostIssues(config: ManualProviderConfig, defaultSshPort: n
       return;
     }
     const earlier = seen.get(endpoint);
-    if (earlier !== undefined) issues.push({ path: ['hosts', i], message: `"${entry}" and "${earlier}" are the same machine (${endpoint}); list each host once` });
+    if (earlier !== undefined)
+      issues.push({ path: ['hosts', i], message: `"${entry}" and "${earlier}" are the same machine (${endpoint}); list each host once` });
     else seen.set(endpoint, entry);
   });
   for (const pinned of Object.keys(config.host_key_fingerprints ?? {})) {
@@ -88,10 +87,7 @@ export function resolveManualHosts(
     const endpoint = `${host.toLowerCase()}:${port}`;
     const earlier = seen.get(endpoint);
     if (earlier !== undefined) {
-      throw new IrisError(
-        MANUAL_HOSTS_INVALID,
-        `${where}.hosts: "${entry}" and "${earlier}" are the same machine (${endpoint}); list each host once`,
-      );
+      throw new IrisError(MANUAL_HOSTS_INVALID, `${where}.hosts: "${entry}" and "${earlier}" are the same machine (${endpoint}); list each host once`);
     }
     seen.set(endpoint, entry);
     return { entry, host, port, user, ...(keyFile !== undefined ? { keyFile } : {}), hostKey: hostKeyPolicy(config, entry) };

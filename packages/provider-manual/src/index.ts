@@ -20,13 +20,5 @@ export {
   PROGRAM_CACHE_ENV,
 } from './platform/index.js';
 export type { ManualPlatformOptions, ManualRawState, HostReport, ManualProgram } from './platform/index.js';
-export {
-  SshConnection,
-  SshPool,
-  sha256Fingerprint,
-  parseKnownHosts,
-  knownHostsName,
-  verifyHostKey,
-  sshProviderError,
-} from './ssh/index.js';
+export { SshConnection, SshPool, sha256Fingerprint, parseKnownHosts, knownHostsName, verifyHostKey, sshProviderError } from './ssh/index.js';
 export type { SshTarget, SshConnectOptions, ExecOptions, ExecResult, SshPoolOptions, KnownHostEntry, HostKeyVerdict } from './ssh/index.js';

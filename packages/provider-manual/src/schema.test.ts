@@ -40,12 +40,8 @@ describe('manual group schema', () => {
   it('requires hosts, non-empty and without duplicates', () => {
     const missing = check(validateGroup, { type: 'manual' });
     expect(missing.errors.map((e) => e.params['missingProperty'])).toEqual(['hosts']);
-    expect(summarize(check(validateGroup, { type: 'manual', hosts: [] }).errors)).toEqual([
-      expect.stringMatching(/^\/hosts minItems/),
-    ]);
-    expect(summarize(check(validateGroup, { type: 'manual', hosts: ['a', 'a'] }).errors)).toEqual([
-      expect.stringMatching(/^\/hosts uniqueItems/),
-    ]);
+    expect(summarize(check(validateGroup, { type: 'manual', hosts: [] }).errors)).toEqual([expect.stringMatching(/^\/hosts minItems/)]);
+    expect(summarize(check(validateGroup, { type: 'manual', hosts: ['a', 'a'] }).errors)).toEqual([expect.stringMatching(/^\/hosts uniqueItems/)]);
   });
 
   it('rejects host entries that are not a host, address or host:port', () => {
@@ -80,9 +76,7 @@ describe('manual group schema', () => {
 
 describe('manual controller schema', () => {
   it('requires the host and defaults the port', () => {
-    expect(check(validateController, { type: 'manual' }).errors.map((e) => e.params['missingProperty'])).toEqual([
-      'host',
-    ]);
+    expect(check(validateController, { type: 'manual' }).errors.map((e) => e.params['missingProperty'])).toEqual(['host']);
     const result = check(validateController, { type: 'manual', host: '10.0.0.9' });
     expect(result.value).toEqual({ type: 'manual', host: '10.0.0.9', port: 10000, insecure_skip_host_key_check: false });
   });

@@ -35,8 +35,7 @@ const knownHostsFile = {
 const insecureSkipHostKeyCheck = {
   type: 'boolean',
   default: false,
-  description:
-    'Accept any host key without checking it. Leaves the connection open to interception; use only on a trusted, isolated network.',
+  description: 'Accept any host key without checking it. Leaves the connection open to interception; use only on a trusted, isolated network.',
 };
 
 // `satisfies` ties the property list to the TS config type: adding a field to one without the
@@ -66,8 +65,7 @@ const groupProperties = {
       description: 'A host key fingerprint as `ssh-keygen -lf` prints it, e.g. `SHA256:…`.',
     },
     default: {},
-    description:
-      'Pinned host key fingerprints, by host as written in `hosts`. A pinned host is checked against its fingerprint instead of known_hosts.',
+    description: 'Pinned host key fingerprints, by host as written in `hosts`. A pinned host is checked against its fingerprint instead of known_hosts.',
   },
   known_hosts_file: knownHostsFile,
   insecure_skip_host_key_check: insecureSkipHostKeyCheck,

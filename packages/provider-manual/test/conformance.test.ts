@@ -59,10 +59,16 @@ runProviderConformance({
     });
 
     return {
-      createPlatform: () => new ManualPlatform(config as never, deps, { program, programCache: join(stateDir, 'programs'), settleSeconds: 0.3, stopGraceSeconds: 2 }),
+      createPlatform: () =>
+        new ManualPlatform(config as never, deps, { program, programCache: join(stateDir, 'programs'), settleSeconds: 0.3, stopGraceSeconds: 2 }),
       // The join check ships the real `iris` program (built before the tests run) to the hosts.
       joinPlatform: () =>
-        new ManualPlatform(config as never, deps, { program: realProgram, programCache: join(stateDir, 'real-programs'), settleSeconds: 1, stopGraceSeconds: 2 }),
+        new ManualPlatform(config as never, deps, {
+          program: realProgram,
+          programCache: join(stateDir, 'real-programs'),
+          settleSeconds: 1,
+          stopGraceSeconds: 2,
+        }),
       group: group(2),
       bootstrap: {
         role: 'worker',

@@ -65,7 +65,12 @@ function platform(hosts: string[], options: { config?: Partial<ManualProviderCon
     ssh: { user: 'root', port: 22, connect_timeout: 60_000 },
     ...options.deps,
   });
-  const p = new ManualPlatform(config as never, deps, { program, programCache: join(stateDir, 'programs'), settleSeconds: 0.3, stopGraceSeconds: STOP_GRACE_S });
+  const p = new ManualPlatform(config as never, deps, {
+    program,
+    programCache: join(stateDir, 'programs'),
+    settleSeconds: 0.3,
+    stopGraceSeconds: STOP_GRACE_S,
+  });
   platforms.push(p);
   return p;
 }
@@ -134,7 +139,12 @@ describe('terminating a slice with a dead host', () => {
 
     // The host comes back: once its backoff ends, terminating again finishes the job.
     sshd.thawHost(B);
-    await until('the terminate to go through', () => manager.terminateSlice(slice.sliceId).then(() => true, () => false));
+    await until('the terminate to go through', () =>
+      manager.terminateSlice(slice.sliceId).then(
+        () => true,
+        () => false,
+      ),
+    );
     expect(existsSync(join(workerDir, onB.vmId))).toBe(false);
     expect(await manager.listSlices()).toEqual([]);
   });

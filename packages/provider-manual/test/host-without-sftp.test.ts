@@ -90,7 +90,15 @@ describe('a host whose sshd has no SFTP subsystem', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(clusterFile, 'name: no-sftp\n');
     const p = new ManualPlatform(
-      { type: 'manual', host: `${HOST}:${sshd.host(HOST).port}`, port: 10000, ssh_user: 'root', ssh_key_file: sshd.clientKey, known_hosts_file: sshd.knownHosts, insecure_skip_host_key_check: false } as never,
+      {
+        type: 'manual',
+        host: `${HOST}:${sshd.host(HOST).port}`,
+        port: 10000,
+        ssh_user: 'root',
+        ssh_key_file: sshd.clientKey,
+        known_hosts_file: sshd.knownHosts,
+        insecure_skip_host_key_check: false,
+      } as never,
       testPlatformDeps(stateDir, {
         timeouts: { boot: 120_000, init: 120_000, ssh_poll_interval: 200 },
         ssh: { user: 'root', port: 22, connect_timeout: 60_000 },
@@ -101,7 +109,15 @@ describe('a host whose sshd has no SFTP subsystem', () => {
     const controllerState = join(workerDir, 'controller');
     try {
       const host = p.controllerHost({
-        provider: { type: 'manual', host: `${HOST}:${sshd.host(HOST).port}`, port: 10000, ssh_user: 'root', ssh_key_file: sshd.clientKey, known_hosts_file: sshd.knownHosts, insecure_skip_host_key_check: false },
+        provider: {
+          type: 'manual',
+          host: `${HOST}:${sshd.host(HOST).port}`,
+          port: 10000,
+          ssh_user: 'root',
+          ssh_key_file: sshd.clientKey,
+          known_hosts_file: sshd.knownHosts,
+          insecure_skip_host_key_check: false,
+        },
         state_dir: controllerState,
         worker_timeout: 60_000,
       } as never);

@@ -97,22 +97,18 @@ scale_groups:
   });
 });
 
-describe('the manual plugin in core\'s provider registry', () => {
-  it('passes the registry\'s checks and is listed as a builtin', () => {
+describe("the manual plugin in core's provider registry", () => {
+  it("passes the registry's checks and is listed as a builtin", () => {
     const registry = createProviderRegistry(builtins);
     expect(registry.types()).toEqual(['manual']);
     expect(registry.get('manual')).toBe(manualProvider);
-    expect(registry.entries()).toEqual([
-      expect.objectContaining({ type: 'manual', packageName: '@iris/provider-manual', source: 'builtin' }),
-    ]);
+    expect(registry.entries()).toEqual([expect.objectContaining({ type: 'manual', packageName: '@iris/provider-manual', source: 'builtin' })]);
   });
 
   it('has its schemas embedded in the composed cluster schema', () => {
     const schema = composeClusterSchema(createProviderRegistry(builtins));
     const definitions = schema['definitions'] as Record<string, { properties?: Record<string, unknown> }>;
-    expect(Object.keys(definitions['provider_manual']?.properties ?? {})).toEqual(
-      Object.keys(manualProvider.configSchema['properties'] as object),
-    );
+    expect(Object.keys(definitions['provider_manual']?.properties ?? {})).toEqual(Object.keys(manualProvider.configSchema['properties'] as object));
     expect(Object.keys(definitions['controller_provider_manual']?.properties ?? {})).toEqual(
       Object.keys(manualProvider.controllerSchema?.['properties'] as object),
     );

@@ -107,7 +107,6 @@ describe('ManualPlatform against real sshd hosts', () => {
       timeouts: { boot: 120_000, init: 120_000, ssh_poll_interval: 200 },
       ssh: { user: 'root', port: 22, connect_timeout: 60_000 },
     });
-
   });
 
   afterEach(async () => {

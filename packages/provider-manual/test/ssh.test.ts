@@ -176,7 +176,14 @@ describe('SshConnection against a real sshd', () => {
 
 describe('SshPool', () => {
   it('reuses one connection per host and reconnects after the host drops it', async () => {
-    const pool = new SshPool({ connectTimeoutMs: CONNECT_TIMEOUT_MS, logger: recordingLogger([]), clock: new SystemClock(), retries: 3, backoffInitialMs: 50, backoffMaxMs: 200 });
+    const pool = new SshPool({
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      logger: recordingLogger([]),
+      clock: new SystemClock(),
+      retries: 3,
+      backoffInitialMs: 50,
+      backoffMaxMs: 200,
+    });
     const t = target(H3);
     const a = await pool.connection(t);
     expect(await pool.connection(t)).toBe(a);
@@ -191,7 +198,14 @@ describe('SshPool', () => {
 
   it('does not retry refused credentials', async () => {
     const logs: string[] = [];
-    const pool = new SshPool({ connectTimeoutMs: CONNECT_TIMEOUT_MS, logger: recordingLogger(logs), clock: new SystemClock(), retries: 5, backoffInitialMs: 10, backoffMaxMs: 10 });
+    const pool = new SshPool({
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      logger: recordingLogger(logs),
+      clock: new SystemClock(),
+      retries: 5,
+      backoffInitialMs: 10,
+      backoffMaxMs: 10,
+    });
     const err = await failure(pool.runScript(target(H2, { keyFile: sshd.refusedKey }), 'true'));
     expect(err.kind).toBe('auth');
     expect(logs.filter((l) => l.includes('retrying'))).toEqual([]);

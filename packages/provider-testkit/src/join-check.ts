@@ -56,7 +56,9 @@ export async function checkWorkersJoin(backend: JoinCheckBackend, requestId: str
     }
     for (const r of controller.registrations) {
       if (r.credential !== launch.joinToken) {
-        throw new Error(`worker ${r.workerId} registered without the slice's join token: pass IRIS_JOIN_TOKEN from workerJoinCommand in its environment; ${CONTRACT}`);
+        throw new Error(
+          `worker ${r.workerId} registered without the slice's join token: pass IRIS_JOIN_TOKEN from workerJoinCommand in its environment; ${CONTRACT}`,
+        );
       }
     }
   } finally {

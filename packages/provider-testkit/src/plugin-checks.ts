@@ -33,7 +33,8 @@ function schemaShapeProblems(schema: JsonSchema, type: string, field: string): s
   if (schema['type'] !== 'object') problems.push(`${field}.type must be "object"`);
   if (schema['additionalProperties'] !== false) problems.push(`${field}.additionalProperties must be false, so a misspelt key is an error`);
   const properties = schema['properties'] as Record<string, Record<string, unknown>> | undefined;
-  if (properties?.['type']?.['const'] !== type) problems.push(`${field}.properties.type must be {const: "${type}"} (the discriminator core plugs schemas in by)`);
+  if (properties?.['type']?.['const'] !== type)
+    problems.push(`${field}.properties.type must be {const: "${type}"} (the discriminator core plugs schemas in by)`);
   const required = schema['required'];
   if (!Array.isArray(required) || !required.includes('type')) problems.push(`${field}.required must include "type"`);
   if (typeof schema['description'] !== 'string' || schema['description'].trim() === '') problems.push(`${field} needs a description (editors show it)`);

@@ -11,10 +11,7 @@ export function compileStrict(schema: JsonSchema): ValidateFunction {
 }
 
 /** Validates a copy (defaults are written into it) and returns the result plus errors. */
-export function check(
-  validate: ValidateFunction,
-  value: Record<string, unknown>,
-): { ok: boolean; value: Record<string, unknown>; errors: ErrorObject[] } {
+export function check(validate: ValidateFunction, value: Record<string, unknown>): { ok: boolean; value: Record<string, unknown>; errors: ErrorObject[] } {
   const copy = structuredClone(value);
   const ok = validate(copy);
   return { ok, value: copy, errors: validate.errors ?? [] };

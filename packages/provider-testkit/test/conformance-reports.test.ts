@@ -42,7 +42,10 @@ describe('the conformance suite reports each broken rule with what the contract 
     ['a refusal that never comes', 'the create must be refused'],
     ['listVms that finds nothing', 'listVms with the slice’s labels must find its VMs'],
     ['VMs that never start a worker', 'VM(s) s-'],
-    ['VMs that never start a worker (what to run)', 'never registered with the controller within 3 s: each VM must run `iris worker` with the argv and environment of workerJoinCommand(request.launch, vm.vmId)'],
+    [
+      'VMs that never start a worker (what to run)',
+      'never registered with the controller within 3 s: each VM must run `iris worker` with the argv and environment of workerJoinCommand(request.launch, vm.vmId)',
+    ],
     ['a worker under the wrong id', 'a worker registered under the wrong id: "my-hostname" is no VM of the slice'],
   ])('%s', (_what, message) => {
     expect(report.output).toContain(message);

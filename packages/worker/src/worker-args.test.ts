@@ -12,7 +12,24 @@ describe('parseWorkerArgs', () => {
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, 'abc123\n', { mode: 0o600 });
     const options = parseWorkerArgs(
-      ['--controller', 'http://c:1', '--attribute', 'a=1', '--attribute', 'b=2', '--token-file', tokenFile, '--work-dir', '/w', '--worker-id', 'w9', '--runtime', 'docker', '--docker-image', 'img:1'],
+      [
+        '--controller',
+        'http://c:1',
+        '--attribute',
+        'a=1',
+        '--attribute',
+        'b=2',
+        '--token-file',
+        tokenFile,
+        '--work-dir',
+        '/w',
+        '--worker-id',
+        'w9',
+        '--runtime',
+        'docker',
+        '--docker-image',
+        'img:1',
+      ],
       { IRIS_TOKEN: 'ignored' },
     );
     expect(options).toEqual({
@@ -36,7 +53,11 @@ describe('parseWorkerArgs', () => {
   });
 
   it('refuses a bad --cpu or --memory with a usage error naming the flag', () => {
-    for (const args of [['--cpu', '0'], ['--cpu', 'lots'], ['--memory', '12 parsecs']]) {
+    for (const args of [
+      ['--cpu', '0'],
+      ['--cpu', 'lots'],
+      ['--memory', '12 parsecs'],
+    ]) {
       let caught: unknown;
       try {
         parseWorkerArgs(['--controller', 'http://c:1', ...args], {});
@@ -49,7 +70,11 @@ describe('parseWorkerArgs', () => {
   });
 
   it('takes the token from IRIS_TOKEN and the controller from IRIS_CONTROLLER', () => {
-    expect(parseWorkerArgs([], { IRIS_TOKEN: 't', IRIS_CONTROLLER: 'http://x:2' })).toMatchObject({ token: 't', controllerUrl: 'http://x:2', runtime: 'process' });
+    expect(parseWorkerArgs([], { IRIS_TOKEN: 't', IRIS_CONTROLLER: 'http://x:2' })).toMatchObject({
+      token: 't',
+      controllerUrl: 'http://x:2',
+      runtime: 'process',
+    });
   });
 
   it.each([

@@ -117,7 +117,14 @@ describe('WorkerDaemon against a controller on loopback', () => {
     await until(() => ctl.lastReport('/j/0', 0)?.state === 'RUNNING');
     await until(() => ctl.lastReport('/j/0', 0)?.state === 'SUCCEEDED');
     const end = ctl.lastReport('/j/0', 0)!;
-    expect(end).toEqual({ task_id: '/j/0', attempt: 0, state: 'SUCCEEDED', exit_code: 0, started_at_ms: expect.any(Number), finished_at_ms: expect.any(Number) });
+    expect(end).toEqual({
+      task_id: '/j/0',
+      attempt: 0,
+      state: 'SUCCEEDED',
+      exit_code: 0,
+      started_at_ms: expect.any(Number),
+      finished_at_ms: expect.any(Number),
+    });
     // The worker says when the process really ran, so even a fast task has a start time.
     expect(end.finished_at_ms!).toBeGreaterThanOrEqual(end.started_at_ms!);
     // Logs reach the controller before the end is reported.

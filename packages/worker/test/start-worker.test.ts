@@ -54,9 +54,9 @@ describe('startWorker', () => {
     const ctl = new ScriptedController();
     controllers.push(ctl);
     const url = await ctl.listen();
-    await expect(startWorker({ controllerUrl: url, workDir: mkdtempSync(join(tmpdir(), 'iris-sw-')), attributes: ['novalue'], env: {}, logger: silentLogger })).rejects.toThrow(
-      /--attribute: attribute "novalue"/,
-    );
+    await expect(
+      startWorker({ controllerUrl: url, workDir: mkdtempSync(join(tmpdir(), 'iris-sw-')), attributes: ['novalue'], env: {}, logger: silentLogger }),
+    ).rejects.toThrow(/--attribute: attribute "novalue"/);
     expect(ctl.registrations).toEqual([]);
   });
 });

@@ -46,10 +46,7 @@ export async function writeBenchmarksFile(results, info) {
   const block = `${START}\n${HEADER}\n${sorted.join('\n')}\n${END}`;
   const start = text.indexOf(START);
   const end = text.indexOf(END);
-  const next =
-    start >= 0 && end > start
-      ? text.slice(0, start) + block + text.slice(end + END.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
+  const next = start >= 0 && end > start ? text.slice(0, start) + block + text.slice(end + END.length) : `${text.trimEnd()}\n\n${block}\n`;
   await writeFile(file, next);
   return file;
 }

@@ -3,7 +3,6 @@
 const GiB = 1024 ** 3;
 
 export function schedulerInputs(TASKS, WORKERS) {
-
   const workers = [];
   for (let i = 0; i < WORKERS; i++) {
     const full = i % 5 !== 0; // 80 % of the fleet has no room left
@@ -26,7 +25,12 @@ export function schedulerInputs(TASKS, WORKERS) {
     tasks.push({
       taskId: `/bench/j${job}/${i}`,
       jobKey: `/bench/j${job}`,
-      resources: { cpu: 1 + shape, memory_bytes: (shape + 1) * GiB, disk_bytes: 0, ...(shape === 9 ? { accelerator: { type: 'gpu', variant: 'a100', count: 1 } } : {}) },
+      resources: {
+        cpu: 1 + shape,
+        memory_bytes: (shape + 1) * GiB,
+        disk_bytes: 0,
+        ...(shape === 9 ? { accelerator: { type: 'gpu', variant: 'a100', count: 1 } } : {}),
+      },
       constraints: shape === 3 ? [{ key: 'generation', op: 'ge', value: 3 }] : shape === 4 ? [{ key: 'zone', op: 'eq', value: 'z1' }] : [],
     });
   }

@@ -111,7 +111,11 @@ export async function startCluster(options: { file?: string; detach: boolean }, 
   progress(io, `controller answers at ${status.address}; waiting for its autoscaler…`);
   await waitForAutoscaler(target, io);
   io.out(`cluster "${config.name}": controller at ${status.address}\n`);
-  io.out(`  groups: ${Object.values(config.scale_groups).map((g) => `${g.name} (${g.provider.type}, ${g.min_slices}..${g.max_slices} slices)`).join(', ')}\n`);
+  io.out(
+    `  groups: ${Object.values(config.scale_groups)
+      .map((g) => `${g.name} (${g.provider.type}, ${g.min_slices}..${g.max_slices} slices)`)
+      .join(', ')}\n`,
+  );
   io.out(`  state:  ${config.controller.state_dir}\n`);
   const fileFlag = options.file ? ` -c ${options.file}` : '';
   io.out(`next: iris job run${fileFlag} -- echo hello   ·   iris status${fileFlag}   ·   iris stop${fileFlag}\n`);
@@ -210,7 +214,8 @@ export async function stopCluster(options: { file?: string }, io: CliIo): Promis
     }
   } catch (err) {
     // Not running, or without an autoscaler: the sweep below still removes every slice we can list.
-    if (!hasErrorCode(err, CONTROLLER_NOT_RUNNING)) progress(io, `the controller could not terminate the slices (${(err as Error).message}); sweeping from here`);
+    if (!hasErrorCode(err, CONTROLLER_NOT_RUNNING))
+      progress(io, `the controller could not terminate the slices (${(err as Error).message}); sweeping from here`);
   }
   const { platform: controllerPlatform, host } = await controllerHostOf(target);
   progress(io, `stopping the controller of cluster "${config.name}"…`);
@@ -368,10 +373,15 @@ function printStatus(report: StatusReport, json: boolean, io: CliIo): void {
     io.out(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  io.out(`cluster ${report.cluster}: controller ${report.controller.running ? `running at ${report.controller.address}${report.controller.via ? ` (via ${report.controller.via})` : ''}` : 'not running'}\n`);
+  io.out(
+    `cluster ${report.cluster}: controller ${report.controller.running ? `running at ${report.controller.address}${report.controller.via ? ` (via ${report.controller.via})` : ''}` : 'not running'}\n`,
+  );
   if (!report.controller.running) return;
   const now = Date.now();
-  const jobs = Object.entries(report.jobs ?? {}).map(([s, n]) => `${n} ${s}`).join(', ') || 'none';
+  const jobs =
+    Object.entries(report.jobs ?? {})
+      .map(([s, n]) => `${n} ${s}`)
+      .join(', ') || 'none';
   io.out(`workers: ${report.controller.workers}   jobs: ${jobs}\n`);
   if (report.note) io.out(`\nno scale groups: ${report.note}\n`);
   const workerOfVm = new Map((report.workers ?? []).map((w) => [w.worker_id, w]));
@@ -438,7 +448,9 @@ function printStatus(report: StatusReport, json: boolean, io: CliIo): void {
     io.out('\nfailing hosts:\n');
     for (const h of hosts) {
       const retry = Math.max(0, h.retryAfterMs - Date.now());
-      io.out(`  ${h.host} (${h.provider}${h.group ? `, group ${h.group}` : ''}): ${h.reason ? `${h.reason}: ` : ''}${h.step} failed ${h.failures}×: ${h.error}${retry >= 1000 ? ` — next try in ${formatElapsed(retry)}` : ''}\n`);
+      io.out(
+        `  ${h.host} (${h.provider}${h.group ? `, group ${h.group}` : ''}): ${h.reason ? `${h.reason}: ` : ''}${h.step} failed ${h.failures}×: ${h.error}${retry >= 1000 ? ` — next try in ${formatElapsed(retry)}` : ''}\n`,
+      );
       for (const line of h.lastLines.slice(-3)) io.out(`      | ${line}\n`);
     }
   }

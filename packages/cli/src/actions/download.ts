@@ -25,7 +25,9 @@ export interface DownloadOptions {
 export async function downloadOutputs(client: IrisClient, options: DownloadOptions, io: CliIo): Promise<{ files: number; bytes: number }> {
   const list = await client.listOutputs(options.job, options.task);
   if (list.items.length === 0) {
-    io.err(`${options.job}${options.task === undefined ? '' : ` task ${options.task}`} has no outputs (a task keeps the files it writes under $IRIS_OUTPUT_DIR)\n`);
+    io.err(
+      `${options.job}${options.task === undefined ? '' : ` task ${options.task}`} has no outputs (a task keeps the files it writes under $IRIS_OUTPUT_DIR)\n`,
+    );
     return { files: 0, bytes: 0 };
   }
   const root = resolve(io.cwd, options.dir);

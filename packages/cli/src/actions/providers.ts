@@ -42,7 +42,11 @@ export async function listProviders(options: { config?: string; json?: boolean }
   for (const l of installed.loaded) {
     if (listed.has(l.packageName)) continue;
     try {
-      entries.push(...createProviderRegistry([], [l]).entries().map((e) => ({ ...e, resolvedFrom: l.resolvedFrom })));
+      entries.push(
+        ...createProviderRegistry([], [l])
+          .entries()
+          .map((e) => ({ ...e, resolvedFrom: l.resolvedFrom })),
+      );
     } catch (err) {
       installed.broken.push({ packageName: l.packageName, message: err instanceof Error ? err.message : String(err) });
     }

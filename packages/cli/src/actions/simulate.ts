@@ -8,7 +8,6 @@ import type { CliIo } from '../context.js';
 import { usageError } from '../exit-codes.js';
 import { formatTable } from '../output/table.js';
 
-
 function readScenario(file: string, io: CliIo): unknown {
   const path = resolve(io.cwd, file);
   let text: string;

@@ -33,7 +33,8 @@ export async function resolveClusterTarget(file: string | undefined, io: CliIo):
   } else {
     clusterFile = resolve(io.cwd, file);
   }
-  const cluster = file === undefined ? await (await import('@iris/core/config')).loadCluster(clusterFile, await clusterLoadOptions(io)) : await loadClusterFile(file, io);
+  const cluster =
+    file === undefined ? await (await import('@iris/core/config')).loadCluster(clusterFile, await clusterLoadOptions(io)) : await loadClusterFile(file, io);
   for (const w of cluster.warnings) io.err(`warning: ${w.file}:${w.line}:${w.column} ${w.path}: ${w.message}\n`);
   const { config } = cluster;
   const deps: PlatformDeps = {

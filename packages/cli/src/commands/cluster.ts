@@ -22,10 +22,7 @@ function register(program: Command, io: CliIo): void {
       await stopCluster(options.config ? { file: options.config } : {}, io);
     });
   withConnection(
-    program
-      .command('status')
-      .description('controller, groups, slices (state, worker), workers, jobs and pending demand')
-      .option('--json', 'print JSON'),
+    program.command('status').description('controller, groups, slices (state, worker), workers, jobs and pending demand').option('--json', 'print JSON'),
   ).action(async (options: ConnectionOptions & { json?: boolean }) => {
     const { clusterStatus } = await import('../actions/cluster.js');
     await clusterStatus({ ...(options.config ? { file: options.config } : {}), json: options.json === true, connection: options }, io);

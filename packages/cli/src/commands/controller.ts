@@ -23,7 +23,8 @@ function register(program: Command, io: CliIo): void {
       if (options.advertiseUrl !== undefined && !/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(options.advertiseUrl)) {
         throw usageError(`--advertise-url must be a URL such as http://10.0.0.2:10000, not "${options.advertiseUrl}"`);
       }
-      if (options.advertiseUrl !== undefined && !options.config) throw usageError('--advertise-url goes with -c FILE: it tells the cluster\'s VMs where to dial');
+      if (options.advertiseUrl !== undefined && !options.config)
+        throw usageError("--advertise-url goes with -c FILE: it tells the cluster's VMs where to dial");
       let cluster;
       if (options.config) {
         const { loadClusterFile } = await import('../cluster-file.js');
@@ -37,7 +38,13 @@ function register(program: Command, io: CliIo): void {
           ...(options.advertiseUrl !== undefined ? { advertiseUrl: options.advertiseUrl.replace(/\/+$/, '') } : {}),
         };
       }
-      const handle = await serve({ stateDir: resolve(io.cwd, options.stateDir), host: options.host, port, logFormat: options.logFormat, ...(cluster ? { cluster } : {}) });
+      const handle = await serve({
+        stateDir: resolve(io.cwd, options.stateDir),
+        host: options.host,
+        port,
+        logFormat: options.logFormat,
+        ...(cluster ? { cluster } : {}),
+      });
       io.err(`iris controller serving at ${handle.url} (state in ${handle.stateDir})\n`);
       // serve() owns SIGTERM/SIGINT; keep the command alive until then.
       await new Promise<never>(() => undefined);

@@ -53,7 +53,10 @@ async function openDashboard(options: DashboardOptions, io: CliIo): Promise<void
   const { res, body } = await call(url, token, 'POST', '/api/v1/login-codes', 'get a sign-in link');
   if (!res.ok || typeof body['path'] !== 'string') {
     const message = typeof body['message'] === 'string' ? `: ${body['message']}` : '';
-    throw new IrisError(DASHBOARD_LOGIN_FAILED, `the controller at ${url} refused a sign-in link (HTTP ${res.status}${message}); is the token in ${tokenFile} current?`);
+    throw new IrisError(
+      DASHBOARD_LOGIN_FAILED,
+      `the controller at ${url} refused a sign-in link (HTTP ${res.status}${message}); is the token in ${tokenFile} current?`,
+    );
   }
   const link = new URL(body['path'], url).href;
   const expires = typeof body['expires_at_ms'] === 'number' ? body['expires_at_ms'] : undefined;
@@ -111,7 +114,12 @@ async function sessions(options: { config?: string; revoke?: string; json?: bool
   }
   const { formatTable } = await import('../output/table.js');
   const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-  io.out(formatTable(['ID', 'SIGNED IN', 'LAST USED', 'EXPIRES', 'BROWSER'], items.map((s) => [s.id, when(s.created_at_ms), when(s.last_used_ms), when(s.expires_at_ms), browserName(s.user_agent)])));
+  io.out(
+    formatTable(
+      ['ID', 'SIGNED IN', 'LAST USED', 'EXPIRES', 'BROWSER'],
+      items.map((s) => [s.id, when(s.created_at_ms), when(s.last_used_ms), when(s.expires_at_ms), browserName(s.user_agent)]),
+    ),
+  );
 }
 
 /** "Mozilla/5.0 (X11; Linux x86_64) … Chrome/120.0 Safari/537.36" → "Chrome 120 (Linux)"; the rest is noise in a table. */

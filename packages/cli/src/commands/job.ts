@@ -57,7 +57,10 @@ async function buildRequest(command: string[], options: RunOptions, io: CliIo, d
   // A job started inside a task is a child of the task's job (IRIS_JOB) unless --parent says otherwise.
   const parent = options.parent ?? io.env['IRIS_JOB'];
   if (parent !== undefined && !/^(\/[A-Za-z0-9_.-]+)+$/.test(parent)) throw usageError(`--parent must be a job name such as /team/run, not "${parent}"`);
-  const stamp = `job-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+  const stamp = `job-${new Date()
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14)}`;
   const name = options.name ?? (parent !== undefined ? stamp : `/${user}/${stamp}`);
   // A relative name is placed under the parent: `--parent /team/run --name eval` is /team/run/eval.
   const fullName = name.startsWith('/') ? name : parent !== undefined ? `${parent}/${name}` : `/${name}`;
@@ -120,12 +123,16 @@ function register(program: Command, io: CliIo): void {
       .description('pack the working directory, submit COMMAND as a job, stream its logs and exit with its outcome')
       .argument('<command...>', 'the command, after --')
       .option('--name <name>', 'hierarchical job name, e.g. /team/run (relative: under --parent)')
-      .option('--parent <job>', 'the parent job: killing it kills this one (default inside a task: $IRIS_JOB, the task\'s job)')
+      .option('--parent <job>', "the parent job: killing it kills this one (default inside a task: $IRIS_JOB, the task's job)")
       .option('--replicas <k>', 'number of tasks', flag.count(1), 1)
       .option('--cpu <c>', 'CPUs per task (default: defaults.job.cpu, 1; 0 asks for none)', flag.nonNegative)
       .option('--memory <m>', 'memory per task (e.g. 4GB, 512MiB; default: defaults.job.memory, 2GiB)', flag.size)
       .option('--disk <d>', 'disk per task (e.g. 10GB; default: defaults.job.disk, 0)', flag.size)
-      .option('--scheduling-timeout <d>', 'fail UNSCHEDULABLE when not running this long after submission (default: defaults.job.scheduling_timeout, 1h; 0 waits forever)', flag.duration)
+      .option(
+        '--scheduling-timeout <d>',
+        'fail UNSCHEDULABLE when not running this long after submission (default: defaults.job.scheduling_timeout, 1h; 0 waits forever)',
+        flag.duration,
+      )
       .option('--gpu <n>', 'GPUs per task', flag.count(1))
       .option('--tpu <variant>', 'TPU variant per task (e.g. v5litepod-16)')
       .option('--env <k=v>', 'environment variable (repeatable)', flag.keyValue, [] as string[])
@@ -187,7 +194,14 @@ function register(program: Command, io: CliIo): void {
       io.out(
         formatTable(
           ['NAME', 'STATE', 'DONE', 'RUNNING', 'PENDING', 'WHY'],
-          jobs.map((j) => [j.name, j.state, `${j.task_counts.SUCCEEDED}/${j.replicas}`, String(j.task_counts.RUNNING + j.task_counts.BUILDING + j.task_counts.ASSIGNED), String(j.task_counts.PENDING), j.pending_reason ?? j.error ?? '']),
+          jobs.map((j) => [
+            j.name,
+            j.state,
+            `${j.task_counts.SUCCEEDED}/${j.replicas}`,
+            String(j.task_counts.RUNNING + j.task_counts.BUILDING + j.task_counts.ASSIGNED),
+            String(j.task_counts.PENDING),
+            j.pending_reason ?? j.error ?? '',
+          ]),
         ),
       );
     },
@@ -240,12 +254,10 @@ function register(program: Command, io: CliIo): void {
       .argument('<id>', 'job name or task id')
       .option('-f, --follow', 'keep streaming until the job ends')
       .option('--children', "also the logs of the job's descendants (jobs started with it as --parent)"),
-  ).action(
-    async (id: string, options: ConnectionOptions & { follow?: boolean; children?: boolean }) => {
-      const client = await connect(options, io);
-      await followLogs(client, id, io, options.follow === true, options.children === true);
-    },
-  );
+  ).action(async (id: string, options: ConnectionOptions & { follow?: boolean; children?: boolean }) => {
+    const client = await connect(options, io);
+    await followLogs(client, id, io, options.follow === true, options.children === true);
+  });
 
   withConnection(
     job
@@ -253,11 +265,11 @@ function register(program: Command, io: CliIo): void {
       .description('download the files the tasks of a job wrote under $IRIS_OUTPUT_DIR (sha256-checked)')
       .argument('<job>')
       .option('--task <n>', 'only this task (files go straight into the folder)', flag.count(0))
-      .option('-o, --output <dir>', 'folder to write into; task N goes to DIR/N/ (default: the job name\'s last part)'),
+      .option('-o, --output <dir>', "folder to write into; task N goes to DIR/N/ (default: the job name's last part)"),
   ).action(async (name: string, options: ConnectionOptions & { task?: number; output?: string }) => {
     const client = await connect(options, io);
     const { downloadOutputs } = await import('../actions/download.js');
-    const dir = options.output ?? (name.split('/').filter(Boolean).at(-1) ?? 'outputs');
+    const dir = options.output ?? name.split('/').filter(Boolean).at(-1) ?? 'outputs';
     await downloadOutputs(client, { job: name, ...(options.task === undefined ? {} : { task: options.task }), dir, tty: process.stderr.isTTY === true }, io);
   });
 

@@ -5,7 +5,7 @@ import type { CliCommandGroup } from './types.js';
 function register(program: Command, io: CliIo): void {
   program
     .command('offerings')
-    .description("what each provider of the cluster file can create (type, zones, vCPU/memory, prices, availability) and which groups match")
+    .description('what each provider of the cluster file can create (type, zones, vCPU/memory, prices, availability) and which groups match')
     .option('-c, --config <file>', "the cluster file (default: the built-in local cluster's)")
     .option('--json', 'JSON output')
     .action(async (options: { config?: string; json?: boolean }) => {

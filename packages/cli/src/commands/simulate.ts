@@ -12,7 +12,10 @@ function register(program: Command, io: CliIo): void {
     .option('--json', 'print the timeline and summary as JSON')
     .action(async (options: { config: string; scenario: string; routing?: string; json?: boolean }) => {
       const { simulate } = await import('../actions/simulate.js');
-      await simulate({ file: options.config, scenario: options.scenario, json: options.json === true, ...(options.routing ? { routing: options.routing } : {}) }, io);
+      await simulate(
+        { file: options.config, scenario: options.scenario, json: options.json === true, ...(options.routing ? { routing: options.routing } : {}) },
+        io,
+      );
     });
 }
 

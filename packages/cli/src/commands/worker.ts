@@ -23,7 +23,10 @@ function register(program: Command, io: CliIo): void {
     .description('attach this machine to a cluster as a worker (runs until SIGTERM/SIGINT)')
     .option('--controller <url>', 'the controller URL (default: $IRIS_CONTROLLER)')
     .option('--attribute <k=v>', 'a worker attribute for constraints and gangs (repeatable)', flag.keyValue, [] as string[])
-    .option('--token-file <file>', 'file holding the credential; without it, the token itself is read from IRIS_JOIN_TOKEN (a join token), else from IRIS_TOKEN; exit 3 when the controller refuses it')
+    .option(
+      '--token-file <file>',
+      'file holding the credential; without it, the token itself is read from IRIS_JOIN_TOKEN (a join token), else from IRIS_TOKEN; exit 3 when the controller refuses it',
+    )
     .option('--work-dir <dir>', 'bundles, scratch dirs and the saved worker id (default: ~/.iris/worker)')
     .option('--worker-id <id>', 'the worker id (default: $IRIS_VM_ADDRESS, else one saved in the work dir)')
     .option('--runtime <runtime>', 'process or docker', 'process')
@@ -41,7 +44,10 @@ function register(program: Command, io: CliIo): void {
         throw new IrisError(USAGE_ERROR_CODE, `--runtime must be "process" or "docker", not "${options.runtime}"`);
       }
       const token = readWorkerToken(options.tokenFile, io.env);
-      const resources = parseResourceFlags(options.cpu === undefined ? undefined : String(options.cpu), options.memory === undefined ? undefined : String(options.memory));
+      const resources = parseResourceFlags(
+        options.cpu === undefined ? undefined : String(options.cpu),
+        options.memory === undefined ? undefined : String(options.memory),
+      );
       const handle = await startWorker({
         controllerUrl,
         attributes: options.attribute,

@@ -3,7 +3,13 @@ import { formatTable } from './table.js';
 
 describe('formatTable', () => {
   it('pads every column to its widest cell and trims line ends', () => {
-    const text = formatTable(['TYPE', 'ALIASES'], [['gcp', 'tpu'], ['manual', '']]);
+    const text = formatTable(
+      ['TYPE', 'ALIASES'],
+      [
+        ['gcp', 'tpu'],
+        ['manual', ''],
+      ],
+    );
     expect(text).toBe('TYPE    ALIASES\ngcp     tpu\nmanual\n');
   });
 

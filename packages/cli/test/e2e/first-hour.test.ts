@@ -141,7 +141,12 @@ describe('the first hour with iris, from an empty folder', () => {
   it('iris stop stops everything it started and leaves no process behind', async () => {
     const stop = await iris(['stop'], 0);
     expect(stop.all).toMatch(/stopped/);
-    await until('every process of the local cluster to exit', () => (processesMentioning(home).length === 0 ? true : undefined), WAIT_MS, () => `still running: ${processesMentioning(home).join(', ')}`);
+    await until(
+      'every process of the local cluster to exit',
+      () => (processesMentioning(home).length === 0 ? true : undefined),
+      WAIT_MS,
+      () => `still running: ${processesMentioning(home).join(', ')}`,
+    );
     const status = await iris(['status'], 1);
     expect(status.all).toContain('not running');
   }, 180_000);

@@ -214,7 +214,7 @@ scale_groups:
     const restart = await runIris(['start', '-c', file, '--detach'], { env, cwd: dir });
     expect(restart.code, `${restart.stdout}\n${restart.stderr}`).toBe(0);
     await until(
-      "the TPU workers to find the new controller",
+      'the TPU workers to find the new controller',
       async () => ((await workers()).filter((w) => w.attributes['tpu-name'] === secondSlice && w.healthy).length === 4 ? true : undefined),
       60_000,
     );
@@ -230,10 +230,26 @@ scale_groups:
     const price = tpuCost!.perSliceHour.toFixed(2);
     expect(text.stdout).toContain(`cost: $${price}/hour (tpu_b 1 × $${price})`);
     // A plain TPU job through the CLI runs on the adopted slice.
-    const run = await runIris(['job', 'run', '-c', file, '--name', '/e2e/after-restart', '--tpu', 'v5litepod-16', '--', 'sh', '-c', 'echo "ran on $TPU_NAME, token ${IRIS_TOKEN:-withheld}"'], {
-      env,
-      cwd: dir,
-    });
+    const run = await runIris(
+      [
+        'job',
+        'run',
+        '-c',
+        file,
+        '--name',
+        '/e2e/after-restart',
+        '--tpu',
+        'v5litepod-16',
+        '--',
+        'sh',
+        '-c',
+        'echo "ran on $TPU_NAME, token ${IRIS_TOKEN:-withheld}"',
+      ],
+      {
+        env,
+        cwd: dir,
+      },
+    );
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toContain(`ran on ${secondSlice}, token withheld`);
     expect(creates()).toBe(createsBefore);
@@ -245,7 +261,11 @@ scale_groups:
     stopped = true;
     expect(emulator.tpu.nodes.size).toBe(0);
     expect(emulator.compute.instances.size).toBe(0);
-    await until('every process of the cluster to exit', async () => (processesMentioning(dir).length === 0 && player.liveWorkers().length === 0 ? true : undefined), 60_000);
+    await until(
+      'every process of the cluster to exit',
+      async () => (processesMentioning(dir).length === 0 && player.liveWorkers().length === 0 ? true : undefined),
+      60_000,
+    );
     expect(existsSync(join(stateDir, 'local-workers')) ? readdirSync(join(stateDir, 'local-workers')) : []).toEqual([]);
     // Generous: CI runs 9 projects on 2 cores; every wait above has its own deadline and message.
   }, 600_000);

@@ -39,7 +39,8 @@ describe('a cluster whose controller is a GCE VM (emulated), reached through the
   const cluster = `gcpvm-${process.pid}`;
   const instance = `iris-controller-${cluster}`;
 
-  const iris = (args: string[]): Promise<IrisRun> => runIris([...args.slice(0, 1), ...(args[0] === 'job' ? [args[1]!, '-c', file, ...args.slice(2)] : ['-c', file, ...args.slice(1)])], { env, cwd: work });
+  const iris = (args: string[]): Promise<IrisRun> =>
+    runIris([...args.slice(0, 1), ...(args[0] === 'job' ? [args[1]!, '-c', file, ...args.slice(2)] : ['-c', file, ...args.slice(1)])], { env, cwd: work });
   const explain = (): string => `${gce.logs(instance)}\n${tpus.liveWorkers().join(', ')}`;
 
   beforeAll(async () => {
@@ -162,7 +163,12 @@ scale_groups:
     expect(jobs.stdout).toContain('/e2e/tpu');
     expect(jobs.stdout).toMatch(/"state":\s*"SUCCEEDED"/);
     // The TPU slice was adopted, not recreated.
-    await until('the adopted slice to be counted', async () => ((await status()).autoscaler?.groups[0]?.counts.total === 1 ? true : undefined), 60_000, explain);
+    await until(
+      'the adopted slice to be counted',
+      async () => ((await status()).autoscaler?.groups[0]?.counts.total === 1 ? true : undefined),
+      60_000,
+      explain,
+    );
     expect(emulator.requests.filter((r) => r.startsWith('POST') && r.endsWith('/nodes'))).toHaveLength(1);
 
     // ── iris stop: slices and VM gone, the state disk kept ──
@@ -173,6 +179,10 @@ scale_groups:
     expect(emulator.tpu.nodes.size).toBe(0);
     expect(emulator.compute.instances.size).toBe(0);
     expect(emulator.compute.disks.size).toBe(1);
-    await until('every process of the cluster to exit', async () => (processesMentioning(dir).length === 0 && tpus.liveWorkers().length === 0 ? true : undefined), 30_000);
+    await until(
+      'every process of the cluster to exit',
+      async () => (processesMentioning(dir).length === 0 && tpus.liveWorkers().length === 0 ? true : undefined),
+      30_000,
+    );
   }, 600_000);
 });

@@ -87,7 +87,9 @@ scale_groups:
 
     const second = await runIris(['stop', '-c', file], { cwd: dir, env: { HOME: dir } });
     expect(second.code, `${second.stdout}\n${second.stderr}`).toBe(0);
-    expect(second.stdout).toMatch(new RegExp(`cluster "${cluster}" stopped\\n  controller: was not running\\n  terminated: 1 slice\\(s\\) swept: pod/left-[ab]\\n$`));
+    expect(second.stdout).toMatch(
+      new RegExp(`cluster "${cluster}" stopped\\n  controller: was not running\\n  terminated: 1 slice\\(s\\) swept: pod/left-[ab]\\n$`),
+    );
     expect(emulator.tpu.nodes.size).toBe(0);
   });
 });

@@ -36,12 +36,21 @@ describe('job hierarchy and outputs through the CLI', () => {
     mkdirSync(empty);
     env = { HOME: dir };
     daemon(['controller', 'serve', '--state-dir', stateDir]);
-    const info = await until('controller.json', () => (existsSync(join(stateDir, 'controller.json')) ? JSON.parse(readFileSync(join(stateDir, 'controller.json'), 'utf8')) as { url: string } : undefined), 60_000);
+    const info = await until(
+      'controller.json',
+      () =>
+        existsSync(join(stateDir, 'controller.json')) ? (JSON.parse(readFileSync(join(stateDir, 'controller.json'), 'utf8')) as { url: string }) : undefined,
+      60_000,
+    );
     daemon(['worker', '--controller', info.url, '--token-file', join(stateDir, 'token'), '--work-dir', join(dir, 'worker'), '--cpu', '4', '--memory', '4GB']);
-    await until('a registered worker', async () => {
-      const run = await runIris(['status', '--state-dir', stateDir, '--json'], { env, cwd: dir });
-      return run.code === 0 && (JSON.parse(run.stdout) as { controller: { workers?: number } }).controller.workers === 1 ? true : undefined;
-    }, 60_000);
+    await until(
+      'a registered worker',
+      async () => {
+        const run = await runIris(['status', '--state-dir', stateDir, '--json'], { env, cwd: dir });
+        return run.code === 0 && (JSON.parse(run.stdout) as { controller: { workers?: number } }).controller.workers === 1 ? true : undefined;
+      },
+      60_000,
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -57,7 +66,10 @@ describe('job hierarchy and outputs through the CLI', () => {
       'echo data > "$IRIS_OUTPUT_DIR/sub/f.txt"',
       `"${process.execPath}" "${IRIS_BIN}" job run --name eval --cpu 0 --memory 0 -- echo child-line`,
     ].join(' && ');
-    const run = await runIris(['job', 'run', '--state-dir', stateDir, '--name', '/e2e/parent', '--cpu', '0', '--memory', '0', '--', 'sh', '-c', script], { env, cwd: empty });
+    const run = await runIris(['job', 'run', '--state-dir', stateDir, '--name', '/e2e/parent', '--cpu', '0', '--memory', '0', '--', 'sh', '-c', script], {
+      env,
+      cwd: empty,
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/no bundle: empty folder/);
     expect(run.stdout).toContain('[/e2e/parent/0] parent-line');

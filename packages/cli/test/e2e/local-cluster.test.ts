@@ -93,20 +93,19 @@ scale_groups:
     expect(ups.every((a) => a.group === 'cpu')).toBe(true);
 
     // A gang (--group-by) over the workers of the group: placed at once, both succeed.
-    const gang = await runIris(['job', 'run', '-c', file, '--name', '/e2e/gang', '--replicas', '1', '--group-by', 'iris-group', '--cpu', '1', '--memory', '100MB', '--', 'true'], {
-      env,
-      cwd: dir,
-    });
+    const gang = await runIris(
+      ['job', 'run', '-c', file, '--name', '/e2e/gang', '--replicas', '1', '--group-by', 'iris-group', '--cpu', '1', '--memory', '100MB', '--', 'true'],
+      {
+        env,
+        cwd: dir,
+      },
+    );
     expect(gang.code, `${gang.stdout}\n${gang.stderr}`).toBe(0);
     const gangStatus = await runIris(['job', 'status', '-c', file, '/e2e/gang', '--json'], { env, cwd: dir });
     expect(JSON.parse(gangStatus.stdout)).toMatchObject({ job: { group_by: 'iris-group', state: 'SUCCEEDED' } });
 
     // Idle workers go away after scale_down_delay.
-    await until(
-      'the idle workers to be scaled down',
-      async () => ((await status()).autoscaler!.groups[0]!.counts.total === 0 ? true : undefined),
-      60_000,
-    );
+    await until('the idle workers to be scaled down', async () => ((await status()).autoscaler!.groups[0]!.counts.total === 0 ? true : undefined), 60_000);
     const down = (await status()).autoscaler!.recentActions.filter((a) => a.type.startsWith('scale_down'));
     expect(down.length).toBeGreaterThanOrEqual(3);
 

@@ -149,11 +149,15 @@ scale_groups:
     }
     expect(workers.filter((w) => w.attributes['scale-group'] === 'cpu')).toEqual([]);
 
-    await until('the idle lab group to scale down to zero', async () => {
-      const lab = (await client.autoscalerStatus<NonNullable<StatusJson['autoscaler']>>()).groups.find((g) => g.name === 'lab')!;
-      // The autoscaler forgets a slice when its termination starts; the worker is gone a moment later.
-      return lab.counts.total === 0 && pidFiles(workerRoot).length === 0 ? true : undefined;
-    }, 60_000);
+    await until(
+      'the idle lab group to scale down to zero',
+      async () => {
+        const lab = (await client.autoscalerStatus<NonNullable<StatusJson['autoscaler']>>()).groups.find((g) => g.name === 'lab')!;
+        // The autoscaler forgets a slice when its termination starts; the worker is gone a moment later.
+        return lab.counts.total === 0 && pidFiles(workerRoot).length === 0 ? true : undefined;
+      },
+      60_000,
+    );
 
     // New demand brings a manual worker back.
     await client.submitJob({ name: '/lab/second', command: ['true'], ...onLab });
@@ -163,7 +167,11 @@ scale_groups:
 
     const stop = await runIris(['stop', '-c', file], { env, cwd: dir });
     expect(stop.code, stop.stderr).toBe(0);
-    await until('every process of the cluster to exit', async () => (processesMentioning(stateDir).length + processesMentioning(workerRoot).length === 0 ? true : undefined), 20_000);
+    await until(
+      'every process of the cluster to exit',
+      async () => (processesMentioning(stateDir).length + processesMentioning(workerRoot).length === 0 ? true : undefined),
+      20_000,
+    );
     expect(pidFiles(workerRoot)).toEqual([]);
   }, 170_000);
 });
@@ -205,13 +213,20 @@ scale_groups:
     expect(status.controller.running).toBe(true);
     expect(status.controller.via).toMatch(/^ssh tunnel http:\/\/127\.0\.0\.1:\d+$/);
 
-    const run = await runIris(['job', 'run', '-c', file, '--name', '/ctl/hello', '--cpu', '1', '--memory', '100MB', '--', 'sh', 'hello.sh'], { env, cwd: work });
+    const run = await runIris(['job', 'run', '-c', file, '--name', '/ctl/hello', '--cpu', '1', '--memory', '100MB', '--', 'sh', 'hello.sh'], {
+      env,
+      cwd: work,
+    });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toMatch(/hello from 127\.0\.0\.[34]/);
 
     const stop = await runIris(['stop', '-c', file], { env, cwd: dir });
     expect(stop.code, stop.stderr).toBe(0);
-    await until('the controller and its workers to exit', async () => (processesMentioning(stateDir).length + processesMentioning(workerRoot).length === 0 ? true : undefined), 20_000);
+    await until(
+      'the controller and its workers to exit',
+      async () => (processesMentioning(stateDir).length + processesMentioning(workerRoot).length === 0 ? true : undefined),
+      20_000,
+    );
     expect(existsSync(join(stateDir, 'pid'))).toBe(false);
     expect(pidFiles(workerRoot)).toEqual([]);
   }, 170_000);

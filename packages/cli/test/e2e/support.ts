@@ -20,12 +20,7 @@ export function processesMentioning(needle: string): number[] {
  * end-to-end tests wait on other processes, which nothing lets them await. A probe that throws
  * counts as "not yet" (a controller restarting refuses connections for a moment).
  */
-export async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-  explain?: () => string,
-): Promise<T> {
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, explain?: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

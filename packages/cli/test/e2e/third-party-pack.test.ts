@@ -52,7 +52,8 @@ describe('a third-party provider installed from packed tarballs (no workspace li
     // Instead of compiling better-sqlite3 again, reuse the workspace's build of the same version
     // (what its prebuilt-binary download would fetch); compile only when the versions differ.
     const addon = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
-    const version = (root: string): string => (JSON.parse(readFileSync(join(root, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version;
+    const version = (root: string): string =>
+      (JSON.parse(readFileSync(join(root, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version;
     if (!existsSync(join(project, addon))) {
       if (version(project) === version(REPO_ROOT)) {
         mkdirSync(join(project, 'node_modules/better-sqlite3/build/Release'), { recursive: true });

@@ -111,7 +111,9 @@ describe('version safety of third-party providers', () => {
   it('refuses a provider whose peerDependencies range excludes the installed @iris/core', async () => {
     const run = await providers({ peerRange: '^9.0.0' });
     expect(run.code).not.toBe(0);
-    expect(run.output).toMatch(new RegExp(`${PLUGIN}: wants @iris/core \\^9\\.0\\.0 \\(its peerDependencies\\) but this Iris has @iris/core \\d+\\.\\d+\\.\\d+`));
+    expect(run.output).toMatch(
+      new RegExp(`${PLUGIN}: wants @iris/core \\^9\\.0\\.0 \\(its peerDependencies\\) but this Iris has @iris/core \\d+\\.\\d+\\.\\d+`),
+    );
     expect(run.output).toContain(`npm install ${PLUGIN}@latest`);
   });
 });

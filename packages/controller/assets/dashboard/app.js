@@ -43,7 +43,15 @@ function parseHash() {
 
 function message(id, title, ...paragraphs) {
   stop();
-  swap(view, h('section', { class: 'signin', 'aria-labelledby': `${id}-title`, id }, h('h1', { id: `${id}-title` }, title), paragraphs.map((p) => h('p', {}, p))));
+  swap(
+    view,
+    h(
+      'section',
+      { class: 'signin', 'aria-labelledby': `${id}-title`, id },
+      h('h1', { id: `${id}-title` }, title),
+      paragraphs.map((p) => h('p', {}, p)),
+    ),
+  );
 }
 
 function showSignIn() {
@@ -51,7 +59,11 @@ function showSignIn() {
     'signin',
     'Sign in to this Iris cluster',
     'This dashboard shows cluster data only to signed-in users, and this browser has no valid sign-in (it may have been signed out or its session revoked).',
-    ['On a machine with the cluster file, run ', h('code', {}, 'iris dashboard -c CLUSTER_FILE'), ' and open the link it prints. Links work once and expire after a few minutes.'],
+    [
+      'On a machine with the cluster file, run ',
+      h('code', {}, 'iris dashboard -c CLUSTER_FILE'),
+      ' and open the link it prints. Links work once and expire after a few minutes.',
+    ],
   );
   live.textContent = 'not signed in';
   signOut.hidden = true;
@@ -97,7 +109,14 @@ async function refresh() {
     live.classList.remove('stale');
     if (!named) {
       named = true;
-      getOptional('/config').then((c) => { if (c) document.getElementById('cluster-name').textContent = `Iris · ${c.name}`; }, () => { named = false; });
+      getOptional('/config').then(
+        (c) => {
+          if (c) document.getElementById('cluster-name').textContent = `Iris · ${c.name}`;
+        },
+        () => {
+          named = false;
+        },
+      );
     }
   } catch (err) {
     if (gen !== generation) return;
@@ -139,7 +158,11 @@ async function route() {
   stop();
   const { page, arg, params } = parseHash();
   if (page === 'signed-out') {
-    message('signed-out', 'Signed out', 'This browser is signed out of the Iris dashboard.', ['To sign in again, run ', h('code', {}, 'iris dashboard -c CLUSTER_FILE'), ' and open the link it prints.']);
+    message('signed-out', 'Signed out', 'This browser is signed out of the Iris dashboard.', [
+      'To sign in again, run ',
+      h('code', {}, 'iris dashboard -c CLUSTER_FILE'),
+      ' and open the link it prints.',
+    ]);
     live.textContent = 'signed out';
     signOut.hidden = true;
     return;
@@ -161,7 +184,10 @@ async function route() {
 
 function showZone() {
   zoneButton.textContent = `Times: ${zoneLabel()}`;
-  zoneButton.setAttribute('aria-label', `Times are shown in ${timeZone() === 'utc' ? 'UTC' : `this browser's time zone (${zoneLabel()})`}; switch to ${timeZone() === 'utc' ? 'local time' : 'UTC'}`);
+  zoneButton.setAttribute(
+    'aria-label',
+    `Times are shown in ${timeZone() === 'utc' ? 'UTC' : `this browser's time zone (${zoneLabel()})`}; switch to ${timeZone() === 'utc' ? 'local time' : 'UTC'}`,
+  );
 }
 
 zoneButton.addEventListener('click', () => {
@@ -178,6 +204,8 @@ document.addEventListener('visibilitychange', () => {
   if (!document.hidden && current && !current.finished) refresh().then(schedule);
   else schedule();
 });
-setInterval(() => { if (unreachableSince !== undefined) showBanner(); }, 1000);
+setInterval(() => {
+  if (unreachableSince !== undefined) showBanner();
+}, 1000);
 showZone();
 route();

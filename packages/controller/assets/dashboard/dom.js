@@ -61,14 +61,26 @@ export function table(headers, rows, attrs = {}) {
     h(
       'table',
       attrs,
-      h('thead', {}, h('tr', {}, headers.map((x) => (typeof x === 'string' ? h('th', { scope: 'col' }, x) : h('th', { scope: 'col', class: x.class }, x.text))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          headers.map((x) => (typeof x === 'string' ? h('th', { scope: 'col' }, x) : h('th', { scope: 'col', class: x.class }, x.text))),
+        ),
+      ),
       h('tbody', {}, rows),
     ),
   );
 }
 
 export function kv(pairs) {
-  return h('dl', { class: 'kv' }, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '').flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  return h(
+    'dl',
+    { class: 'kv' },
+    pairs.filter(([, v]) => v !== undefined && v !== null && v !== '').flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+  );
 }
 
 // One time zone for every time on every page: the viewer's choice (UTC or this browser's zone),
@@ -162,8 +174,18 @@ export function reason(text) {
  */
 export function bytes(n) {
   if (!n) return '0 B';
-  const binary = [['TiB', 2 ** 40], ['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]];
-  const decimal = [['TB', 1e12], ['GB', 1e9], ['MB', 1e6], ['kB', 1e3]];
+  const binary = [
+    ['TiB', 2 ** 40],
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ];
+  const decimal = [
+    ['TB', 1e12],
+    ['GB', 1e9],
+    ['MB', 1e6],
+    ['kB', 1e3],
+  ];
   const exact = [...binary, ...decimal].filter(([, size]) => n >= size && n % size === 0 && n / size < 1024).sort((a, b) => b[1] - a[1])[0];
   if (exact) return `${n / exact[1]} ${exact[0]}`;
   if (n < 1024) return `${n} B`;

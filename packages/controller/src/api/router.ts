@@ -122,7 +122,10 @@ export class Router {
     if (this.options.validateResponses) {
       const validate = validatorOf(route.spec.response, false);
       if (!validate(result)) {
-        throw new IrisError(RESPONSE_INVALID, `${route.name} answered a body that does not match its schema: ${describeValidationError(validate.errors, 'response')}`);
+        throw new IrisError(
+          RESPONSE_INVALID,
+          `${route.name} answered a body that does not match its schema: ${describeValidationError(validate.errors, 'response')}`,
+        );
       }
     }
     sendJson(res, route.spec.status ?? 200, result);
@@ -162,7 +165,8 @@ export function describeValidationError(errors: ErrorObject[] | null | undefined
     return root === 'query' ? `unknown query parameter "${extra}"` : `${where}: unknown field "${extra}"`;
   }
   if (e.keyword === 'enum') return `${where} must be one of ${(e.params['allowedValues'] as unknown[]).join(', ')}`;
-  if (e.keyword === 'required') return `${where === root ? root : where}: ${root === 'query' ? 'parameter' : 'field'} "${String(e.params['missingProperty'])}" is required`;
+  if (e.keyword === 'required')
+    return `${where === root ? root : where}: ${root === 'query' ? 'parameter' : 'field'} "${String(e.params['missingProperty'])}" is required`;
   return `${where} ${e.message ?? 'is invalid'}`;
 }
 

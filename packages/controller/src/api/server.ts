@@ -291,7 +291,8 @@ export class ApiServer {
           throw apiError('tooLarge', `outputs of ${total} bytes exceed controller.limits.max_output_bytes (${this.deps.maxOutputBytes})`);
         }
         const missing = body.files.find((f) => !this.deps.outputs.has(f.sha256));
-        if (missing) throw apiError('invalidRequest', `output ${missing.path} (${missing.sha256}) was not uploaded; PUT /api/v1/outputs/${missing.sha256} first`);
+        if (missing)
+          throw apiError('invalidRequest', `output ${missing.path} (${missing.sha256}) was not uploaded; PUT /api/v1/outputs/${missing.sha256} first`);
         this.deps.outputIndex.record(params.task_id, body.attempt, body.files);
         return { files: body.files.length, size_bytes: total };
       },
@@ -402,16 +403,26 @@ export class ApiServer {
     return job;
   }
 
-  private async reconcile(workerId: string, attempts: Parameters<ControllerState['reconcile']>[1], waitMs: number | undefined, res: ServerResponse): Promise<ReconcileResponse> {
+  private async reconcile(
+    workerId: string,
+    attempts: Parameters<ControllerState['reconcile']>[1],
+    waitMs: number | undefined,
+    res: ServerResponse,
+  ): Promise<ReconcileResponse> {
     const { state } = this.deps;
     let work: ReconcileResponse = state.reconcile(workerId, attempts);
     const wait = Math.min(waitMs ?? this.deps.maxWaitMs, this.deps.maxWaitMs);
     if (work.start.length === 0 && work.kill.length === 0 && wait > 0) {
       // A newer call from the same worker supersedes a held one (it carries fresher reports).
       this.reconcileWaiters.get(workerId)?.finish();
-      await this.hold(wait, res, (w) => this.reconcileWaiters.set(workerId, w), (w) => {
-        if (this.reconcileWaiters.get(workerId) === w) this.reconcileWaiters.delete(workerId);
-      });
+      await this.hold(
+        wait,
+        res,
+        (w) => this.reconcileWaiters.set(workerId, w),
+        (w) => {
+          if (this.reconcileWaiters.get(workerId) === w) this.reconcileWaiters.delete(workerId);
+        },
+      );
       const worker = state.workers.get(workerId);
       work = worker ? state.workFor(worker) : { start: [], kill: [] };
     }
@@ -445,13 +456,21 @@ export class ApiServer {
     const live = (): boolean => {
       const job = state.jobs.get(jobName);
       if (job !== undefined && !isTerminalJobState(job.state)) return true;
-      return q.descendants !== undefined && q.descendants.some((d) => {
-        const j = state.jobs.get(d);
-        return j !== undefined && !isTerminalJobState(j.state);
-      });
+      return (
+        q.descendants !== undefined &&
+        q.descendants.some((d) => {
+          const j = state.jobs.get(d);
+          return j !== undefined && !isTerminalJobState(j.state);
+        })
+      );
     };
     if (lines.length === 0 && wait > 0 && live()) {
-      await this.hold(wait, res, (w) => this.logWaiters.add(w), (w) => this.logWaiters.delete(w));
+      await this.hold(
+        wait,
+        res,
+        (w) => this.logWaiters.add(w),
+        (w) => this.logWaiters.delete(w),
+      );
       lines = store.readLogs(q);
     }
     return { lines, cursor: lines.at(-1)?.seq ?? cursor };

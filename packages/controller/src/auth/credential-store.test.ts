@@ -30,10 +30,7 @@ describe('CredentialStore: join tokens traded for worker credentials', () => {
   it('stores only digests: neither the join token nor the credential is in the database', () => {
     const { token } = store.mintJoinToken({ requestId: 'r1', group: 'g', uses: 1, ttlMs: 60_000 });
     const credential = store.claim(token, 'vm-0');
-    const dump = JSON.stringify([
-      db.prepare('SELECT * FROM auth_join_tokens').all(),
-      db.prepare('SELECT * FROM auth_worker_credentials').all(),
-    ]);
+    const dump = JSON.stringify([db.prepare('SELECT * FROM auth_join_tokens').all(), db.prepare('SELECT * FROM auth_worker_credentials').all()]);
     expect(dump).not.toContain(token);
     expect(dump).not.toContain(credential);
     expect(dump).toContain(hashSecret(token));

@@ -131,9 +131,8 @@ export class CredentialStore {
 
   /** The worker a credential belongs to; undefined when unknown or revoked. */
   authenticateWorker(secret: string): WorkerCredential | undefined {
-    const row = this.db
-      .prepare('SELECT worker_id, request_id FROM auth_worker_credentials WHERE hash = ? AND revoked_at IS NULL')
-      .get(hashSecret(secret)) as { worker_id: string; request_id: string | null } | undefined;
+    const row = this.db.prepare('SELECT worker_id, request_id FROM auth_worker_credentials WHERE hash = ? AND revoked_at IS NULL').get(hashSecret(secret)) as
+      { worker_id: string; request_id: string | null } | undefined;
     if (!row) return undefined;
     return { workerId: row.worker_id, ...(row.request_id === null ? {} : { requestId: row.request_id }) };
   }
@@ -177,13 +176,11 @@ export class CredentialStore {
   }
 
   private revokeWhere(where: string, ...params: string[]): number {
-    return this.db.prepare(`UPDATE auth_worker_credentials SET revoked_at = ? WHERE revoked_at IS NULL AND ${where}`).run(this.clock.now(), ...params)
-      .changes;
+    return this.db.prepare(`UPDATE auth_worker_credentials SET revoked_at = ? WHERE revoked_at IS NULL AND ${where}`).run(this.clock.now(), ...params).changes;
   }
 
   private joinRow(secret: string): JoinRow | undefined {
     return this.db.prepare('SELECT hash, request_id, grp, uses, expires_at FROM auth_join_tokens WHERE hash = ?').get(hashSecret(secret)) as
-      | JoinRow
-      | undefined;
+      JoinRow | undefined;
   }
 }

@@ -53,7 +53,9 @@ describe('Autoscaler evaluation triggers', () => {
   });
 
   it('shares a provider create limit across groups on one platform', async () => {
-    const c = cluster([testScaleGroup('a', { priority: 1, max_slices: 2 }), testScaleGroup('b', { priority: 2 })], testAutoscalerConfig(), { fake: { per_minute: 3, burst: 3 } });
+    const c = cluster([testScaleGroup('a', { priority: 1, max_slices: 2 }), testScaleGroup('b', { priority: 2 })], testAutoscalerConfig(), {
+      fake: { per_minute: 3, burst: 3 },
+    });
     c.demand.push(...['1', '2', '3', '4', '5'].map((id) => entry(id)));
     const report = await c.autoscaler.runOnce();
     expect(report.launched).toBe(3);
@@ -68,10 +70,25 @@ describe('Autoscaler evaluation triggers', () => {
     const clock = new FakeClock();
     let caught: unknown;
     try {
-      createAutoscaler(new Map(), testAutoscalerConfig(), { lonely: testScaleGroup('lonely') }, {
-        clusterName: 'x', clock, logger: silentLogger, sliceStore: new InMemorySliceStore(), demand: () => [], workers: () => new Map(),
-        workerBootstrap: () => TEST_WORKER_BOOTSTRAP, workerLaunch: testWorkerLaunch, providerCreateRates: {}, shortLivedSliceMs: 1, actionLogSize: 10, random: () => 0.5,
-      });
+      createAutoscaler(
+        new Map(),
+        testAutoscalerConfig(),
+        { lonely: testScaleGroup('lonely') },
+        {
+          clusterName: 'x',
+          clock,
+          logger: silentLogger,
+          sliceStore: new InMemorySliceStore(),
+          demand: () => [],
+          workers: () => new Map(),
+          workerBootstrap: () => TEST_WORKER_BOOTSTRAP,
+          workerLaunch: testWorkerLaunch,
+          providerCreateRates: {},
+          shortLivedSliceMs: 1,
+          actionLogSize: 10,
+          random: () => 0.5,
+        },
+      );
     } catch (err) {
       caught = err;
     }

@@ -7,15 +7,7 @@ import { byRoutingOrder, routeDemand, type ClusterAllowance, type RoutingDecisio
 import type { ScaleUpPlan } from './scale-up.js';
 import type { ScalingGroup } from './scaling-group.js';
 import type { SliceStore } from './slice-store.js';
-import {
-  explainDemand,
-  explainGroup,
-  groupStatus,
-  summarizeRouting,
-  type AutoscalerExplanation,
-  type AutoscalerStatus,
-  type GroupStatus,
-} from './status.js';
+import { explainDemand, explainGroup, groupStatus, summarizeRouting, type AutoscalerExplanation, type AutoscalerStatus, type GroupStatus } from './status.js';
 import type { DemandEntry, StoredSlice, WorkerSnapshot } from './types.js';
 
 /** Where the autoscaler reads the world from on each evaluation. */
@@ -244,7 +236,13 @@ export class Autoscaler {
   }
 
   private sweepParts(): Parameters<typeof sweepOrphans>[0] {
-    return { clusterName: this.parts.clusterName, clock: this.parts.clock, groups: this.ordered, platforms: this.parts.platforms, actionLog: this.parts.actionLog };
+    return {
+      clusterName: this.parts.clusterName,
+      clock: this.parts.clock,
+      groups: this.ordered,
+      platforms: this.parts.platforms,
+      actionLog: this.parts.actionLog,
+    };
   }
 
   private evaluateSoon(): void {
@@ -263,10 +261,13 @@ export class Autoscaler {
     if (atMs - now >= this.parts.config.evaluation_interval) return;
     if (this.wake && this.wake.atMs <= atMs && this.wake.atMs > now) return;
     this.wake?.handle.cancel();
-    const handle = this.parts.clock.setTimeout(() => {
-      this.wake = undefined;
-      this.evaluateSoon();
-    }, Math.max(0, atMs - now));
+    const handle = this.parts.clock.setTimeout(
+      () => {
+        this.wake = undefined;
+        this.evaluateSoon();
+      },
+      Math.max(0, atMs - now),
+    );
     this.wake = { handle, atMs };
   }
 

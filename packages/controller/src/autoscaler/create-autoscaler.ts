@@ -1,4 +1,13 @@
-import { IrisError, type AutoscalerConfig, type Clock, type Logger, type Platform, type ScaleGroupConfig, type VmBootstrapSpec, type WorkerLaunch } from '@iris/core';
+import {
+  IrisError,
+  type AutoscalerConfig,
+  type Clock,
+  type Logger,
+  type Platform,
+  type ScaleGroupConfig,
+  type VmBootstrapSpec,
+  type WorkerLaunch,
+} from '@iris/core';
 import { ActionLog, type ActionListener } from './action-log.js';
 import { Autoscaler, type AutoscalerInputs } from './autoscaler.js';
 import { CreateSlots } from './create-slots.js';
@@ -52,7 +61,10 @@ export function createAutoscaler(
   for (const [name, config] of Object.entries(scaleGroups)) {
     const platform = platforms.get(name);
     if (!platform) {
-      throw new IrisError('IRIS_AUTOSCALER_NO_PLATFORM', `scale group "${name}" has no platform; build one Platform per provider config and map every group to it`);
+      throw new IrisError(
+        'IRIS_AUTOSCALER_NO_PLATFORM',
+        `scale group "${name}" has no platform; build one Platform per provider config and map every group to it`,
+      );
     }
     const rate = deps.providerCreateRates[platform.type];
     let providerBucket = providerBuckets.get(platform);
@@ -61,16 +73,16 @@ export function createAutoscaler(
       providerBuckets.set(platform, providerBucket);
     }
     const group = new ScalingGroup(config, platform.vmManager(config), autoscalerConfig, deps.clock, deps.sliceStore, {
-        bootstrap: deps.workerBootstrap(config),
-        launch: (requestId) => deps.workerLaunch(config, requestId),
-        shortLivedSliceMs: deps.shortLivedSliceMs,
-        actionLog,
-        groupBucket: new TokenBucket(deps.clock, autoscalerConfig.create_rate_per_minute, autoscalerConfig.create_burst),
-        providerBucket,
-        createSlots,
-        requestEvaluation: () => autoscaler?.notifyDemand(),
-        random: deps.random,
-        logger: deps.logger,
+      bootstrap: deps.workerBootstrap(config),
+      launch: (requestId) => deps.workerLaunch(config, requestId),
+      shortLivedSliceMs: deps.shortLivedSliceMs,
+      actionLog,
+      groupBucket: new TokenBucket(deps.clock, autoscalerConfig.create_rate_per_minute, autoscalerConfig.create_burst),
+      providerBucket,
+      createSlots,
+      requestEvaluation: () => autoscaler?.notifyDemand(),
+      random: deps.random,
+      logger: deps.logger,
     });
     group.pricePerHour = providerPrice(platform, config) ?? config.cost_per_hour;
     groups.push(group);

@@ -19,9 +19,7 @@ export function groupAttributes(group: ScaleGroupConfig): Record<string, string>
  */
 export function demandShapeKey(entry: DemandEntry): string {
   const r = entry.resources;
-  const constraints = entry.constraints?.length
-    ? entry.constraints.map((c) => `${c.key}\u0001${c.op}\u0001${c.value ?? ''}`).join('\u0002')
-    : '';
+  const constraints = entry.constraints?.length ? entry.constraints.map((c) => `${c.key}\u0001${c.op}\u0001${c.value ?? ''}`).join('\u0002') : '';
   return [
     entry.accelerator_type,
     entry.accelerator_variant ?? '*',
@@ -60,12 +58,7 @@ function constraintHolds(c: DemandConstraint, attrs: Record<string, string>): bo
 }
 
 /** Checks are ordered from coarse to specific; the index says how far a group got. */
-const FIT_STAGES: readonly UnmetReasonCode[] = [
-  'no_matching_group',
-  'gang_size_mismatch',
-  'insufficient_resources',
-  'constraints_unsatisfied',
-];
+const FIT_STAGES: readonly UnmetReasonCode[] = ['no_matching_group', 'gang_size_mismatch', 'insufficient_resources', 'constraints_unsatisfied'];
 
 /**
  * Why `group` can never take `entry`, whatever its state; undefined when it can. A CPU entry fits
@@ -81,8 +74,7 @@ export function staticMismatch(entry: DemandEntry, group: ScaleGroupConfig): Unm
   if (entry.preemptible !== undefined && entry.preemptible !== group.preemptible) return 'no_matching_group';
   if (entry.gang_size > 1 && group.slice_size !== entry.gang_size) return 'gang_size_mismatch';
   const have = group.resources;
-  const accelerators =
-    group.accelerator_type === 'gpu' ? have.gpu_count : group.accelerator_type === 'tpu' ? have.tpu_count : 0;
+  const accelerators = group.accelerator_type === 'gpu' ? have.gpu_count : group.accelerator_type === 'tpu' ? have.tpu_count : 0;
   const need = entry.resources;
   if (need.cpu > have.cpu || need.ram > have.ram || need.disk > have.disk || need.accelerator_count > accelerators) {
     return 'insufficient_resources';

@@ -1,4 +1,15 @@
-import { LABEL_GROUP, LABEL_REQUEST, LABEL_ROLE, LABEL_SLICE, clusterLabels, sanitizeLabelValue, type Clock, type Platform, type VmInfo, formatElapsed } from '@iris/core';
+import {
+  LABEL_GROUP,
+  LABEL_REQUEST,
+  LABEL_ROLE,
+  LABEL_SLICE,
+  clusterLabels,
+  sanitizeLabelValue,
+  type Clock,
+  type Platform,
+  type VmInfo,
+  formatElapsed,
+} from '@iris/core';
 import type { ActionLog } from './action-log.js';
 import type { ScalingGroup } from './scaling-group.js';
 import { groupZones } from './zones.js';
@@ -27,7 +38,12 @@ export interface SweepParts {
  */
 export async function sweepOrphans(parts: SweepParts, options: { orphanMinAgeMs: number; dryRun: boolean }): Promise<OrphanReport[]> {
   const groupsByLabel = new Map(parts.groups.map((g) => [sanitizeLabelValue(g.name), g]));
-  const known = new Map(parts.groups.map((g) => [g.name, { slices: new Set(g.trackedSlices().flatMap((s) => (s.sliceId === undefined ? [] : [s.sliceId]))), requests: g.knownRequestIds() }]));
+  const known = new Map(
+    parts.groups.map((g) => [
+      g.name,
+      { slices: new Set(g.trackedSlices().flatMap((s) => (s.sliceId === undefined ? [] : [s.sliceId]))), requests: g.knownRequestIds() },
+    ]),
+  );
   const zonesByPlatform = new Map<Platform, Set<string | undefined>>();
   for (const g of parts.groups) {
     const platform = parts.platforms.get(g.name);
@@ -46,7 +62,12 @@ export async function sweepOrphans(parts: SweepParts, options: { orphanMinAgeMs:
       const orphans = vms.filter((vm) => isOrphan(vm, groupsByLabel, known));
       for (const vm of orphans) {
         const ageMs = now - vm.createdAtMs;
-        const base = { vmId: vm.vmId, ...(vm.zone === undefined ? {} : { zone: vm.zone }), ...(vm.labels[LABEL_GROUP] ? { group: vm.labels[LABEL_GROUP] } : {}), ageMs };
+        const base = {
+          vmId: vm.vmId,
+          ...(vm.zone === undefined ? {} : { zone: vm.zone }),
+          ...(vm.labels[LABEL_GROUP] ? { group: vm.labels[LABEL_GROUP] } : {}),
+          ageMs,
+        };
         if (ageMs < options.orphanMinAgeMs) {
           reports.push({ ...base, outcome: 'too_young' });
         } else if (options.dryRun) {
@@ -55,7 +76,12 @@ export async function sweepOrphans(parts: SweepParts, options: { orphanMinAgeMs:
           try {
             await platform.stopVms([vm.vmId], vm.zone ?? zone);
             reports.push({ ...base, outcome: 'terminated' });
-            parts.actionLog.record(now, 'orphan_terminate', base.group ?? '-', `labelled VM ${vm.vmId} belongs to no known slice (age ${formatElapsed(ageMs)})`);
+            parts.actionLog.record(
+              now,
+              'orphan_terminate',
+              base.group ?? '-',
+              `labelled VM ${vm.vmId} belongs to no known slice (age ${formatElapsed(ageMs)})`,
+            );
           } catch {
             reports.push({ ...base, outcome: 'failed' });
           }

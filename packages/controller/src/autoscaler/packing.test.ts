@@ -11,7 +11,12 @@ const GiB = 2 ** 30;
 const BEHAVIOUR = { createLatencyMs: 1_000, bootMs: 5_000, initMs: 5_000, terminateLatencyMs: 500 };
 
 function cpuGroup(name: string, overrides: Partial<ScaleGroupConfig> = {}): ScaleGroupConfig {
-  return testScaleGroup(name, { accelerator_type: 'cpu', accelerator_variant: '', resources: { cpu: 16, ram: 64 * GiB, disk: 0, gpu_count: 0, tpu_count: 0 }, ...overrides });
+  return testScaleGroup(name, {
+    accelerator_type: 'cpu',
+    accelerator_variant: '',
+    resources: { cpu: 16, ram: 64 * GiB, disk: 0, gpu_count: 0, tpu_count: 0 },
+    ...overrides,
+  });
 }
 
 function task(id: string, cpu = 1, ram = 2 * GiB, overrides: Partial<DemandEntry> = {}): DemandEntry {
@@ -23,7 +28,12 @@ const unlimited = (): ClusterAllowance => new ClusterAllowance(0, 0, undefined, 
 describe('packing demand into slices', () => {
   it('puts six 1-CPU tasks into one 16-CPU slice (the headline of issue 12)', () => {
     const c = new FakeCluster({ groups: [cpuGroup('cpu16')], config: testAutoscalerConfig(), behaviour: BEHAVIOUR, seed: 1 });
-    const d = routeDemand(c.autoscaler.groups(), Array.from({ length: 6 }, (_, i) => task(`t${i}`)), c.workers, 0);
+    const d = routeDemand(
+      c.autoscaler.groups(),
+      Array.from({ length: 6 }, (_, i) => task(`t${i}`)),
+      c.workers,
+      0,
+    );
     expect(Object.fromEntries(d.demandByGroup)).toEqual({ cpu16: 1 });
     expect(Object.fromEntries(d.newSlicesByGroup)).toEqual({ cpu16: 1 });
   });
@@ -54,7 +64,7 @@ describe('packing demand into slices', () => {
     expect(d.demandByGroup.get('tpu')).toBe(3);
   });
 
-  it('plans with the scheduler\'s own fit: what it packs into one VM the scheduler places on that VM', () => {
+  it("plans with the scheduler's own fit: what it packs into one VM the scheduler places on that VM", () => {
     const group = cpuGroup('g');
     const request = demandRequest(task('t', 3, 10 * GiB));
     const perSlice = tasksPerSlice(request, group);
@@ -68,11 +78,17 @@ describe('packing demand into slices', () => {
 describe('cluster limits', () => {
   it('holds back demand beyond max_slices_total and reports it per task and per group', () => {
     const c = new FakeCluster({ groups: [cpuGroup('a')], config: testAutoscalerConfig(), behaviour: BEHAVIOUR, seed: 1 });
-    const d = routeDemand(c.autoscaler.groups(), Array.from({ length: 40 }, (_, i) => task(`t${i}`)), c.workers, 0, {
-      strategy: 'priority',
-      maxSlicesTotal: 2,
-      maxCostPerHour: undefined,
-    });
+    const d = routeDemand(
+      c.autoscaler.groups(),
+      Array.from({ length: 40 }, (_, i) => task(`t${i}`)),
+      c.workers,
+      0,
+      {
+        strategy: 'priority',
+        maxSlicesTotal: 2,
+        maxCostPerHour: undefined,
+      },
+    );
     expect(d.demandByGroup.get('a')).toBe(2);
     expect(d.unmetEntries).toBe(8);
     expect(d.shapes[0]!.unmet!.reason).toMatchObject({ code: 'held_back_by_limit', message: expect.stringContaining('max_slices_total=2') });
@@ -81,18 +97,28 @@ describe('cluster limits', () => {
 
   it('holds back demand beyond max_cost_per_hour', () => {
     const c = new FakeCluster({ groups: [cpuGroup('a', { cost_per_hour: 3 })], config: testAutoscalerConfig(), behaviour: BEHAVIOUR, seed: 1 });
-    const d = routeDemand(c.autoscaler.groups(), Array.from({ length: 64 }, (_, i) => task(`t${i}`)), c.workers, 0, {
-      strategy: 'priority',
-      maxSlicesTotal: undefined,
-      maxCostPerHour: 10,
-    });
+    const d = routeDemand(
+      c.autoscaler.groups(),
+      Array.from({ length: 64 }, (_, i) => task(`t${i}`)),
+      c.workers,
+      0,
+      {
+        strategy: 'priority',
+        maxSlicesTotal: undefined,
+        maxCostPerHour: 10,
+      },
+    );
     expect(d.demandByGroup.get('a')).toBe(3);
     expect(d.shapes[0]!.unmet!.reason.message).toContain('max_cost_per_hour=10');
   });
 });
 
 describe('routing strategies between groups of one pool', () => {
-  const policy = (strategy: 'priority' | 'cost' | 'availability' | 'round_robin' | 'least_waste') => ({ strategy, maxSlicesTotal: undefined, maxCostPerHour: undefined });
+  const policy = (strategy: 'priority' | 'cost' | 'availability' | 'round_robin' | 'least_waste') => ({
+    strategy,
+    maxSlicesTotal: undefined,
+    maxCostPerHour: undefined,
+  });
   const tasks = (n: number, cpu = 1): DemandEntry[] => Array.from({ length: n }, (_, i) => task(`t${i}`, cpu, GiB));
 
   it('cost: the cheapest per task-hour, whatever the priority; explain names each verdict', () => {
@@ -114,7 +140,12 @@ describe('routing strategies between groups of one pool', () => {
   });
 
   it('availability: skips a group in backoff before trying it', () => {
-    const c = new FakeCluster({ groups: [cpuGroup('a', { priority: 1 }), cpuGroup('b', { priority: 2 })], config: testAutoscalerConfig(), behaviour: BEHAVIOUR, seed: 1 });
+    const c = new FakeCluster({
+      groups: [cpuGroup('a', { priority: 1 }), cpuGroup('b', { priority: 2 })],
+      config: testAutoscalerConfig(),
+      behaviour: BEHAVIOUR,
+      seed: 1,
+    });
     c.autoscaler.group('a')!.health.recordFailure('boom');
     expect(Object.fromEntries(routeDemand(c.autoscaler.groups(), tasks(4), c.workers, 0, policy('priority')).demandByGroup)).toEqual({ a: 1 });
     const d = routeDemand(c.autoscaler.groups(), tasks(4), c.workers, 0, policy('availability'));
@@ -130,7 +161,10 @@ describe('routing strategies between groups of one pool', () => {
 
   it('least_waste: the group whose VM the demand fills best', () => {
     const c = new FakeCluster({
-      groups: [cpuGroup('big', { priority: 1, resources: { cpu: 16, ram: 64 * GiB, disk: 0, gpu_count: 0, tpu_count: 0 } }), cpuGroup('snug', { priority: 2, resources: { cpu: 6, ram: 64 * GiB, disk: 0, gpu_count: 0, tpu_count: 0 } })],
+      groups: [
+        cpuGroup('big', { priority: 1, resources: { cpu: 16, ram: 64 * GiB, disk: 0, gpu_count: 0, tpu_count: 0 } }),
+        cpuGroup('snug', { priority: 2, resources: { cpu: 6, ram: 64 * GiB, disk: 0, gpu_count: 0, tpu_count: 0 } }),
+      ],
       config: testAutoscalerConfig(),
       behaviour: BEHAVIOUR,
       seed: 1,
@@ -152,7 +186,7 @@ describe('routing strategies between groups of one pool', () => {
   });
 });
 
-describe('availability from the providers\' offerings', () => {
+describe("availability from the providers' offerings", () => {
   it('skips a group whose type the provider reports unavailable in its zones, under the availability strategy', async () => {
     const c = new FakeCluster({
       groups: [testScaleGroup('first', { priority: 1 }), testScaleGroup('second', { priority: 2 })],

@@ -9,7 +9,11 @@ export function demandRequest(entry: DemandEntry): ResourceRequest {
   const r = entry.resources;
   const request: ResourceRequest = { cpu: r.cpu, memory_bytes: r.ram, disk_bytes: r.disk };
   if (r.accelerator_count > 0 && entry.accelerator_type !== 'cpu') {
-    request.accelerator = { type: entry.accelerator_type, count: r.accelerator_count, ...(entry.accelerator_variant ? { variant: entry.accelerator_variant } : {}) };
+    request.accelerator = {
+      type: entry.accelerator_type,
+      count: r.accelerator_count,
+      ...(entry.accelerator_variant ? { variant: entry.accelerator_variant } : {}),
+    };
   }
   return request;
 }

@@ -29,7 +29,10 @@ function route(c: FakeCluster, entries: DemandEntry[]) {
 describe('routeDemand', () => {
   it('fills groups in priority order, lower first, and overflows when one is full', () => {
     const c = cluster([testScaleGroup('b', { priority: 20, max_slices: 5 }), testScaleGroup('a', { priority: 10, max_slices: 2 })]);
-    const d = route(c, ['1', '2', '3', '4'].map((id) => entry(id)));
+    const d = route(
+      c,
+      ['1', '2', '3', '4'].map((id) => entry(id)),
+    );
     expect(Object.fromEntries(d.demandByGroup)).toEqual({ a: 2, b: 2 });
     expect(d.unmetEntries).toBe(0);
   });
@@ -37,7 +40,12 @@ describe('routeDemand', () => {
   it('matches accelerator type and variant; a CPU entry fits any group', () => {
     const c = cluster([
       testScaleGroup('tpu4', { priority: 1 }),
-      testScaleGroup('gpu', { priority: 2, accelerator_type: 'gpu', accelerator_variant: 'a100', resources: { cpu: 8, ram: 2 ** 36, disk: 0, gpu_count: 8, tpu_count: 0 } }),
+      testScaleGroup('gpu', {
+        priority: 2,
+        accelerator_type: 'gpu',
+        accelerator_variant: 'a100',
+        resources: { cpu: 8, ram: 2 ** 36, disk: 0, gpu_count: 8, tpu_count: 0 },
+      }),
     ]);
     const d = route(c, [
       entry('t'),
@@ -67,7 +75,13 @@ describe('routeDemand', () => {
       entry('gang8', { gang_size: 8 }),
       entry('big', { resources: { cpu: 999, ram: 1, disk: 0, accelerator_count: 0 } }),
       entry('red', { constraints: [{ key: 'pool', op: 'eq', value: 'red' }] }),
-      entry('gang4', { gang_size: 4, constraints: [{ key: 'pool', op: 'exists' }, { key: 'tpu-chips', op: 'not_exists' }] }),
+      entry('gang4', {
+        gang_size: 4,
+        constraints: [
+          { key: 'pool', op: 'exists' },
+          { key: 'tpu-chips', op: 'not_exists' },
+        ],
+      }),
     ]);
     const reasons = Object.fromEntries(d.shapes.flatMap((s) => (s.unmet ? s.unmet.entryIds.map((id) => [id, s.unmet!.reason.code]) : [])));
     expect(reasons).toEqual({ gang8: 'gang_size_mismatch', big: 'insufficient_resources', red: 'constraints_unsatisfied' });
@@ -76,7 +90,10 @@ describe('routeDemand', () => {
 
   it('evaluates numeric constraints numerically', () => {
     const c = cluster([testScaleGroup('g', { attributes: { gen: '10' } })]);
-    const d = route(c, [entry('gt', { constraints: [{ key: 'gen', op: 'gt', value: '9' }] }), entry('lt', { constraints: [{ key: 'gen', op: 'lt', value: '9' }] })]);
+    const d = route(c, [
+      entry('gt', { constraints: [{ key: 'gen', op: 'gt', value: '9' }] }),
+      entry('lt', { constraints: [{ key: 'gen', op: 'lt', value: '9' }] }),
+    ]);
     expect(d.demandByGroup.get('g')).toBe(1);
     expect(d.shapes.find((s) => s.unmet)?.unmet?.entryIds).toEqual(['lt']);
   });

@@ -194,9 +194,17 @@ export function routeDemand(
       const measure = t.measure;
       let verdict: GroupVerdict;
       if (t.skip !== undefined) verdict = { group: t.view.group.name, outcome: 'skipped', took: 0, measure, detail: t.skip };
-      else if (n > 0) verdict = { group: t.view.group.name, outcome: 'chosen', took: n, measure, detail: `took ${n}${next < count ? `, then ${refusalText(t.view.packer.refusal)}` : ''}` };
+      else if (n > 0)
+        verdict = {
+          group: t.view.group.name,
+          outcome: 'chosen',
+          took: n,
+          measure,
+          detail: `took ${n}${next < count ? `, then ${refusalText(t.view.packer.refusal)}` : ''}`,
+        };
       else if (next >= count) verdict = { group: t.view.group.name, outcome: 'not_needed', took: 0, measure, detail: 'earlier groups took it all' };
-      else if (t.view.packer.refusal && !t.view.packer.refusal.startsWith('max_slices=')) verdict = { group: t.view.group.name, outcome: 'held_back', took: 0, measure, detail: t.view.packer.refusal };
+      else if (t.view.packer.refusal && !t.view.packer.refusal.startsWith('max_slices='))
+        verdict = { group: t.view.group.name, outcome: 'held_back', took: 0, measure, detail: t.view.packer.refusal };
       else verdict = { group: t.view.group.name, outcome: 'full', took: 0, measure, detail: `full (max_slices=${t.view.group.config.max_slices})` };
       verdicts.push(verdict);
     }
@@ -231,7 +239,17 @@ export function routeDemand(
     if (view.packer.slicesUsed > 0) demandByGroup.set(view.group.name, view.packer.slicesUsed);
     if (view.packer.newSlices > 0) newSlicesByGroup.set(view.group.name, view.packer.newSlices);
   }
-  return { atMs: nowMs, strategy: policy.strategy, totalEntries: entries.length, demandByGroup, newSlicesByGroup, heldBackByGroup, shapes: outcomes, unmetEntries, limits: allowance };
+  return {
+    atMs: nowMs,
+    strategy: policy.strategy,
+    totalEntries: entries.length,
+    demandByGroup,
+    newSlicesByGroup,
+    heldBackByGroup,
+    shapes: outcomes,
+    unmetEntries,
+    limits: allowance,
+  };
 }
 
 /** The largest VM of any group, per resource: dominant shares are measured against it. */

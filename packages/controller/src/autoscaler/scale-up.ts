@@ -1,4 +1,17 @@
-import { LABEL_REQUEST, LABEL_ROLE, providerErrorKind, sanitizeLabelValue, type AutoscalerConfig, type Clock, type ScaleGroupConfig, type SliceInfo, type VmBootstrapSpec, type VmManager, type WorkerLaunch, formatElapsed } from '@iris/core';
+import {
+  LABEL_REQUEST,
+  LABEL_ROLE,
+  providerErrorKind,
+  sanitizeLabelValue,
+  type AutoscalerConfig,
+  type Clock,
+  type ScaleGroupConfig,
+  type SliceInfo,
+  type VmBootstrapSpec,
+  type VmManager,
+  type WorkerLaunch,
+  formatElapsed,
+} from '@iris/core';
 import type { CreateSlots } from './create-slots.js';
 import type { GroupCounts, GroupSlices, SliceRow } from './group-slices.js';
 import type { GroupHealth, HealthBlock } from './group-health.js';
@@ -42,7 +55,10 @@ export function planScaleUp(config: ScaleGroupConfig, c: GroupCounts, demand: nu
   const forMin = Math.max(0, config.min_slices - c.total);
   const wanted = Math.min(headroom, Math.max(forDemand, forMin));
   if (wanted === 0) {
-    const why = demand > coming && headroom === 0 ? `demand=${demand} > capacity=${coming} but at max_slices=${config.max_slices}` : `demand=${demand} <= capacity=${coming}`;
+    const why =
+      demand > coming && headroom === 0
+        ? `demand=${demand} > capacity=${coming} but at max_slices=${config.max_slices}`
+        : `demand=${demand} <= capacity=${coming}`;
     return { wanted: 0, reason: why };
   }
   return { wanted, reason: forMin >= forDemand ? `below min_slices=${config.min_slices} (have ${c.total})` : `demand=${demand} > capacity=${coming}` };

@@ -273,7 +273,8 @@ describe('ScalingGroup housekeeping', () => {
     const [a, b, c] = ctx.g.trackedSlices();
     const busy = (ids: string[]) => {
       const m = new Map<string, WorkerLiveness>();
-      for (const s of ctx.g.trackedSlices()) for (const vm of s.vms) m.set(vm.address, { lastHeartbeatMs: ctx.clock.now(), runningTasks: ids.includes(s.sliceId!) ? 1 : 0 });
+      for (const s of ctx.g.trackedSlices())
+        for (const vm of s.vms) m.set(vm.address, { lastHeartbeatMs: ctx.clock.now(), runningTasks: ids.includes(s.sliceId!) ? 1 : 0 });
       return m;
     };
     // b was busy more recently than a; c is still busy.
@@ -358,20 +359,24 @@ describe('ScalingGroup housekeeping', () => {
 
   it('retries a terminate that failed', async () => {
     let failOnce = true;
-    const ctx = setup({}, {}, {
-      wrap: (m) => ({
-        group: m.group,
-        createSlice: (r) => m.createSlice(r),
-        listSlices: () => m.listSlices(),
-        terminateSlice: async (id) => {
-          if (failOnce) {
-            failOnce = false;
-            throw new Error('boom');
-          }
-          return m.terminateSlice(id);
-        },
-      }),
-    });
+    const ctx = setup(
+      {},
+      {},
+      {
+        wrap: (m) => ({
+          group: m.group,
+          createSlice: (r) => m.createSlice(r),
+          listSlices: () => m.listSlices(),
+          terminateSlice: async (id) => {
+            if (failOnce) {
+              failOnce = false;
+              throw new Error('boom');
+            }
+            return m.terminateSlice(id);
+          },
+        }),
+      },
+    );
     await scaleTo(ctx, 1);
     ctx.g.terminate(ctx.g.trackedSlices()[0]!, 'scale_down', 'test');
     await ctx.g.settle();
@@ -389,7 +394,10 @@ describe('ScalingGroup restore', () => {
   it('adopts stored and unstored slices, re-issues an unanswered create, drops vanished rows', async () => {
     const ctx = setup();
     await scaleTo(ctx, 2);
-    const before = ctx.g.trackedSlices().map((s) => s.sliceId).sort();
+    const before = ctx.g
+      .trackedSlices()
+      .map((s) => s.sliceId)
+      .sort();
     // A create the old controller persisted but never sent, and a row for a slice that is gone.
     ctx.store.upsert({ group: 'g', requestId: 'g-lost-req', state: 'requesting', createdAtMs: ctx.clock.now(), livenessDeadlineMs: 0 });
     ctx.store.upsert({ group: 'g', sliceId: 'g-s999', requestId: 'x', state: 'ready', createdAtMs: 0, livenessDeadlineMs: 0 });
@@ -404,7 +412,9 @@ describe('ScalingGroup restore', () => {
     expect(ctx.platform.liveSlices('g')).toHaveLength(3);
     // Re-issuing again with the same request id yields the same slice.
     const calls = ctx.platform.createCalls;
-    const again = await ctx.platform.vmManager(testScaleGroup('g')).createSlice({ requestId: 'g-lost-req', labels: {}, bootstrap: TEST_WORKER_BOOTSTRAP, launch: testWorkerLaunch(testScaleGroup('g'), 'g-lost-req') });
+    const again = await ctx.platform
+      .vmManager(testScaleGroup('g'))
+      .createSlice({ requestId: 'g-lost-req', labels: {}, bootstrap: TEST_WORKER_BOOTSTRAP, launch: testWorkerLaunch(testScaleGroup('g'), 'g-lost-req') });
     expect(ctx.platform.createCalls).toBe(calls + 1);
     expect(ctx.platform.liveSlices('g')).toHaveLength(3);
     expect(fresh.trackedSlices().map((s) => s.sliceId)).toContain(again.sliceId);

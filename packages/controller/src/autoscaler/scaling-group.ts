@@ -1,4 +1,16 @@
-import { LABEL_REQUEST, providerErrorKind, type AutoscalerConfig, type Clock, type Logger, type ScaleGroupConfig, type SliceInfo, type VmBootstrapSpec, type VmManager, type WorkerLaunch, formatElapsed } from '@iris/core';
+import {
+  LABEL_REQUEST,
+  providerErrorKind,
+  type AutoscalerConfig,
+  type Clock,
+  type Logger,
+  type ScaleGroupConfig,
+  type SliceInfo,
+  type VmBootstrapSpec,
+  type VmManager,
+  type WorkerLaunch,
+  formatElapsed,
+} from '@iris/core';
 import type { ActionLog } from './action-log.js';
 import type { CreateSlots } from './create-slots.js';
 import { GroupHealth } from './group-health.js';
@@ -283,7 +295,11 @@ export class ScalingGroup {
       this.scaleUp.abandonedRequests.add(slice.requestId);
       this.slices.move(slice, 'gone', 'create timed out');
       this.health.recordFailure('create timed out');
-      this.slices.record('requesting_timeout', `create not answered within requesting_timeout=${formatElapsed(this.autoscalerConfig.requesting_timeout)}; backing off`, slice);
+      this.slices.record(
+        'requesting_timeout',
+        `create not answered within requesting_timeout=${formatElapsed(this.autoscalerConfig.requesting_timeout)}; backing off`,
+        slice,
+      );
       n++;
     }
     return n;
@@ -382,7 +398,11 @@ export class ScalingGroup {
     const age = this.clock.now() - slice.createdAtMs;
     if (age >= this.options.shortLivedSliceMs) return;
     const delay = this.health.recordFailure(`${what} after ${formatElapsed(age)}`);
-    this.slices.record('backoff', `${what} only ${formatElapsed(age)} after creation (< ${formatElapsed(this.options.shortLivedSliceMs)}); backing off ${formatElapsed(delay)}`, slice);
+    this.slices.record(
+      'backoff',
+      `${what} only ${formatElapsed(age)} after creation (< ${formatElapsed(this.options.shortLivedSliceMs)}); backing off ${formatElapsed(delay)}`,
+      slice,
+    );
   }
 
   // ---- lifecycle of the group object ---------------------------------------------------------

@@ -36,7 +36,11 @@ export function canTransition(from: SliceState, to: SliceState): boolean {
  * The one way a slice changes state: refuses a move the table does not allow (a bug in the
  * caller, never a provider's whim: provider answers go through `providerTarget` first).
  */
-export function setSliceState(slice: { state: SliceState; readonly requestId: string; readonly sliceId?: string | undefined }, to: SliceState, why: string): boolean {
+export function setSliceState(
+  slice: { state: SliceState; readonly requestId: string; readonly sliceId?: string | undefined },
+  to: SliceState,
+  why: string,
+): boolean {
   const from = slice.state;
   if (from === to) return false;
   if (!SLICE_TRANSITIONS[from].includes(to)) {

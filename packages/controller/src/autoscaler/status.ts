@@ -168,7 +168,21 @@ export function summarizeRouting(decision: RoutingDecision): RoutingSummary {
   };
 }
 
-const SIZE_ACTIONS: ReadonlySet<ActionType> = new Set(['scale_up', 'scale_down', 'liveness_reap', 'failed_cleanup', 'worker_failed', 'adopt', 'quota_exceeded', 'stockout', 'unavailable', 'scale_up_failed', 'backoff', 'rate_limited', 'requesting_timeout']);
+const SIZE_ACTIONS: ReadonlySet<ActionType> = new Set([
+  'scale_up',
+  'scale_down',
+  'liveness_reap',
+  'failed_cleanup',
+  'worker_failed',
+  'adopt',
+  'quota_exceeded',
+  'stockout',
+  'unavailable',
+  'scale_up_failed',
+  'backoff',
+  'rate_limited',
+  'requesting_timeout',
+]);
 
 export function explainGroup(status: GroupStatus, actions: readonly AutoscalerAction[]): GroupExplanation {
   const c = status.counts;
@@ -201,9 +215,16 @@ export function explainDemand(decision: RoutingDecision | undefined, groups: Rea
     for (const batch of shape.routed) {
       const g = groups.get(batch.group);
       const state = g ? `${g.availability}: ${g.lastDecision}` : 'unknown group';
-      out.push({ entryIds: batch.entryIds, outcome: 'routed', group: batch.group, reason: `${decision.strategy} routing chose ${batch.group}; waiting for its slice (${state})`, ...withVerdicts });
+      out.push({
+        entryIds: batch.entryIds,
+        outcome: 'routed',
+        group: batch.group,
+        reason: `${decision.strategy} routing chose ${batch.group}; waiting for its slice (${state})`,
+        ...withVerdicts,
+      });
     }
-    if (shape.unmet) out.push({ entryIds: shape.unmet.entryIds, outcome: 'unmet', reason: `${shape.unmet.reason.code}: ${shape.unmet.reason.message}`, ...withVerdicts });
+    if (shape.unmet)
+      out.push({ entryIds: shape.unmet.entryIds, outcome: 'unmet', reason: `${shape.unmet.reason.code}: ${shape.unmet.reason.message}`, ...withVerdicts });
   }
   return out;
 }

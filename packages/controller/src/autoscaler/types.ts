@@ -72,15 +72,7 @@ export interface StoredSlice {
 }
 
 /** Routing-visible condition of a group, highest precedence first. */
-export const GROUP_AVAILABILITIES = [
-  'unavailable',
-  'quota',
-  'stockout',
-  'backoff',
-  'requesting',
-  'at_capacity',
-  'available',
-] as const;
+export const GROUP_AVAILABILITIES = ['unavailable', 'quota', 'stockout', 'backoff', 'requesting', 'at_capacity', 'available'] as const;
 export type GroupAvailability = (typeof GROUP_AVAILABILITIES)[number];
 
 export const UNMET_REASON_CODES = [

@@ -58,7 +58,11 @@ export async function startClusterController(options: StartClusterControllerOpti
     ...options,
     clock,
     logger,
-    limits: { workerTimeoutMs: config.controller.worker_timeout, ...(config.controller.limits ? inputLimits(config.controller.limits) : {}), ...options.limits },
+    limits: {
+      workerTimeoutMs: config.controller.worker_timeout,
+      ...(config.controller.limits ? inputLimits(config.controller.limits) : {}),
+      ...options.limits,
+    },
   });
   try {
     const deps: PlatformDeps = {

@@ -44,7 +44,10 @@ describe('StartupRetry', () => {
       new ProviderError('transient', '503 again'),
     ]);
     const retry = new StartupRetry({ clock, logger: silentLogger, initialDelayMs: 1_000, maxDelayMs: 60_000 });
-    const manager = retry.platforms(new Map([['g', platform]])).get('g')!.vmManager(group);
+    const manager = retry
+      .platforms(new Map([['g', platform]]))
+      .get('g')!
+      .vmManager(group);
     const started = clock.now();
     await expect(settle(clock, manager.listSlices())).resolves.toEqual([]);
     expect(calls()).toBe(4);
@@ -57,7 +60,13 @@ describe('StartupRetry', () => {
     const clock = new FakeClock();
     const auth = flakyPlatform([new ProviderError('auth', 'no credentials')]);
     const retry = new StartupRetry({ clock, logger: silentLogger, initialDelayMs: 1_000, maxDelayMs: 60_000 });
-    await expect(retry.platforms(new Map([['g', auth.platform]])).get('g')!.vmManager(group).listSlices()).rejects.toThrow('no credentials');
+    await expect(
+      retry
+        .platforms(new Map([['g', auth.platform]]))
+        .get('g')!
+        .vmManager(group)
+        .listSlices(),
+    ).rejects.toThrow('no credentials');
     expect(auth.calls()).toBe(1);
 
     const later = flakyPlatform([new ProviderError('transient', '503')]);
@@ -69,7 +78,9 @@ describe('StartupRetry', () => {
 
   it('passes every other member through to the platform', async () => {
     const { platform } = flakyPlatform([]);
-    const wrapped = new StartupRetry({ clock: new FakeClock(), logger: silentLogger, initialDelayMs: 1, maxDelayMs: 1 }).platforms(new Map([['g', platform]])).get('g')!;
+    const wrapped = new StartupRetry({ clock: new FakeClock(), logger: silentLogger, initialDelayMs: 1, maxDelayMs: 1 })
+      .platforms(new Map([['g', platform]]))
+      .get('g')!;
     expect(wrapped.type).toBe('flaky');
     await expect(wrapped.tunnel('x:1')).resolves.toMatchObject({ localAddress: 'x:1' });
   });

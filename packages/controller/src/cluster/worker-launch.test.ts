@@ -4,32 +4,54 @@ import { FakeClock, hasErrorCode, type ClusterConfig, type Platform } from '@iri
 import { DEFAULT_CONFIG } from '@iris/core/config';
 import { CredentialStore } from '../auth/credential-store.js';
 import { testScaleGroup } from '../autoscaler/testing/fixtures.js';
-import { controllerUrlForGroup, joinTokenTtlMs, normalizeControllerAddress, planWorkerLaunches, workerLaunchFactory, WORKER_LAUNCH_ERROR } from './worker-launch.js';
+import {
+  controllerUrlForGroup,
+  joinTokenTtlMs,
+  normalizeControllerAddress,
+  planWorkerLaunches,
+  workerLaunchFactory,
+  WORKER_LAUNCH_ERROR,
+} from './worker-launch.js';
 
 const remote = { type: 'manual' } as Platform;
 const local = { type: 'local', vmsShareControllerHost: true } as Platform;
 const answering = { type: 'gcp', controllerUrlForVms: (bound: string) => `http://10.128.0.7:${new URL(bound).port}` } as unknown as Platform;
 
 async function failure(work: Promise<unknown>): Promise<Error> {
-  const err = await work.then(() => undefined, (e: unknown) => e);
+  const err = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(hasErrorCode(err, WORKER_LAUNCH_ERROR), String(err)).toBe(true);
   return err as Error;
 }
 
 describe('the controller address a group’s VMs dial', () => {
   it('takes an explicit controller_address first, filling in the bound port when it names none', async () => {
-    expect(await controllerUrlForGroup('g', answering, 'http://0.0.0.0:7000', 'ctl.lab:9000')).toEqual({ controllerUrl: 'http://ctl.lab:9000', source: 'controller_address' });
-    expect(await controllerUrlForGroup('g', remote, 'http://0.0.0.0:7000', '10.0.0.5')).toEqual({ controllerUrl: 'http://10.0.0.5:7000', source: 'controller_address' });
+    expect(await controllerUrlForGroup('g', answering, 'http://0.0.0.0:7000', 'ctl.lab:9000')).toEqual({
+      controllerUrl: 'http://ctl.lab:9000',
+      source: 'controller_address',
+    });
+    expect(await controllerUrlForGroup('g', remote, 'http://0.0.0.0:7000', '10.0.0.5')).toEqual({
+      controllerUrl: 'http://10.0.0.5:7000',
+      source: 'controller_address',
+    });
     expect(normalizeControllerAddress('https://ctl.example/', 'http://127.0.0.1:1')).toBe('https://ctl.example:1');
   });
 
   it('then the advertised URL, before the provider’s answer', async () => {
-    expect(await controllerUrlForGroup('g', answering, 'http://0.0.0.0:7000', undefined, 'http://10.1.2.3:7000')).toEqual({ controllerUrl: 'http://10.1.2.3:7000', source: 'advertised' });
+    expect(await controllerUrlForGroup('g', answering, 'http://0.0.0.0:7000', undefined, 'http://10.1.2.3:7000')).toEqual({
+      controllerUrl: 'http://10.1.2.3:7000',
+      source: 'advertised',
+    });
     expect((await controllerUrlForGroup('g', answering, 'http://0.0.0.0:7000', 'ctl:1', 'http://10.1.2.3:7000')).source).toBe('controller_address');
   });
 
   it('else the provider’s answer (e.g. the GCE VM’s internal IP)', async () => {
-    expect(await controllerUrlForGroup('tpu', answering, 'http://0.0.0.0:7000', undefined)).toEqual({ controllerUrl: 'http://10.128.0.7:7000', source: 'provider' });
+    expect(await controllerUrlForGroup('tpu', answering, 'http://0.0.0.0:7000', undefined)).toEqual({
+      controllerUrl: 'http://10.128.0.7:7000',
+      source: 'provider',
+    });
   });
 
   it('gives a bind or loopback address only to VMs on the controller’s machine (0.0.0.0 becomes 127.0.0.1)', async () => {

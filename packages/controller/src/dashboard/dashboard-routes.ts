@@ -8,11 +8,13 @@ import type { StaticAsset } from './static-assets.js';
 export const DASHBOARD_PATH = '/dashboard';
 
 /** User agents of chat and mail link-preview fetchers, which must not use a one-time link up. */
-const LINK_PREVIEW_AGENTS = /Slackbot|Slack-ImgProxy|Discordbot|TelegramBot|WhatsApp|Twitterbot|facebookexternalhit|LinkedInBot|SkypeUriPreview|Teams|Google-PageRenderer|Mattermost|redditbot|Embedly|bingbot|Googlebot/i;
+const LINK_PREVIEW_AGENTS =
+  /Slackbot|Slack-ImgProxy|Discordbot|TelegramBot|WhatsApp|Twitterbot|facebookexternalhit|LinkedInBot|SkypeUriPreview|Teams|Google-PageRenderer|Mattermost|redditbot|Embedly|bingbot|Googlebot/i;
 
 /** The dashboard's own scripts and styles only; no inline code, no third-party origin. */
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -118,7 +120,10 @@ export class DashboardRoutes {
     // a browser sends `Origin: null` for the page's own form, so "null" alone proves nothing.)
     const site = req.headers['sec-fetch-site'];
     const origin = req.headers.origin;
-    if ((typeof site === 'string' && site !== 'same-origin' && site !== 'none') || (origin !== undefined && origin !== 'null' && originHost(origin) !== req.headers.host)) {
+    if (
+      (typeof site === 'string' && site !== 'same-origin' && site !== 'none') ||
+      (origin !== undefined && origin !== 'null' && originHost(origin) !== req.headers.host)
+    ) {
       send(res, 403, 'text/plain; charset=utf-8', 'sign-out refused: the request came from another site\n');
       return;
     }

@@ -17,7 +17,17 @@ function job(name: string, state: JobState, parent?: string, submittedAt = ++seq
     submittedAt,
     counts: counts({ [state === 'RUNNING' ? 'RUNNING' : state]: 1 } as Partial<TaskCounts>),
     tasks: [],
-    spec: { command: ['true'], env: {}, resources: { cpu: 0, memory_bytes: 0, disk_bytes: 0 }, replicas: 1, max_retries_failure: 0, max_retries_preemption: 0, constraints: [], ports: [], ...(parent ? { parent } : {}) },
+    spec: {
+      command: ['true'],
+      env: {},
+      resources: { cpu: 0, memory_bytes: 0, disk_bytes: 0 },
+      replicas: 1,
+      max_retries_failure: 0,
+      max_retries_preemption: 0,
+      constraints: [],
+      ports: [],
+      ...(parent ? { parent } : {}),
+    },
   } as JobRecord;
 }
 
@@ -55,8 +65,16 @@ describe('jobTree', () => {
   });
 
   it('sorts by state and by name', () => {
-    expect(jobTree(jobs, { ...base, sort: 'state' }).items.filter((r) => r.depth === 0).map((r) => r.name)).toEqual(['/a', '/b', '/orphan/child']);
-    expect(jobTree(jobs, { ...base, sort: 'name', descending: true }).items.filter((r) => r.depth === 0).map((r) => r.name)).toEqual(['/orphan/child', '/b', '/a']);
+    expect(
+      jobTree(jobs, { ...base, sort: 'state' })
+        .items.filter((r) => r.depth === 0)
+        .map((r) => r.name),
+    ).toEqual(['/a', '/b', '/orphan/child']);
+    expect(
+      jobTree(jobs, { ...base, sort: 'name', descending: true })
+        .items.filter((r) => r.depth === 0)
+        .map((r) => r.name),
+    ).toEqual(['/orphan/child', '/b', '/a']);
   });
 
   it('filters by state and keeps the ancestors of a match as context', () => {

@@ -77,8 +77,7 @@ export function jobTree(jobs: Iterable<JobRecord>, query: JobTreeQuery): JobTree
   }
   const needle = query.name?.toLowerCase();
   const filtering = query.state !== undefined || (needle !== undefined && needle !== '');
-  const matches = (j: JobRecord): boolean =>
-    (query.state === undefined || j.state === query.state) && (!needle || j.name.toLowerCase().includes(needle));
+  const matches = (j: JobRecord): boolean => (query.state === undefined || j.state === query.state) && (!needle || j.name.toLowerCase().includes(needle));
   const visible = new Set<string>();
   if (filtering) {
     for (const job of all) {

@@ -3,7 +3,8 @@ import { isSecretKey, MASKED, maskConfig } from './mask-config.js';
 
 describe('maskConfig', () => {
   it('recognises secret-looking key names by their words', () => {
-    for (const k of ['token', 'api_key', 'ssh_key_file', 'password', 'clientSecret', 'credentials', 'github-token', 'KEY']) expect(isSecretKey(k), k).toBe(true);
+    for (const k of ['token', 'api_key', 'ssh_key_file', 'password', 'clientSecret', 'credentials', 'github-token', 'KEY'])
+      expect(isSecretKey(k), k).toBe(true);
     for (const k of ['monkey', 'keyboard_layout', 'name', 'hosts', 'tokens_per_second', 'zone', 'label_prefix']) expect(isSecretKey(k), k).toBe(false);
   });
 

@@ -8,7 +8,10 @@ const SECRET_WORDS = new Set(['token', 'key', 'password', 'passwd', 'secret', 'c
  * token, key, password, secret or credentials: `token`, `api_key`, `ssh_key_file`, `clientSecret`.
  */
 export function isSecretKey(key: string): boolean {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[_\-.]+/);
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[_\-.]+/);
   return words.some((w) => SECRET_WORDS.has(w));
 }
 

@@ -46,7 +46,12 @@ describe('SessionStore', () => {
     const { sessions } = store();
     const a = sessions.create();
     const b = sessions.create();
-    expect(sessions.list().map((s) => s.id).sort()).toEqual([a.info.id, b.info.id].sort());
+    expect(
+      sessions
+        .list()
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([a.info.id, b.info.id].sort());
     expect(sessions.revoke('nope')).toBeUndefined();
     expect(sessions.revoke('')).toBeUndefined();
     expect(sessions.revoke(a.info.id.slice(0, 8))?.id).toBe(a.info.id);

@@ -108,7 +108,10 @@ export class SessionStore {
     const exact = sessions.find((s) => s.id === idOrPrefix);
     const matches = exact ? [exact] : idOrPrefix === '' ? [] : sessions.filter((s) => s.id.startsWith(idOrPrefix));
     if (matches.length > 1) {
-      throw new IrisError(API_ERROR_CODES.conflict, `${matches.length} sessions have ids starting with "${idOrPrefix}": give more of the id (iris dashboard sessions lists them)`);
+      throw new IrisError(
+        API_ERROR_CODES.conflict,
+        `${matches.length} sessions have ids starting with "${idOrPrefix}": give more of the id (iris dashboard sessions lists them)`,
+      );
     }
     const match = matches[0];
     if (match) this.remove.run(match.id);

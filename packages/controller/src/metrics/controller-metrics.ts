@@ -87,14 +87,24 @@ export class ControllerMetrics {
       buckets: SECONDS_BUCKETS,
       registers,
     });
-    this.schedulingPass = new Histogram({ name: 'iris_scheduling_pass_duration_seconds', help: 'Duration of one scheduling pass.', buckets: SECONDS_BUCKETS, registers });
+    this.schedulingPass = new Histogram({
+      name: 'iris_scheduling_pass_duration_seconds',
+      help: 'Duration of one scheduling pass.',
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
     this.autoscalerEvaluation = new Histogram({
       name: 'iris_autoscaler_evaluation_duration_seconds',
       help: 'Duration of one autoscaler evaluation (provider calls it awaits included).',
       buckets: SECONDS_BUCKETS,
       registers,
     });
-    this.providerCalls = new Counter({ name: 'iris_provider_calls_total', help: 'Provider calls by provider and call.', labelNames: ['provider', 'call'], registers });
+    this.providerCalls = new Counter({
+      name: 'iris_provider_calls_total',
+      help: 'Provider calls by provider and call.',
+      labelNames: ['provider', 'call'],
+      registers,
+    });
     this.providerErrors = new Counter({
       name: 'iris_provider_errors_total',
       help: 'Failed provider calls by provider, call and error kind (capacity, quota, rate_limited, ...).',

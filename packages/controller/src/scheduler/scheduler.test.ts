@@ -11,7 +11,13 @@ function worker(id: string, over: Partial<WorkerCapacity> = {}): WorkerCapacity 
 }
 
 function task(id: string, resources: Partial<ResourceRequest> = {}, over: Partial<PendingTask> = {}): PendingTask {
-  return { taskId: id, jobKey: id.split('/').slice(0, -1).join('/') || id, resources: { cpu: 1, memory_bytes: 0, disk_bytes: 0, ...resources }, constraints: [], ...over };
+  return {
+    taskId: id,
+    jobKey: id.split('/').slice(0, -1).join('/') || id,
+    resources: { cpu: 1, memory_bytes: 0, disk_bytes: 0, ...resources },
+    constraints: [],
+    ...over,
+  };
 }
 
 describe('constraint operators', () => {
@@ -85,10 +91,7 @@ describe('schedule', () => {
   it('filters workers by constraints and explains a mismatch', () => {
     const workers = [worker('w1', { attributes: { zone: 'a', gen: 4 } }), worker('w2', { attributes: { zone: 'b', gen: 6 } })];
     const r = schedule(
-      [
-        task('/x/0', {}, { constraints: [{ key: 'gen', op: 'ge', value: 5 }] }),
-        task('/y/0', {}, { constraints: [{ key: 'zone', op: 'eq', value: 'c' }] }),
-      ],
+      [task('/x/0', {}, { constraints: [{ key: 'gen', op: 'ge', value: 5 }] }), task('/y/0', {}, { constraints: [{ key: 'zone', op: 'eq', value: 'c' }] })],
       workers,
     );
     expect(r.assignments).toEqual([{ taskId: '/x/0', workerId: 'w2' }]);

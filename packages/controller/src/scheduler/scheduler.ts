@@ -111,12 +111,7 @@ function sameShape(a: PendingTask, b: PendingTask): boolean {
   return true;
 }
 
-function placeGang(
-  gang: PendingTask[],
-  workers: WorkerCapacity[],
-  assignments: Assignment[],
-  waiting: WaitingGroup[],
-): void {
+function placeGang(gang: PendingTask[], workers: WorkerCapacity[], assignments: Assignment[], waiting: WaitingGroup[]): void {
   const first = gang[0]!;
   const groupBy = first.groupBy!;
   const groups = new Map<string, WorkerCapacity[]>();

@@ -200,7 +200,10 @@ export class ControllerState {
     const name = req.name;
     const existing = this.jobs.get(name);
     if ((existing && !isTerminalJobState(existing.state)) || this.submitting.has(name)) {
-      throw new IrisError(API_ERROR_CODES.conflict, `job ${name} already exists and is ${existing?.state ?? 'being submitted'}; kill it or choose another name`);
+      throw new IrisError(
+        API_ERROR_CODES.conflict,
+        `job ${name} already exists and is ${existing?.state ?? 'being submitted'}; kill it or choose another name`,
+      );
     }
     if (req.parent !== undefined) {
       const parent = this.jobs.get(req.parent);
@@ -495,7 +498,12 @@ export class ControllerState {
         return;
       }
       case 'SUCCEEDED': {
-        this.store.updateAttempt(t.taskId, t.attempt, { state: 'SUCCEEDED', exitCode: r.exit_code ?? 0, startedAt: r.started_at_ms === undefined ? undefined : startedAt, finishedAt });
+        this.store.updateAttempt(t.taskId, t.attempt, {
+          state: 'SUCCEEDED',
+          exitCode: r.exit_code ?? 0,
+          startedAt: r.started_at_ms === undefined ? undefined : startedAt,
+          finishedAt,
+        });
         t.exitCode = r.exit_code ?? 0;
         this.endTask(t, 'SUCCEEDED', undefined, false, finishedAt);
         this.refreshJob(t.job);
@@ -504,10 +512,20 @@ export class ControllerState {
       // A worker kills attempts on its own only when it shuts down, which is worker loss.
       case 'KILLED':
       case 'WORKER_FAILED':
-        this.failAttempt(t, 'preemption', { exitCode: r.exit_code, signal: r.signal, error: r.error ?? `worker reported ${r.state}`, ...this.reportedTimes(r, startedAt, finishedAt) });
+        this.failAttempt(t, 'preemption', {
+          exitCode: r.exit_code,
+          signal: r.signal,
+          error: r.error ?? `worker reported ${r.state}`,
+          ...this.reportedTimes(r, startedAt, finishedAt),
+        });
         return;
       case 'FAILED':
-        this.failAttempt(t, 'failure', { exitCode: r.exit_code, signal: r.signal, error: r.error ?? describeExit(r), ...this.reportedTimes(r, startedAt, finishedAt) });
+        this.failAttempt(t, 'failure', {
+          exitCode: r.exit_code,
+          signal: r.signal,
+          error: r.error ?? describeExit(r),
+          ...this.reportedTimes(r, startedAt, finishedAt),
+        });
         return;
     }
   }

@@ -44,6 +44,7 @@ export function checkJobInput(req: JobSubmitRequest, limits: JobInputLimits): vo
 
 function checkJobName(name: string, field: string): void {
   for (const segment of name.split('/').slice(1)) {
-    if (segment === '.' || segment === '..') refuse(`${field} "${name.slice(0, 200)}" has a "${segment}" segment; job names are /-separated words without . or .. segments`);
+    if (segment === '.' || segment === '..')
+      refuse(`${field} "${name.slice(0, 200)}" has a "${segment}" segment; job names are /-separated words without . or .. segments`);
   }
 }

@@ -41,10 +41,7 @@ export function migrate(db: SqliteDatabase, migrations: readonly Migration[], no
   const current = row.v ?? 0;
   const known = migrations.at(-1)?.version ?? 0;
   if (current > known) {
-    throw new IrisError(
-      'IRIS_STATE_TOO_NEW',
-      `${file} has schema version ${current}, newer than this controller knows (${known}); run a newer controller`,
-    );
+    throw new IrisError('IRIS_STATE_TOO_NEW', `${file} has schema version ${current}, newer than this controller knows (${known}); run a newer controller`);
   }
   const record = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
   for (const m of migrations) {

@@ -286,9 +286,13 @@ export class StateStore {
 
   /** Newest first; `before` is an exclusive seq upper bound. */
   listActions(before: number, limit: number): ActionView[] {
-    return (this.s.listActions.all(before, limit) as Array<{ seq: number; ts: number; kind: string; subject: string; message: string }>).map(
-      (r) => ({ seq: r.seq, ts_ms: r.ts, kind: r.kind, subject: r.subject, message: r.message }),
-    );
+    return (this.s.listActions.all(before, limit) as Array<{ seq: number; ts: number; kind: string; subject: string; message: string }>).map((r) => ({
+      seq: r.seq,
+      ts_ms: r.ts,
+      kind: r.kind,
+      subject: r.subject,
+      message: r.message,
+    }));
   }
 
   upsertSlice(row: SliceRow): void {

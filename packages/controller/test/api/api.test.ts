@@ -40,14 +40,30 @@ describe('HTTP API', () => {
 
   it('refuses every API call without the right token', async () => {
     await rejects(c.anonymous.submitJob({ name: '/x', command: ['true'] }), 401, API_ERROR_CODES.unauthorized);
-    await rejects(new (c.client.constructor as typeof import('@iris/core/api').IrisClient)({ baseUrl: c.handle.url, token: 'wrong' }).registerWorker({ worker_id: 'w', ...WORKER }), 401, API_ERROR_CODES.unauthorized);
+    await rejects(
+      new (c.client.constructor as typeof import('@iris/core/api').IrisClient)({ baseUrl: c.handle.url, token: 'wrong' }).registerWorker({
+        worker_id: 'w',
+        ...WORKER,
+      }),
+      401,
+      API_ERROR_CODES.unauthorized,
+    );
     await rejects(c.anonymous.fetchLogs({ id: '/x' }), 401, API_ERROR_CODES.unauthorized);
     // Reads need the token too (or the dashboard's cookie): the cluster's jobs are not public.
     await rejects(c.anonymous.listJobs(), 401, API_ERROR_CODES.unauthorized);
   });
 
   it('rejects malformed bodies with 400 and changes nothing', async () => {
-    const bad = ['{', '[]', '{"name":"/x"}', '{"name":"x","command":["a"]}', '{"name":"/x/0","command":["a"]}', '{"name":"/x","command":["a"],"replicas":10001}', '{"name":"/x","command":["a"],"constraints":[{"key":"k","op":"gt"}]}', '{"name":"/x","command":["a"],"extra":1}'];
+    const bad = [
+      '{',
+      '[]',
+      '{"name":"/x"}',
+      '{"name":"x","command":["a"]}',
+      '{"name":"/x/0","command":["a"]}',
+      '{"name":"/x","command":["a"],"replicas":10001}',
+      '{"name":"/x","command":["a"],"constraints":[{"key":"k","op":"gt"}]}',
+      '{"name":"/x","command":["a"],"extra":1}',
+    ];
     for (const body of bad) {
       const res = await raw('POST', '/api/v1/jobs', body);
       expect(res.status, body).toBe(400);
@@ -139,11 +155,19 @@ describe('HTTP API', () => {
     const jobsBefore = c.handle.state.jobs.size;
     const paths = ['/api/v1/jobs', '/api/v1/workers/register', '/api/v1/workers/api-w1/reconcile', '/api/v1/logs', '/api/v1/jobs/%2Fe2e/kill'];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...paths), fc.oneof(fc.json(), fc.string(), fc.jsonValue().map((v) => JSON.stringify({ name: '/f', command: v }))), async (path, body) => {
-        const res = await raw('POST', path, body);
-        expect([200, 201, 400, 404, 409]).toContain(res.status);
-        expect(typeof JSON.parse(res.body).code === 'string' || res.status < 300).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...paths),
+        fc.oneof(
+          fc.json(),
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify({ name: '/f', command: v })),
+        ),
+        async (path, body) => {
+          const res = await raw('POST', path, body);
+          expect([200, 201, 400, 404, 409]).toContain(res.status);
+          expect(typeof JSON.parse(res.body).code === 'string' || res.status < 300).toBe(true);
+        },
+      ),
       { numRuns: 150, seed: 42 },
     );
     expect((await c.anonymous.health()).status).toBe('ok');

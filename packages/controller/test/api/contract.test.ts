@@ -54,7 +54,12 @@ let client: IrisClient;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'iris-contract-'));
-  const platform = new FakePlatform({ type: 'fake', clusterName: 'contract', clock: new SystemClock(), behaviour: { createLatencyMs: 1, bootMs: 1, initMs: 1, terminateLatencyMs: 1 } });
+  const platform = new FakePlatform({
+    type: 'fake',
+    clusterName: 'contract',
+    clock: new SystemClock(),
+    behaviour: { createLatencyMs: 1, bootMs: 1, initMs: 1, terminateLatencyMs: 1 },
+  });
   const plugin = defineProvider({
     type: 'fake',
     description: 'a scripted provider for tests',
@@ -75,13 +80,25 @@ afterAll(async () => {
 describe('the API contract: every route, real data, every answer matches its schema', () => {
   it('serves each route of the table as the table says', async () => {
     await check('health', client.health());
-    await check('registerWorker', client.registerWorker({ worker_id: 'w1', address: '127.0.0.1:1', resources: { cpu: 4, memory_bytes: 8e9, disk_bytes: 8e9 }, accelerators: [], attributes: { zone: 'a' } }));
+    await check(
+      'registerWorker',
+      client.registerWorker({
+        worker_id: 'w1',
+        address: '127.0.0.1:1',
+        resources: { cpu: 4, memory_bytes: 8e9, disk_bytes: 8e9 },
+        accelerators: [],
+        attributes: { zone: 'a' },
+      }),
+    );
     const bundle = new TextEncoder().encode('not really a tarball');
     await check('putBundle', client.uploadBundle(sha(bundle), bundle));
     expect(await check('headBundle', client.hasBundle(sha(bundle)))).toBe(true);
     expect(Buffer.from(await check('getBundle', client.downloadBundle(sha(bundle)))).toString()).toBe('not really a tarball');
 
-    const submitted = await check('submitJob', client.submitJob({ name: '/c/parent', command: ['train'], replicas: 2, resources: { cpu: 1 }, bundle_id: sha(bundle) }));
+    const submitted = await check(
+      'submitJob',
+      client.submitJob({ name: '/c/parent', command: ['train'], replicas: 2, resources: { cpu: 1 }, bundle_id: sha(bundle) }),
+    );
     expect(submitted.job.children).toBe(0);
     handle.schedule();
     const work = await check('reconcile', client.reconcile('w1', { attempts: [], wait_ms: 0 }));
@@ -112,7 +129,10 @@ describe('the API contract: every route, real data, every answer matches its sch
     const out = new TextEncoder().encode('{"loss": 0.1}\n');
     await check('putOutputBlob', client.uploadOutput(sha(out), out));
     expect(await check('headOutputBlob', client.hasOutput(sha(out)))).toBe(true);
-    await check('putTaskOutputs', client.recordOutputs('/c/parent/0', { attempt: 0, files: [{ path: 'metrics/final.json', sha256: sha(out), size_bytes: out.length }] }));
+    await check(
+      'putTaskOutputs',
+      client.recordOutputs('/c/parent/0', { attempt: 0, files: [{ path: 'metrics/final.json', sha256: sha(out), size_bytes: out.length }] }),
+    );
     const outputs = await check('listJobOutputs', client.listOutputs('/c/parent'));
     expect(outputs.items).toEqual([{ task_id: '/c/parent/0', attempt: 0, path: 'metrics/final.json', sha256: sha(out), size_bytes: out.length }]);
     const res = await client.downloadOutput(sha(out));
@@ -120,7 +140,10 @@ describe('the API contract: every route, real data, every answer matches its sch
     expect(await res.text()).toBe('{"loss": 0.1}\n');
 
     await check('listActiveTasks', client.call('listActiveTasks', { query: { worker: 'w1' } }));
-    await client.reconcile('w1', { attempts: [{ task_id: '/c/parent/0', attempt: 0, state: 'SUCCEEDED', exit_code: 0, started_at_ms: ranAt, finished_at_ms: ranAt + 500 }], wait_ms: 0 });
+    await client.reconcile('w1', {
+      attempts: [{ task_id: '/c/parent/0', attempt: 0, state: 'SUCCEEDED', exit_code: 0, started_at_ms: ranAt, finished_at_ms: ranAt + 500 }],
+      wait_ms: 0,
+    });
     const task = await check('getTask', client.getTask('/c/parent/0'));
     expect(task.attempts[0]).toMatchObject({ created_at_ms: expect.any(Number), started_at_ms: ranAt, finished_at_ms: ranAt + 500, duration_ms: 500 });
     expect(task.duration_ms).toBe(500);

@@ -27,9 +27,17 @@ describe('job outputs', () => {
     await c.client.uploadOutput(sha(small), small);
     // Not downloadable until a manifest lists it.
     expect(await c.client.downloadOutput(sha(small)).catch((e: unknown) => e)).toBeInstanceOf(IrisApiError);
-    const twice = [{ path: 'a', sha256: sha(small), size_bytes: 10 }, { path: 'b', sha256: sha(small), size_bytes: 10 }];
-    expect(await c.client.recordOutputs('/o/0', { attempt: 0, files: twice }).catch((e: unknown) => e)).toMatchObject({ status: 413, message: expect.stringMatching(/max_output_bytes/) });
-    expect(await c.client.recordOutputs('/o/0', { attempt: 0, files: [{ path: '../escape', sha256: sha(small), size_bytes: 10 }] }).catch((e: unknown) => e)).toMatchObject({ status: 400 });
+    const twice = [
+      { path: 'a', sha256: sha(small), size_bytes: 10 },
+      { path: 'b', sha256: sha(small), size_bytes: 10 },
+    ];
+    expect(await c.client.recordOutputs('/o/0', { attempt: 0, files: twice }).catch((e: unknown) => e)).toMatchObject({
+      status: 413,
+      message: expect.stringMatching(/max_output_bytes/),
+    });
+    expect(
+      await c.client.recordOutputs('/o/0', { attempt: 0, files: [{ path: '../escape', sha256: sha(small), size_bytes: 10 }] }).catch((e: unknown) => e),
+    ).toMatchObject({ status: 400 });
     await c.client.recordOutputs('/o/0', { attempt: 0, files: [{ path: 'a/b.txt', sha256: sha(small), size_bytes: 10 }] });
     expect((await c.client.listOutputs('/o')).items).toEqual([{ task_id: '/o/0', attempt: 0, path: 'a/b.txt', sha256: sha(small), size_bytes: 10 }]);
     expect(await (await c.client.downloadOutput(sha(small))).text()).toBe('0123456789');

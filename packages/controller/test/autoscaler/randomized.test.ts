@@ -58,7 +58,14 @@ function randomWorld(seed: number): { scaleGroups: Record<string, ScaleGroupConf
         break;
       case 2: {
         const error = pick(PROVIDER_ERROR_KINDS);
-        faults.push({ at, kind: 'fail_creates', group, error, count: randomInt(rnd, 1, 3), ...(error === 'rate_limited' ? { retry_after: randomInt(rnd, 1, 60) * 1_000 } : {}) });
+        faults.push({
+          at,
+          kind: 'fail_creates',
+          group,
+          error,
+          count: randomInt(rnd, 1, 3),
+          ...(error === 'rate_limited' ? { retry_after: randomInt(rnd, 1, 60) * 1_000 } : {}),
+        });
         break;
       }
       case 3:
@@ -95,22 +102,26 @@ function randomWorld(seed: number): { scaleGroups: Record<string, ScaleGroupConf
 
 describe(`${RUNS} seeded random scenarios under every routing strategy`, () => {
   // One test per strategy, each with a generous bound: CI runs many projects at once.
-  it.each(ROUTING_STRATEGIES)('%s: never leak a VM and never lose a job, checked after every step', async (routing) => {
-    const failures: string[] = [];
-    let finishedJobs = 0;
-    let restarts = 0;
-    for (let seed = 1; seed <= RUNS; seed++) {
-      const world = randomWorld(seed);
-      // Every third world also runs under cluster limits, so held-back demand is exercised too.
-      const limits = seed % 3 === 0 ? { max_slices_total: 3, max_cost_per_hour: 6 } : {};
-      const result = await simulate(world.scaleGroups, world.scenario, { ...SIM_CONFIG, routing, ...limits });
-      if (result.violations.length > 0) failures.push(`seed ${seed}: ${result.violations.slice(0, 3).join(' | ')}`);
-      finishedJobs += result.summary.jobs.filter((j) => j.state === 'finished').length;
-      restarts += result.timeline.filter((e) => e.type === 'controller_restart').length;
-    }
-    expect(failures).toEqual([]);
-    // The worlds are not degenerate: work gets done and restarts happen.
-    expect(finishedJobs).toBeGreaterThan(RUNS);
-    expect(restarts).toBeGreaterThan(50);
-  }, 600_000);
+  it.each(ROUTING_STRATEGIES)(
+    '%s: never leak a VM and never lose a job, checked after every step',
+    async (routing) => {
+      const failures: string[] = [];
+      let finishedJobs = 0;
+      let restarts = 0;
+      for (let seed = 1; seed <= RUNS; seed++) {
+        const world = randomWorld(seed);
+        // Every third world also runs under cluster limits, so held-back demand is exercised too.
+        const limits = seed % 3 === 0 ? { max_slices_total: 3, max_cost_per_hour: 6 } : {};
+        const result = await simulate(world.scaleGroups, world.scenario, { ...SIM_CONFIG, routing, ...limits });
+        if (result.violations.length > 0) failures.push(`seed ${seed}: ${result.violations.slice(0, 3).join(' | ')}`);
+        finishedJobs += result.summary.jobs.filter((j) => j.state === 'finished').length;
+        restarts += result.timeline.filter((e) => e.type === 'controller_restart').length;
+      }
+      expect(failures).toEqual([]);
+      // The worlds are not degenerate: work gets done and restarts happen.
+      expect(finishedJobs).toBeGreaterThan(RUNS);
+      expect(restarts).toBeGreaterThan(50);
+    },
+    600_000,
+  );
 });

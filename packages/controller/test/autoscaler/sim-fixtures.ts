@@ -17,7 +17,11 @@ export function groups(...list: ScaleGroupConfig[]): Record<string, ScaleGroupCo
 
 export { testScaleGroup };
 
-export async function simulate(scaleGroups: Record<string, ScaleGroupConfig>, scenario: unknown, config: AutoscalerConfig = SIM_CONFIG): Promise<SimulationResult> {
+export async function simulate(
+  scaleGroups: Record<string, ScaleGroupConfig>,
+  scenario: unknown,
+  config: AutoscalerConfig = SIM_CONFIG,
+): Promise<SimulationResult> {
   return runSimulation({
     scaleGroups,
     autoscalerConfig: config,

@@ -94,7 +94,12 @@ describe('startClusterController: a controller with platforms and an autoscaler 
   it('says why a job no group can run waits, and fails it UNSCHEDULABLE with that reason after its scheduling timeout', async () => {
     const handle = await start();
     const client = new IrisClient({ baseUrl: handle.url, token: handle.token });
-    await client.submitJob({ name: '/t/gpu', command: ['true'], resources: { cpu: 1, memory_bytes: 1e9, accelerator: { type: 'gpu', count: 1 } }, scheduling_timeout_ms: 2_000 });
+    await client.submitJob({
+      name: '/t/gpu',
+      command: ['true'],
+      resources: { cpu: 1, memory_bytes: 1e9, accelerator: { type: 'gpu', count: 1 } },
+      scheduling_timeout_ms: 2_000,
+    });
     const waiting = await until(
       'a pending reason from the autoscaler',
       async () => {

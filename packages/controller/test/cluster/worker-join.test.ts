@@ -48,7 +48,10 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 }
 
 async function status(work: Promise<unknown>): Promise<number> {
-  const err = await work.then(() => undefined, (e: unknown) => e);
+  const err = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return err instanceof IrisApiError ? err.status : 0;
 }
 

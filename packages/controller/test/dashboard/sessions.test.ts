@@ -35,7 +35,7 @@ async function listSessions(): Promise<Session[]> {
 describe('dashboard sessions', () => {
   it('a sign-in link creates a session, with a week-long cookie that carries no token', async () => {
     const before = (await listSessions()).length;
-    const login = await req((await (await req('/api/v1/login-codes', { method: 'POST', headers: bearer() })).json() as { path: string }).path);
+    const login = await req(((await (await req('/api/v1/login-codes', { method: 'POST', headers: bearer() })).json()) as { path: string }).path);
     const setCookie = login.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/^iris_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=604800$/);
     expect(setCookie).not.toContain(c.handle.token);
@@ -53,7 +53,11 @@ describe('dashboard sessions', () => {
   it('lets a session read, never change, and never manage sessions', async () => {
     const { cookie } = await signIn();
     expect((await req('/api/v1/jobs', { headers: { cookie } })).status).toBe(200);
-    const submit = await req('/api/v1/jobs', { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ name: '/x', command: ['true'] }) });
+    const submit = await req('/api/v1/jobs', {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '/x', command: ['true'] }),
+    });
     expect(submit.status).toBe(401);
     expect((await req('/api/v1/login-codes', { method: 'POST', headers: { cookie } })).status).toBe(401);
     expect((await req('/api/v1/sessions', { headers: { cookie } })).status).toBe(401);

@@ -51,16 +51,20 @@ describe.skipIf(!mounted)('state dir on a full disk', () => {
 
     const filler = join(root, 'filler');
     fillDisk(filler);
-    const refused = await client
-      .reconcile('fw', { attempts: [{ task_id: '/full/a/0', attempt: 0, state: 'SUCCEEDED', exit_code: 0 }], wait_ms: 0 })
-      .then(() => undefined, (err: unknown) => err as { status: number; code: string; message: string });
+    const refused = await client.reconcile('fw', { attempts: [{ task_id: '/full/a/0', attempt: 0, state: 'SUCCEEDED', exit_code: 0 }], wait_ms: 0 }).then(
+      () => undefined,
+      (err: unknown) => err as { status: number; code: string; message: string },
+    );
     expect(refused?.status).toBe(503);
     expect(refused?.code).toBe(API_ERROR_CODES.unavailable);
     expect(refused?.message).toContain(join(stateDir, 'controller.db'));
     expect(refused?.message).toMatch(/disk is full/);
     // Memory was rebuilt from the database: the API does not claim what was never saved.
     expect((await client.getJob('/full/a')).state).toBe('RUNNING');
-    const submitRefused = await client.submitJob({ name: '/full/b', command: ['true'] }).then(() => undefined, (err: unknown) => err as { status: number });
+    const submitRefused = await client.submitJob({ name: '/full/b', command: ['true'] }).then(
+      () => undefined,
+      (err: unknown) => err as { status: number },
+    );
     expect(submitRefused?.status).toBe(503);
     await expect(client.getJob('/full/b')).rejects.toMatchObject({ status: 404 });
 

@@ -61,7 +61,10 @@ describe('jobs and attempts', () => {
       { task_id: '/j/0', attempt: 1, state: 'RUNNING' },
     ]);
     expect(out.kill).toEqual([{ task_id: '/j/0', attempt: 0, reason: 'attempt is not current on this worker' }]);
-    f.state.reconcile('w1', [{ task_id: '/j/0', attempt: 0, state: 'SUCCEEDED', exit_code: 0 }, { task_id: '/j/0', attempt: 1, state: 'RUNNING' }]);
+    f.state.reconcile('w1', [
+      { task_id: '/j/0', attempt: 0, state: 'SUCCEEDED', exit_code: 0 },
+      { task_id: '/j/0', attempt: 1, state: 'RUNNING' },
+    ]);
     expect(f.state.tasks.get('/j/0')!.state).toBe('RUNNING');
   });
 

@@ -24,7 +24,9 @@ describe('database and migrations', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
     expect(schemaVersion(db)).toBe(MIGRATIONS.at(-1)!.version);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name);
-    expect(tables).toEqual(expect.arrayContaining(['jobs', 'tasks', 'attempts', 'workers', 'endpoints', 'bundles', 'log_lines', 'actions', 'slices', 'schema_version']));
+    expect(tables).toEqual(
+      expect.arrayContaining(['jobs', 'tasks', 'attempts', 'workers', 'endpoints', 'bundles', 'log_lines', 'actions', 'slices', 'schema_version']),
+    );
     db.close();
     // Opening again applies nothing new.
     const again = openDatabase(file, now);
@@ -46,7 +48,7 @@ describe('database and migrations', () => {
     const file = join(dir, 'controller.db');
     const db = openDatabase(file, now, MIGRATIONS.slice(0, 1));
     const insert = db.prepare(
-      "INSERT INTO slices (group_name, slice_id, request_id, state, created_at, liveness_deadline, last_change) VALUES (?, ?, ?, ?, 1, 2, 3)",
+      'INSERT INTO slices (group_name, slice_id, request_id, state, created_at, liveness_deadline, last_change) VALUES (?, ?, ?, ?, 1, 2, 3)',
     );
     insert.run('g', 'pending:r1', 'r1', 'requesting');
     insert.run('g', 's2', 'r2', 'unknown');
@@ -90,7 +92,7 @@ describe('StateStore', () => {
     }
   });
 
-  it("keeps a bounded number of log lines per attempt and reads them by task, job, or job and descendants", () => {
+  it('keeps a bounded number of log lines per attempt and reads them by task, job, or job and descendants', () => {
     const store = new StateStore(openDatabase(join(dir, 'c.db'), now), { maxLogLinesPerAttempt: 10, maxActions: 5 });
     const lines = Array.from({ length: 25 }, (_, i) => ({ task_id: '/j/0', attempt: 0, stream: 'stdout' as const, ts: i, line: `line ${i}` }));
     store.transaction(() => store.appendLogs(lines));
@@ -130,7 +132,9 @@ describe('StateStore', () => {
     slices.upsert({ group: 'h', sliceId: 's2', requestId: 'r2', state: 'booting', createdAtMs: 6, livenessDeadlineMs: 70 });
     slices.upsert({ group: 'h', requestId: 'r3', state: 'requesting', createdAtMs: 7, livenessDeadlineMs: 70 });
     slices.delete('h', 'r3');
-    expect(slices.list('g')).toEqual([{ group: 'g', sliceId: 's1', requestId: 'r1', zone: 'z', state: 'ready', createdAtMs: 5, readyAtMs: 9, livenessDeadlineMs: 60 }]);
+    expect(slices.list('g')).toEqual([
+      { group: 'g', sliceId: 's1', requestId: 'r1', zone: 'z', state: 'ready', createdAtMs: 5, readyAtMs: 9, livenessDeadlineMs: 60 },
+    ]);
     expect(slices.loadAll().map((s) => s.sliceId)).toEqual(['s1', 's2']);
     store.close();
   });

@@ -19,10 +19,13 @@ export class StateFixture {
   }
 
   open(): void {
-    this.store = new StateStore(openDatabase(join(this.dir, 'controller.db'), () => this.clock.now()), {
-      maxLogLinesPerAttempt: 100,
-      maxActions: 1000,
-    });
+    this.store = new StateStore(
+      openDatabase(join(this.dir, 'controller.db'), () => this.clock.now()),
+      {
+        maxLogLinesPerAttempt: 100,
+        maxActions: 1000,
+      },
+    );
     this.state = ControllerState.load({
       clock: this.clock,
       store: this.store,

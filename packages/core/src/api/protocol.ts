@@ -5,7 +5,17 @@
  * (milliseconds since the epoch, or a duration in ms), sizes `*_bytes`.
  */
 import type { FromSchema } from './from-schema.js';
-import type { attemptViewSchema, jobSpecSchema, jobSubmitRequestSchema, jobSubmitResponseSchema, jobViewSchema, resourceRequestSchema, taskCountsSchema, taskDetailViewSchema, taskViewSchema } from './schemas/jobs.js';
+import type {
+  attemptViewSchema,
+  jobSpecSchema,
+  jobSubmitRequestSchema,
+  jobSubmitResponseSchema,
+  jobViewSchema,
+  resourceRequestSchema,
+  taskCountsSchema,
+  taskDetailViewSchema,
+  taskViewSchema,
+} from './schemas/jobs.js';
 import type { logFetchResponseSchema, logLineSchema, logPushRequestSchema, logPushResponseSchema, storedLogLineSchema } from './schemas/logs.js';
 import type {
   actionViewSchema,

@@ -23,7 +23,13 @@ import {
   sessionInfoSchema,
   terminateAllResponseSchema,
 } from './schemas/misc.js';
-import { reconcileRequestSchema, reconcileResponseSchema, workerRegisterRequestSchema, workerRegisterResponseSchema, workerViewSchema } from './schemas/workers.js';
+import {
+  reconcileRequestSchema,
+  reconcileResponseSchema,
+  workerRegisterRequestSchema,
+  workerRegisterResponseSchema,
+  workerViewSchema,
+} from './schemas/workers.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
@@ -62,7 +68,15 @@ export const routes = {
   health: { method: 'GET', path: '/health', summary: 'liveness and counts', auth: 'open', response: healthResponseSchema },
   metrics: { method: 'GET', path: '/metrics', summary: 'Prometheus metrics (text format)', auth: 'token', response: 'text' },
 
-  submitJob: { method: 'POST', path: api('/jobs'), summary: 'submit a job', auth: 'task', body: jobSubmitRequestSchema, response: jobSubmitResponseSchema, status: 201 },
+  submitJob: {
+    method: 'POST',
+    path: api('/jobs'),
+    summary: 'submit a job',
+    auth: 'task',
+    body: jobSubmitRequestSchema,
+    response: jobSubmitResponseSchema,
+    status: 201,
+  },
   listJobs: {
     method: 'GET',
     path: api('/jobs'),
@@ -84,7 +98,14 @@ export const routes = {
   },
   getJob: { method: 'GET', path: api('/jobs/:name'), summary: 'one job', auth: 'task', response: jobViewSchema },
   listTasks: { method: 'GET', path: api('/jobs/:name/tasks'), summary: "a job's tasks", auth: 'task', query: pageQuery, response: pageSchema(taskViewSchema) },
-  killJob: { method: 'POST', path: api('/jobs/:name/kill'), summary: 'kill a job and its descendants', auth: 'task', body: emptyObject, response: jobViewSchema },
+  killJob: {
+    method: 'POST',
+    path: api('/jobs/:name/kill'),
+    summary: 'kill a job and its descendants',
+    auth: 'task',
+    body: emptyObject,
+    response: jobViewSchema,
+  },
   listJobOutputs: {
     method: 'GET',
     path: api('/jobs/:name/outputs'),
@@ -112,7 +133,14 @@ export const routes = {
     status: 201,
   },
 
-  registerWorker: { method: 'POST', path: api('/workers/register'), summary: 'a worker joins (a join token is traded for its own credential)', auth: 'join', body: workerRegisterRequestSchema, response: workerRegisterResponseSchema },
+  registerWorker: {
+    method: 'POST',
+    path: api('/workers/register'),
+    summary: 'a worker joins (a join token is traded for its own credential)',
+    auth: 'join',
+    body: workerRegisterRequestSchema,
+    response: workerRegisterResponseSchema,
+  },
   listWorkers: { method: 'GET', path: api('/workers'), summary: 'workers by id', auth: 'token', query: pageQuery, response: pageSchema(workerViewSchema) },
   reconcile: {
     method: 'POST',
@@ -132,7 +160,14 @@ export const routes = {
     response: { type: 'object', additionalProperties: false, required: ['worker_id', 'revoked'], properties: { worker_id: workerId, revoked: nonNegInt } },
   },
 
-  pushLogs: { method: 'POST', path: api('/logs'), summary: 'a worker pushes log lines', auth: 'worker', body: logPushRequestSchema, response: logPushResponseSchema },
+  pushLogs: {
+    method: 'POST',
+    path: api('/logs'),
+    summary: 'a worker pushes log lines',
+    auth: 'worker',
+    body: logPushRequestSchema,
+    response: logPushResponseSchema,
+  },
   fetchLogs: {
     method: 'GET',
     path: api('/logs'),
@@ -159,16 +194,45 @@ export const routes = {
     response: logFetchResponseSchema,
   },
 
-  putBundle: { method: 'PUT', path: api('/bundles/:sha256'), summary: 'upload a bundle under its sha256', auth: 'task', body: 'bytes', response: blobUploadResponseSchema, status: 201 },
+  putBundle: {
+    method: 'PUT',
+    path: api('/bundles/:sha256'),
+    summary: 'upload a bundle under its sha256',
+    auth: 'task',
+    body: 'bytes',
+    response: blobUploadResponseSchema,
+    status: 201,
+  },
   headBundle: { method: 'HEAD', path: api('/bundles/:sha256'), summary: 'does the bundle exist', auth: 'task', response: 'bytes' },
   getBundle: { method: 'GET', path: api('/bundles/:sha256'), summary: 'download a bundle', auth: 'worker', response: 'bytes' },
-  putOutputBlob: { method: 'PUT', path: api('/outputs/:sha256'), summary: 'upload an output file under its sha256', auth: 'worker', body: 'bytes', response: blobUploadResponseSchema, status: 201 },
+  putOutputBlob: {
+    method: 'PUT',
+    path: api('/outputs/:sha256'),
+    summary: 'upload an output file under its sha256',
+    auth: 'worker',
+    body: 'bytes',
+    response: blobUploadResponseSchema,
+    status: 201,
+  },
   headOutputBlob: { method: 'HEAD', path: api('/outputs/:sha256'), summary: 'does the output blob exist', auth: 'worker', response: 'bytes' },
   getOutputBlob: { method: 'GET', path: api('/outputs/:sha256'), summary: 'download an output file', auth: 'task', response: 'bytes' },
 
-  listActions: { method: 'GET', path: api('/actions'), summary: 'the action log, newest first', auth: 'token', query: pageQuery, response: pageSchema(actionViewSchema) },
+  listActions: {
+    method: 'GET',
+    path: api('/actions'),
+    summary: 'the action log, newest first',
+    auth: 'token',
+    query: pageQuery,
+    response: pageSchema(actionViewSchema),
+  },
   autoscalerStatus: { method: 'GET', path: api('/autoscaler'), summary: "the autoscaler's groups, slices and demand", auth: 'token', response: openObject },
-  autoscalerExplain: { method: 'GET', path: api('/autoscaler/explain'), summary: 'why each group is at its size and each demand waits', auth: 'token', response: openObject },
+  autoscalerExplain: {
+    method: 'GET',
+    path: api('/autoscaler/explain'),
+    summary: 'why each group is at its size and each demand waits',
+    auth: 'token',
+    response: openObject,
+  },
   autoscalerTerminateAll: {
     method: 'POST',
     path: api('/autoscaler/terminate-all'),
@@ -177,8 +241,22 @@ export const routes = {
     body: emptyObject,
     response: terminateAllResponseSchema,
   },
-  mintLoginCode: { method: 'POST', path: api('/login-codes'), summary: 'a one-time dashboard sign-in link', auth: 'token', body: emptyObject, response: loginCodeResponseSchema, status: 201 },
-  listSessions: { method: 'GET', path: api('/sessions'), summary: 'dashboard sessions (iris dashboard sessions)', auth: 'master', response: { type: 'object', additionalProperties: false, required: ['items'], properties: { items: { type: 'array', items: sessionInfoSchema } } } },
+  mintLoginCode: {
+    method: 'POST',
+    path: api('/login-codes'),
+    summary: 'a one-time dashboard sign-in link',
+    auth: 'token',
+    body: emptyObject,
+    response: loginCodeResponseSchema,
+    status: 201,
+  },
+  listSessions: {
+    method: 'GET',
+    path: api('/sessions'),
+    summary: 'dashboard sessions (iris dashboard sessions)',
+    auth: 'master',
+    response: { type: 'object', additionalProperties: false, required: ['items'], properties: { items: { type: 'array', items: sessionInfoSchema } } },
+  },
   revokeSession: {
     method: 'DELETE',
     path: api('/sessions/:id'),

@@ -1,16 +1,6 @@
 /** The enumerations of the API (task, job and attempt states, constraint ops, log streams). */
 
-export const TASK_STATES = [
-  'PENDING',
-  'ASSIGNED',
-  'BUILDING',
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-  'KILLED',
-  'WORKER_FAILED',
-  'UNSCHEDULABLE',
-] as const;
+export const TASK_STATES = ['PENDING', 'ASSIGNED', 'BUILDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'KILLED', 'WORKER_FAILED', 'UNSCHEDULABLE'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
 export const TERMINAL_TASK_STATES: readonly TaskState[] = ['SUCCEEDED', 'FAILED', 'KILLED', 'WORKER_FAILED', 'UNSCHEDULABLE'];

@@ -105,10 +105,14 @@ describe('program bundle and daemon scripts (run with local bash)', { timeout: 1
   it('keeps the tarball beside the program when asked, and re-packing the unpacked program gives the same hash', async () => {
     const programs = join(dir, 'controller-programs');
     // Without the tarball the program does not count as present for a controller.
-    const first = runScript(`mkdir -p ${programs} && cp ${bundle.tarball} ${programs}/up.tgz\n${programUnpackScript(programs, bundle.hash, join(programs, 'up.tgz'))}`);
+    const first = runScript(
+      `mkdir -p ${programs} && cp ${bundle.tarball} ${programs}/up.tgz\n${programUnpackScript(programs, bundle.hash, join(programs, 'up.tgz'))}`,
+    );
     expect(first.code).toBe(0);
     expect(parseBootstrapOutput(runScript(programProbeScript(programs, bundle.hash, { keepTarball: true })).out).status).toBe(`missing ${programs}`);
-    const res = runScript(`cp ${bundle.tarball} ${programs}/up.tgz\n${programUnpackScript(programs, bundle.hash, join(programs, 'up.tgz'), { keepTarball: true })}`);
+    const res = runScript(
+      `cp ${bundle.tarball} ${programs}/up.tgz\n${programUnpackScript(programs, bundle.hash, join(programs, 'up.tgz'), { keepTarball: true })}`,
+    );
     expect(parseBootstrapOutput(res.out).status).toBe('present');
     expect(existsSync(join(programs, 'up.tgz'))).toBe(false);
     expect(existsSync(join(programs, `${bundle.hash}.tar.gz`))).toBe(true);

@@ -4,7 +4,15 @@ import type { YamlSource } from './yaml-source.js';
 type Plain = Record<string, unknown>;
 
 /** Intervals and timeouts the autoscaler waits on: 0 would mean an evaluation every millisecond. */
-const POSITIVE: readonly string[] = ['evaluation_interval', 'requesting_timeout', 'startup_grace', 'heartbeat_grace', 'backoff_initial', 'backoff_max', 'quota_timeout'];
+const POSITIVE: readonly string[] = [
+  'evaluation_interval',
+  'requesting_timeout',
+  'startup_grace',
+  'heartbeat_grace',
+  'backoff_initial',
+  'backoff_max',
+  'quota_timeout',
+];
 
 /**
  * Cross-field rules of `defaults.autoscaler` the schema cannot say, on the resolved section
@@ -23,7 +31,9 @@ export function autoscalerIssues(autoscaler: Plain, source: YamlSource): ConfigI
   const initial = autoscaler['backoff_initial'];
   const max = autoscaler['backoff_max'];
   if (typeof initial === 'number' && typeof max === 'number' && initial > max) {
-    issues.push(source.issueAt(at('backoff_initial'), `backoff_initial (${initial}ms) is above backoff_max (${max}ms); lower backoff_initial or raise backoff_max`));
+    issues.push(
+      source.issueAt(at('backoff_initial'), `backoff_initial (${initial}ms) is above backoff_max (${max}ms); lower backoff_initial or raise backoff_max`),
+    );
   }
   return issues;
 }

@@ -77,10 +77,14 @@ const defaultsSchema = section('Cluster-wide settings every group and provider r
     provider_create_rates: {
       type: 'object',
       description: 'Create calls per provider type, shared by every group on one provider (token bucket).',
-      additionalProperties: section('Create-rate limit of one provider type.', {
-        per_minute: { type: 'number', exclusiveMinimum: 0, description: 'Refill per minute.' },
-        burst: count('Bucket size.', 1),
-      }, ['per_minute', 'burst']),
+      additionalProperties: section(
+        'Create-rate limit of one provider type.',
+        {
+          per_minute: { type: 'number', exclusiveMinimum: 0, description: 'Refill per minute.' },
+          burst: count('Bucket size.', 1),
+        },
+        ['per_minute', 'burst'],
+      ),
     },
     orphan_min_age: { ...duration, description: 'Labelled VMs nobody accounts for are terminated at start-up only once this old.' },
     short_lived_slice: { ...duration, description: 'A slice lost younger than this puts its group into backoff.' },
@@ -133,7 +137,9 @@ function scaleGroupSchema(): JsonSchema {
       min_slices: count('Slices kept even without demand.'),
       max_slices: count('Most slices the group may hold; 0 disables the group.'),
       priority: { type: 'integer', description: 'Routing order: lower routes first.' },
-      pool: text('Groups of one pool that can serve the same demand are chosen between by defaults.autoscaler.routing; pools are tried in the order of their best priority; groups without a pool share one.'),
+      pool: text(
+        'Groups of one pool that can serve the same demand are chosen between by defaults.autoscaler.routing; pools are tried in the order of their best priority; groups without a pool share one.',
+      ),
       cost_per_hour: { type: 'number', minimum: 0, description: 'What one slice costs per hour (a provider that prices its groups overrides it).' },
       attributes: {
         type: 'object',

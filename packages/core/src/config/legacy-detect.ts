@@ -35,7 +35,10 @@ export function hasLegacyForms(data: PlainData, registry: ProviderRegistry): boo
     isPlainData(block) && typeof block['type'] === 'string' && registry.canonicalType(block['type']) === 'gcp' && ('zone' in block || 'region' in block);
   if (isGcpWithZoneOrRegion(data['provider'])) return true;
   const isAlias = (block: unknown): boolean =>
-    isPlainData(block) && typeof block['type'] === 'string' && registry.canonicalType(block['type']) !== undefined && registry.canonicalType(block['type']) !== block['type'];
+    isPlainData(block) &&
+    typeof block['type'] === 'string' &&
+    registry.canonicalType(block['type']) !== undefined &&
+    registry.canonicalType(block['type']) !== block['type'];
   const controller = data['controller'];
   if (isPlainData(controller) && (['gcp', 'manual', 'local', 'bundle_prefix'].some((k) => k in controller) || isAlias(controller['provider']))) return true;
   if (isAlias(data['provider'])) return true;

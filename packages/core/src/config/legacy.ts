@@ -199,8 +199,15 @@ class Normaliser {
     if (platform.has('gcp')) {
       const g = gcp ?? {};
       const listed = (key: string): unknown[] | undefined => (Array.isArray(g[key]) && (g[key] as unknown[]).length > 0 ? (g[key] as unknown[]) : undefined);
-      const zones = listed('zones') ?? listed('default_zones') ?? (g['zone'] !== undefined ? [g['zone']] : this.regionZones(['platform', 'gcp', 'region'], g['region']));
-      if (zones !== undefined && g['region'] !== undefined && listed('zones') === undefined && listed('default_zones') === undefined && g['zone'] === undefined) {
+      const zones =
+        listed('zones') ?? listed('default_zones') ?? (g['zone'] !== undefined ? [g['zone']] : this.regionZones(['platform', 'gcp', 'region'], g['region']));
+      if (
+        zones !== undefined &&
+        g['region'] !== undefined &&
+        listed('zones') === undefined &&
+        listed('default_zones') === undefined &&
+        g['zone'] === undefined
+      ) {
         this.warn(['platform', 'gcp', 'region'], `region: ${String(g['region'])} is written as its TPU zones now: zones: [${zones.join(', ')}]`);
       }
       result.gcp = { project_id: g['project_id'], zones, zone: g['zone'] ?? (Array.isArray(zones) ? zones[0] : undefined) };
@@ -283,7 +290,10 @@ class Normaliser {
     const node = group.get('topology', true);
     if (node === undefined) return;
     const value = String(isScalar(node) ? node.value : '');
-    this.warn(['scale_groups', name, 'topology'], `topology "${value}" is written attributes: {tpu-topology: "${value}"} now (the attribute TPU workers report and jobs can constrain on)`);
+    this.warn(
+      ['scale_groups', name, 'topology'],
+      `topology "${value}" is written attributes: {tpu-topology: "${value}"} now (the attribute TPU workers report and jobs can constrain on)`,
+    );
     const existing: unknown = group.get('attributes', true);
     let attributes: YAMLMap;
     if (isMap(existing)) {
@@ -369,7 +379,10 @@ class Normaliser {
     // Only a recognisable accelerator model is the legacy form; anything else is a plain mistake
     // the schema reports.
     if (type === 'cpu') return;
-    this.warn(['scale_groups', name, 'accelerator_type'], `accelerator_type "${variant}" is a variant: written accelerator_type: ${type} with accelerator_variant: ${variant} now`);
+    this.warn(
+      ['scale_groups', name, 'accelerator_type'],
+      `accelerator_type "${variant}" is a variant: written accelerator_type: ${type} with accelerator_variant: ${variant} now`,
+    );
     const variantNode = pair.value;
     pair.value = new Scalar(type);
     (pair.value as Scalar).range = variantNode.range;

@@ -126,15 +126,19 @@ function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
 /** Imports `plugins:` and builds the registry; plugin failures become issues at their entries. */
 async function buildRegistry(source: YamlSource, listed: readonly unknown[], options: LoadClusterOptions): Promise<ProviderRegistry> {
   // An entry naming a built-in (`local`, `@iris/provider-gcp`) is already satisfied.
-  const builtin = (spec: string): boolean =>
-    options.builtins.some((b) => b.packageName === spec || b.plugin.type === spec || b.plugin.aliases.includes(spec));
+  const builtin = (spec: string): boolean => options.builtins.some((b) => b.packageName === spec || b.plugin.type === spec || b.plugin.aliases.includes(spec));
   const specs = listed
     .map((s, i) => ({ spec: s, index: i }))
     .filter((s): s is { spec: string; index: number } => typeof s.spec === 'string' && s.spec !== '' && !builtin(s.spec));
   const baseDir = options.baseDir ?? dirname(resolve(source.file));
   let loaded: LoadedPlugin[] = [];
   try {
-    loaded = (await loadPlugins(specs.map((s) => s.spec), { baseDir, searchDirs: options.searchDirs ?? [] })).map((l) => ({ ...l, specIndex: specs[l.specIndex]?.index ?? l.specIndex }));
+    loaded = (
+      await loadPlugins(
+        specs.map((s) => s.spec),
+        { baseDir, searchDirs: options.searchDirs ?? [] },
+      )
+    ).map((l) => ({ ...l, specIndex: specs[l.specIndex]?.index ?? l.specIndex }));
   } catch (err) {
     if (!(err instanceof PluginLoadError)) throw err;
     throw new ConfigError(

@@ -21,7 +21,20 @@ const DURATIONS: readonly PathSegment[][] = [
   ['defaults', 'timeouts', 'init'],
   ['defaults', 'timeouts', 'ssh_poll_interval'],
   ['defaults', 'ssh', 'connect_timeout'],
-  ...['evaluation_interval', 'requesting_timeout', 'scale_up_delay', 'scale_down_delay', 'scale_down_cooldown', 'startup_grace', 'heartbeat_grace', 'backoff_initial', 'backoff_max', 'quota_timeout', 'orphan_min_age', 'short_lived_slice'].map((k) => ['defaults', 'autoscaler', k]),
+  ...[
+    'evaluation_interval',
+    'requesting_timeout',
+    'scale_up_delay',
+    'scale_down_delay',
+    'scale_down_cooldown',
+    'startup_grace',
+    'heartbeat_grace',
+    'backoff_initial',
+    'backoff_max',
+    'quota_timeout',
+    'orphan_min_age',
+    'short_lived_slice',
+  ].map((k) => ['defaults', 'autoscaler', k]),
   ['defaults', 'job', 'scheduling_timeout'],
   ['controller', 'worker_timeout'],
 ];
@@ -40,7 +53,12 @@ function expandHome(path: string, home: string): string {
  * to bytes, `${ENV}` expanded where allowed, `~` expanded, and each group's provider resolved (its
  * own, else the top-level one, else an error) with the provider's schema defaults applied.
  */
-export function resolveCluster(file: Plain, source: YamlSource, registry: ProviderRegistry, options: ResolveOptions): { config?: ClusterConfig; issues: ConfigIssue[] } {
+export function resolveCluster(
+  file: Plain,
+  source: YamlSource,
+  registry: ProviderRegistry,
+  options: ResolveOptions,
+): { config?: ClusterConfig; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const out = structuredClone(file);
   const home = options.env['HOME'] || homedir();
@@ -93,7 +111,10 @@ export function resolveCluster(file: Plain, source: YamlSource, registry: Provid
     else if (out['provider']) group['provider'] = structuredClone(out['provider']);
     else {
       issues.push(
-        source.issueAtKey(at, `the group has no provider and the file sets no top-level provider: add provider: {type: …} to the group or at the top (installed: ${registry.types().join(', ')})`),
+        source.issueAtKey(
+          at,
+          `the group has no provider and the file sets no top-level provider: add provider: {type: …} to the group or at the top (installed: ${registry.types().join(', ')})`,
+        ),
       );
     }
     const resources = group['resources'] as Plain;
@@ -109,7 +130,10 @@ export function resolveCluster(file: Plain, source: YamlSource, registry: Provid
   const hostPlugin = registry.get(String(controllerProvider['type']));
   if (!hostPlugin?.controllerSchema) {
     const written = source.doc.hasIn(['controller', 'provider']);
-    const able = registry.plugins().filter((p) => p.controllerSchema).map((p) => p.type);
+    const able = registry
+      .plugins()
+      .filter((p) => p.controllerSchema)
+      .map((p) => p.type);
     issues.push(
       source.issueAt(
         written ? ['controller', 'provider', 'type'] : ['controller'],

@@ -65,10 +65,17 @@ function blameSchema(registry: ProviderRegistry, cause: unknown): Error {
   const failures: PluginFailure[] = [];
   for (const entry of registry.entries()) {
     const plugin = registry.get(entry.type) as ProviderPlugin;
-    for (const [field, schema] of [['configSchema', plugin.configSchema], ['controllerSchema', plugin.controllerSchema]] as const) {
+    for (const [field, schema] of [
+      ['configSchema', plugin.configSchema],
+      ['controllerSchema', plugin.controllerSchema],
+    ] as const) {
       const problem = schema ? schemaProblem(schema, true) : null;
       if (problem !== null) {
-        failures.push({ code: 'schema_invalid', packageName: entry.packageName, message: `${entry.packageName}: its ${field} does not compile (${problem}); fix the schema in ${entry.packageName}` });
+        failures.push({
+          code: 'schema_invalid',
+          packageName: entry.packageName,
+          message: `${entry.packageName}: its ${field} does not compile (${problem}); fix the schema in ${entry.packageName}`,
+        });
       }
     }
   }
@@ -120,7 +127,12 @@ const TYPE_WORDS: Record<string, string> = {
  * Validates plain cluster-file data against the composed schema. `notInstalled` names the package of each known provider
  * type (and alias) that is not installed, so a file naming one is told the exact install command.
  */
-export function validateCluster(data: unknown, source: YamlSource, registry: ProviderRegistry, notInstalled: Readonly<Record<string, string>> = {}): ConfigIssue[] {
+export function validateCluster(
+  data: unknown,
+  source: YamlSource,
+  registry: ProviderRegistry,
+  notInstalled: Readonly<Record<string, string>> = {},
+): ConfigIssue[] {
   let validate: ValidateFunction;
   try {
     validate = validatorFor(registry);
@@ -187,7 +199,10 @@ function describeError(
     const installed = registry.types().join(', ');
     const forController = discriminator === 'controller';
     if (forController && typeof value === 'string' && registry.get(value)) {
-      const able = registry.plugins().filter((p) => p.controllerSchema).map((p) => p.type);
+      const able = registry
+        .plugins()
+        .filter((p) => p.controllerSchema)
+        .map((p) => p.type);
       return source.issueAt(path, `provider "${value}" cannot host the controller (providers that can: ${able.join(', ') || 'none installed'})`);
     }
     const missingPackage = typeof value === 'string' && Object.hasOwn(notInstalled, value) ? notInstalled[value] : undefined;
@@ -207,7 +222,10 @@ function describeError(
       const type = (valueAt(data, path) as { type?: unknown } | undefined)?.type;
       const owner = path.includes('provider') && typeof type === 'string' ? ` (required by the ${type} provider)` : '';
       const property = ((parentSchema['properties'] ?? {}) as Record<string, JsonSchema>)[missing];
-      return source.issueAt(path, `missing required field "${missing}"${owner}; add "${missing}: ${exampleValue(property, missing)}"${firstSentence(property)}`);
+      return source.issueAt(
+        path,
+        `missing required field "${missing}"${owner}; add "${missing}: ${exampleValue(property, missing)}"${firstSentence(property)}`,
+      );
     }
     case 'additionalProperties': {
       const key = String((err.params as { additionalProperty: string }).additionalProperty);
@@ -229,7 +247,13 @@ function describeError(
     }
     case 'enum': {
       const allowed = (err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v));
-      const hint = typeof value === 'string' ? closest(value, allowed.map((a) => JSON.parse(a) as string).filter((a) => typeof a === 'string')) : undefined;
+      const hint =
+        typeof value === 'string'
+          ? closest(
+              value,
+              allowed.map((a) => JSON.parse(a) as string).filter((a) => typeof a === 'string'),
+            )
+          : undefined;
       return source.issueAt(path, `invalid value ${show(value)}: expected one of ${allowed.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`);
     }
     case 'const':
@@ -243,11 +267,19 @@ function describeError(
     }
     case 'pattern': {
       if ((err as { propertyName?: string }).propertyName !== undefined) return undefined;
-      const description = typeof parentSchema['description'] === 'string' ? `: expected ${parentSchema['description']}` : ` (must match ${String((err.params as { pattern: string }).pattern)})`;
+      const description =
+        typeof parentSchema['description'] === 'string'
+          ? `: expected ${parentSchema['description']}`
+          : ` (must match ${String((err.params as { pattern: string }).pattern)})`;
       return source.issueAt(path, `invalid value ${show(value)}${description}`);
     }
     case 'minLength':
-      return source.issueAt(path, Number((err.params as { limit: number }).limit) === 1 ? 'must not be empty' : `must be at least ${String((err.params as { limit: number }).limit)} characters`);
+      return source.issueAt(
+        path,
+        Number((err.params as { limit: number }).limit) === 1
+          ? 'must not be empty'
+          : `must be at least ${String((err.params as { limit: number }).limit)} characters`,
+      );
     case 'minItems':
       return source.issueAt(path, `must list at least ${String((err.params as { limit: number }).limit)} item(s)`);
     case 'maxItems':

@@ -89,7 +89,10 @@ describe('acquireDirLock', () => {
     try {
       await until(() => holder.pid !== undefined && (!linux || procState(holder.pid) !== undefined), 'sleep to start');
       const pid = holder.pid!;
-      writeFileSync(join(dir, 'x.lock'), JSON.stringify({ pid, start_time: processStartTime(pid), host: hostname(), acquired_at_ms: 1, address: 'http://a:1' }));
+      writeFileSync(
+        join(dir, 'x.lock'),
+        JSON.stringify({ pid, start_time: processStartTime(pid), host: hostname(), acquired_at_ms: 1, address: 'http://a:1' }),
+      );
       expect(() => acquireDirLock({ dir, name: 'x.lock', what: 'controller' })).toThrow(new RegExp(`pid ${pid}, serving at http://a:1`));
     } finally {
       holder.kill('SIGKILL');

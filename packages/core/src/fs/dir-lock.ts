@@ -147,7 +147,8 @@ function takeOver(file: string, stale: DirLockOwner | 'unreadable'): void {
     throw new IrisError(DIR_LOCK_FAILED_CODE, `cannot take over the stale lock file ${file}: ${(err as Error).message}`, { cause: err });
   }
   const moved = readOwner(aside);
-  const same = stale === 'unreadable' ? moved === 'unreadable' : typeof moved === 'object' && moved.pid === stale.pid && moved.acquired_at_ms === stale.acquired_at_ms;
+  const same =
+    stale === 'unreadable' ? moved === 'unreadable' : typeof moved === 'object' && moved.pid === stale.pid && moved.acquired_at_ms === stale.acquired_at_ms;
   if (!same) {
     // Someone else's fresh lock was moved: put it back (it wins; we retry and are refused).
     try {

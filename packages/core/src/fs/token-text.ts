@@ -14,7 +14,10 @@ export function parseTokenText(text: string, source: string): string {
   const token = text.trim();
   if (token === '') throw new IrisError(TOKEN_MALFORMED_CODE, `${source} is empty; it must hold the controller token`);
   if (token.length > MAX_TOKEN_LENGTH) {
-    throw new IrisError(TOKEN_MALFORMED_CODE, `${source} holds ${token.length} characters, more than a token (at most ${MAX_TOKEN_LENGTH}); is it the right file?`);
+    throw new IrisError(
+      TOKEN_MALFORMED_CODE,
+      `${source} holds ${token.length} characters, more than a token (at most ${MAX_TOKEN_LENGTH}); is it the right file?`,
+    );
   }
   if (!/^[\x21-\x7e]+$/.test(token)) {
     throw new IrisError(

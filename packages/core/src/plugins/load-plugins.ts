@@ -43,7 +43,9 @@ async function loadOne(spec: string, specIndex: number, options: LoadPluginsOpti
   const tried: string[] = [];
   const found = findModule(spec, options, tried);
   if (!found) {
-    const install = isPathSpec(spec) ? `check the path` : `install it (npm install ${candidateNames(spec)[0] === spec ? spec : `@iris/provider-${spec} or iris-provider-${spec}`}) next to the cluster file`;
+    const install = isPathSpec(spec)
+      ? `check the path`
+      : `install it (npm install ${candidateNames(spec)[0] === spec ? spec : `@iris/provider-${spec} or iris-provider-${spec}`}) next to the cluster file`;
     return [{ code: 'not_found', packageName: spec, specIndex, message: `plugin "${spec}" not found (tried ${tried.join('; ')}); ${install}` }];
   }
   // Checked before importing: a plugin on a foreign tsyringe or outside its peer range must not run.

@@ -31,7 +31,10 @@ const silent = defineProvider({ type: 'silent', description: 'Registers nothing'
 
 describe('ProviderRegistry', () => {
   it('lists entries, resolves aliases and builds platforms through the registered factory', async () => {
-    const registry = createProviderRegistry([{ plugin: alpha, packageName: 'pkg-alpha', version: '1.0.0' }, { plugin: silent, packageName: 'pkg-silent', version: '2.0.0' }]);
+    const registry = createProviderRegistry([
+      { plugin: alpha, packageName: 'pkg-alpha', version: '1.0.0' },
+      { plugin: silent, packageName: 'pkg-silent', version: '2.0.0' },
+    ]);
     expect(registry.types()).toEqual(['alpha', 'silent']);
     expect(registry.entries()).toEqual([
       { type: 'alpha', aliases: ['a'], description: 'Alpha', packageName: 'pkg-alpha', version: '1.0.0', source: 'builtin' },
@@ -45,7 +48,10 @@ describe('ProviderRegistry', () => {
   });
 
   it('says what to do when a type is not installed or registered no factory', async () => {
-    const registry = createProviderRegistry([{ plugin: alpha, packageName: 'pkg-alpha', version: '1' }, { plugin: silent, packageName: 'pkg-silent', version: '1' }]);
+    const registry = createProviderRegistry([
+      { plugin: alpha, packageName: 'pkg-alpha', version: '1' },
+      { plugin: silent, packageName: 'pkg-silent', version: '1' },
+    ]);
     const unknown = await registry.createPlatform({ type: 'aws' }, deps).catch((e: unknown) => e);
     expect(hasErrorCode(unknown, PROVIDER_NOT_INSTALLED_CODE)).toBe(true);
     expect((unknown as Error).message).toBe('provider "aws" is not installed (installed: alpha, silent); add its package to plugins: in the cluster file');
@@ -61,7 +67,10 @@ describe('ProviderRegistry', () => {
   });
 
   it('the same plugin listed twice is one provider, not a conflict', () => {
-    const registry = createProviderRegistry([{ plugin: alpha, packageName: 'p', version: '1' }], [{ plugin: alpha, packageName: 'p', version: '1', resolvedFrom: '/x', spec: 'alpha', specIndex: 0 }]);
+    const registry = createProviderRegistry(
+      [{ plugin: alpha, packageName: 'p', version: '1' }],
+      [{ plugin: alpha, packageName: 'p', version: '1', resolvedFrom: '/x', spec: 'alpha', specIndex: 0 }],
+    );
     expect(registry.types()).toEqual(['alpha']);
   });
 });

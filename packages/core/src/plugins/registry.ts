@@ -85,9 +85,7 @@ export class ProviderRegistry {
         `provider "${providerConfig.type}" is not installed (installed: ${this.types().join(', ')}); add its package to plugins: in the cluster file`,
       );
     }
-    const factories = this.container.isRegistered(TOKENS.platformFactory, true)
-      ? this.container.resolveAll<PlatformFactory>(TOKENS.platformFactory)
-      : [];
+    const factories = this.container.isRegistered(TOKENS.platformFactory, true) ? this.container.resolveAll<PlatformFactory>(TOKENS.platformFactory) : [];
     const factory = factories.find((f) => f.type === type);
     if (!factory) {
       const pkg = this.byName.get(type)?.entry.packageName ?? type;

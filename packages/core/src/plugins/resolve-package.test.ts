@@ -21,7 +21,11 @@ function pkg(path: string, manifest: object, files: string[]): void {
 
 describe('resolvePackage', () => {
   it('walks up node_modules folders and picks the import entry of an ESM-only exports map', () => {
-    pkg(join(dir, 'node_modules', '@acme', 'provider-x'), { name: '@acme/provider-x', version: '2.0.0', exports: { '.': { types: './x.d.ts', require: './x.cjs', import: './dist/x.js' } } }, ['dist/x.js']);
+    pkg(
+      join(dir, 'node_modules', '@acme', 'provider-x'),
+      { name: '@acme/provider-x', version: '2.0.0', exports: { '.': { types: './x.d.ts', require: './x.cjs', import: './dist/x.js' } } },
+      ['dist/x.js'],
+    );
     const deep = join(dir, 'a', 'b');
     mkdirSync(deep, { recursive: true });
     expect(resolvePackage('@acme/provider-x', deep)).toEqual({

@@ -46,7 +46,10 @@ const load = (text: string, plugin = acme()) =>
   loadClusterText(text, 'cluster.yaml', { builtins: [{ plugin, packageName: 'iris-provider-acme', version: '1.0.0' }], env: {} });
 
 async function errors(text: string, plugin = acme()): Promise<string[]> {
-  const err = await load(text, plugin).then(() => undefined, (e: unknown) => e);
+  const err = await load(text, plugin).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ConfigError);
   return (err as ConfigError).issues.filter((i) => i.severity === 'error').map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`);
 }
@@ -91,6 +94,6 @@ scale_groups:
 `,
       acme(true),
     );
-    expect(found).toEqual(['5:15 scale_groups.a.provider: the iris-provider-acme validator failed (boom); report it to the package\'s authors']);
+    expect(found).toEqual(["5:15 scale_groups.a.provider: the iris-provider-acme validator failed (boom); report it to the package's authors"]);
   });
 });

@@ -14,13 +14,7 @@ type Plain = Record<string, unknown>;
  */
 export function validateProviderBlocks(data: Plain, source: YamlSource, registry: ProviderRegistry): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const run = (
-    block: Plain | undefined,
-    at: PathSegment[],
-    prefix: string,
-    kind: 'group' | 'controller',
-    ctx: ProviderValidationContext,
-  ): void => {
+  const run = (block: Plain | undefined, at: PathSegment[], prefix: string, kind: 'group' | 'controller', ctx: ProviderValidationContext): void => {
     if (!block || typeof block['type'] !== 'string') return;
     const entry = registry.entry(block['type']);
     const validate = kind === 'group' ? entry?.plugin.validate : entry?.plugin.validateController;
@@ -29,7 +23,12 @@ export function validateProviderBlocks(data: Plain, source: YamlSource, registry
     try {
       found = validate(block as ProviderConfig, ctx);
     } catch (err) {
-      issues.push(source.issueAt(at, `${prefix}the ${entry.packageName} validator failed (${err instanceof Error ? err.message : String(err)}); report it to the package's authors`));
+      issues.push(
+        source.issueAt(
+          at,
+          `${prefix}the ${entry.packageName} validator failed (${err instanceof Error ? err.message : String(err)}); report it to the package's authors`,
+        ),
+      );
       return;
     }
     for (const issue of found) {
@@ -42,10 +41,16 @@ export function validateProviderBlocks(data: Plain, source: YamlSource, registry
   const groups = (data['scale_groups'] ?? {}) as Record<string, Plain>;
   for (const [name, group] of Object.entries(groups)) {
     const own = source.doc.hasIn(['scale_groups', name, 'provider']);
-    run(group['provider'] as Plain | undefined, own ? ['scale_groups', name, 'provider'] : ['provider'], own ? '' : `scale_groups.${name} (inherits provider): `, 'group', {
-      group: group as ProviderValidationContext['group'] & Plain,
-      cluster: data,
-    });
+    run(
+      group['provider'] as Plain | undefined,
+      own ? ['scale_groups', name, 'provider'] : ['provider'],
+      own ? '' : `scale_groups.${name} (inherits provider): `,
+      'group',
+      {
+        group: group as ProviderValidationContext['group'] & Plain,
+        cluster: data,
+      },
+    );
   }
   const controller = (data['controller'] ?? {}) as Plain;
   const written = source.doc.hasIn(['controller', 'provider']);

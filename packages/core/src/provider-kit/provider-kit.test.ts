@@ -19,8 +19,21 @@ describe('workerJoinCommand: how a VM joins as its own worker', () => {
   it('runs iris worker under the VM id, with the token in the environment only', () => {
     const { argv, env } = workerJoinCommand(launch, 'vm-1', { sliceId: 's-1', workDir: '/w' });
     expect(argv).toEqual([
-      'worker', '--controller', 'http://10.0.0.2:7000', '--worker-id', 'vm-1', '--work-dir', '/w',
-      '--cpu', '4', '--memory', '8000000000', '--attribute', 'scale-group=g', '--attribute', 'iris-slice=s-1',
+      'worker',
+      '--controller',
+      'http://10.0.0.2:7000',
+      '--worker-id',
+      'vm-1',
+      '--work-dir',
+      '/w',
+      '--cpu',
+      '4',
+      '--memory',
+      '8000000000',
+      '--attribute',
+      'scale-group=g',
+      '--attribute',
+      'iris-slice=s-1',
     ]);
     expect(env).toEqual({ HF_HOME: '/cache', IRIS_CONTROLLER: 'http://10.0.0.2:7000', IRIS_JOIN_TOKEN: 'ij_secret', IRIS_VM_ADDRESS: 'vm-1' });
     expect(argv.join(' ')).not.toContain('ij_secret');
@@ -75,7 +88,12 @@ describe('SliceRecordStore', () => {
     s.write(rec('s2'));
     writeFileSync(join(s.sliceDir('s2'), 'worker.log'), 'x');
     expect(s.read('s1')?.stopping).toBe(true);
-    expect(s.list().map((r) => r.sliceId).sort()).toEqual(['s1', 's2']);
+    expect(
+      s
+        .list()
+        .map((r) => r.sliceId)
+        .sort(),
+    ).toEqual(['s1', 's2']);
     expect(readdirSync(s.sliceDir('s1'))).toEqual(['slice.json']); // no temp file left behind
     s.remove('s2');
     s.remove('never');

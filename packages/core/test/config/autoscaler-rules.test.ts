@@ -36,7 +36,13 @@ describe('autoscaler settings checked at load time', () => {
       'cluster.yaml',
       LOAD,
     );
-    expect(config.defaults.autoscaler).toMatchObject({ routing: 'cost', max_slices_total: 8, max_cost_per_hour: 12.5, scale_down_cooldown: 120_000, backoff_factor: 3 });
+    expect(config.defaults.autoscaler).toMatchObject({
+      routing: 'cost',
+      max_slices_total: 8,
+      max_cost_per_hour: 12.5,
+      scale_down_cooldown: 120_000,
+      backoff_factor: 3,
+    });
     expect(config.defaults.job).toMatchObject({ cpu: 0.5, memory: 2 ** 30, disk: 0, scheduling_timeout: 0 });
     expect(config.scale_groups['g']).toMatchObject({ pool: 'spot', cost_per_hour: 1.5 });
   });

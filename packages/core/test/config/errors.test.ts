@@ -43,7 +43,9 @@ describe('named config errors: message and position', () => {
       type: gcp
       zones: [us-central2-b]
 `),
-    ).toEqual(['cluster.yaml:5:7 scale_groups.tpus.provider: missing required field "project_id" (required by the gcp provider); add "project_id: <project_id>"']);
+    ).toEqual([
+      'cluster.yaml:5:7 scale_groups.tpus.provider: missing required field "project_id" (required by the gcp provider); add "project_id: <project_id>"',
+    ]);
   });
 
   it('missing hosts (manual)', async () => {
@@ -138,7 +140,9 @@ scale_groups:
   });
 
   it('a list or mapping used as a key', async () => {
-    expect(await errorsOf('name: x\n? [a, b]\n: 1\n')).toEqual(['cluster.yaml:2:3 (root): a key must be plain text, not a list or mapping (is a ":" misplaced?)']);
+    expect(await errorsOf('name: x\n? [a, b]\n: 1\n')).toEqual([
+      'cluster.yaml:2:3 (root): a key must be plain text, not a list or mapping (is a ":" misplaced?)',
+    ]);
   });
 
   it('a non-finite number (YAML .inf)', async () => {
@@ -148,13 +152,17 @@ scale_groups:
   });
 
   it('an unresolved alias', async () => {
-    expect(await errorsOf('provider: *nope\n')).toEqual([expect.stringMatching(/^cluster\.yaml:1:11 \(root\): YAML syntax error: .*nope|^cluster\.yaml:1:1 \(root\): cannot read the YAML document \(.*nope/)]);
+    expect(await errorsOf('provider: *nope\n')).toEqual([
+      expect.stringMatching(/^cluster\.yaml:1:11 \(root\): YAML syntax error: .*nope|^cluster\.yaml:1:1 \(root\): cannot read the YAML document \(.*nope/),
+    ]);
   });
 
   it('an empty file, a non-mapping document and an unreadable file', async () => {
     expect(await errorsOf('')).toEqual(['cluster.yaml:1:1 (root): the cluster file is empty; it needs at least scale_groups: or a provider:']);
     expect(await errorsOf('- a\n- b\n')).toEqual(['cluster.yaml:1:1 (root): must be a mapping, got a list']);
-    await expect(loadCluster('/no/such/cluster.yaml', LOAD)).rejects.toThrow(/\/no\/such\/cluster\.yaml:1:1 \(root\): cannot read the cluster file \(no such file\)/);
+    await expect(loadCluster('/no/such/cluster.yaml', LOAD)).rejects.toThrow(
+      /\/no\/such\/cluster\.yaml:1:1 \(root\): cannot read the cluster file \(no such file\)/,
+    );
   });
 
   it('the ConfigError message lists every error, one per line', async () => {

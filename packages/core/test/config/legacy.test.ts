@@ -60,7 +60,7 @@ describe('legacy form (b): the Python Iris layout', () => {
         '11 defaults.timeouts.boot_timeout: legacy: defaults.timeouts.boot_timeout is called boot now; run iris config migrate',
         '35 controller.bundle_prefix: legacy: controller.bundle_prefix is gone: the controller holds bundles itself; run iris config migrate',
         '36 controller.gcp: legacy: controller.gcp is written controller.provider: {type: gcp, ...} now; run iris config migrate',
-        '43 scale_groups.tpu_v5e_16.vm_type: legacy: vm_type tpu_vm is written as the group\'s provider: block now; run iris config migrate',
+        "43 scale_groups.tpu_v5e_16.vm_type: legacy: vm_type tpu_vm is written as the group's provider: block now; run iris config migrate",
       ]),
     );
     expect(warnings.every((w) => w.severity === 'warning' && w.line > 0)).toBe(true);
@@ -90,7 +90,9 @@ scale_groups:
   });
 
   it('a manual_vm group without a manual: block is reported as missing hosts, at its vm_type', async () => {
-    const err = (await loadClusterText('scale_groups:\n  m:\n    vm_type: manual_vm\n    resources: { cpu: 1, ram: 1GB }\n', 'old.yaml', LOAD).catch((e: unknown) => e)) as ConfigError;
+    const err = (await loadClusterText('scale_groups:\n  m:\n    vm_type: manual_vm\n    resources: { cpu: 1, ram: 1GB }\n', 'old.yaml', LOAD).catch(
+      (e: unknown) => e,
+    )) as ConfigError;
     expect(err.issues.filter((i) => i.severity === 'error').map(formatConfigIssue)).toEqual([
       'old.yaml:3:14 scale_groups.m.provider: missing required field "hosts" (required by the manual provider); add "hosts: [<host>, …]"',
     ]);
@@ -124,13 +126,19 @@ describe('migrateClusterText', () => {
   });
 
   it('a platform.gcp without zones is reported at the platform block it came from', async () => {
-    const err = (await loadClusterText('name: x\nplatform:\n  gcp: { project_id: p }\nscale_groups:\n  t: { vm_type: tpu_vm, resources: { cpu: 1, ram: 1GB } }\n', 'old.yaml', LOAD).catch((e: unknown) => e)) as ConfigError;
+    const err = (await loadClusterText(
+      'name: x\nplatform:\n  gcp: { project_id: p }\nscale_groups:\n  t: { vm_type: tpu_vm, resources: { cpu: 1, ram: 1GB } }\n',
+      'old.yaml',
+      LOAD,
+    ).catch((e: unknown) => e)) as ConfigError;
     expect(err.issues.filter((i) => i.severity === 'error').map(formatConfigIssue)).toEqual([
       'old.yaml:3:3 provider: missing required field "zones" (required by the gcp provider); add "zones: [<zone>, …]"',
     ]);
   });
 
   it('refuses to migrate an invalid file', async () => {
-    await expect(migrateClusterText('platform: { gcp: { project_id: p } }\nscale_groups:\n  a: { vm_type: tpu_vm }\n', 'bad.yaml', LOAD)).rejects.toBeInstanceOf(ConfigError);
+    await expect(
+      migrateClusterText('platform: { gcp: { project_id: p } }\nscale_groups:\n  a: { vm_type: tpu_vm }\n', 'bad.yaml', LOAD),
+    ).rejects.toBeInstanceOf(ConfigError);
   });
 });

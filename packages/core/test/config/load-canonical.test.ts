@@ -100,7 +100,16 @@ describe('composeClusterSchema', () => {
     const schema = composeClusterSchema(registry) as Record<string, any>;
     expect(schema['$schema']).toBe('http://json-schema.org/draft-07/schema#');
     expect(Object.keys(schema['definitions'])).toEqual(
-      expect.arrayContaining(['provider_gcp', 'provider_manual', 'provider_local', 'controller_provider_gcp', 'group_provider', 'scale_group', 'duration', 'size']),
+      expect.arrayContaining([
+        'provider_gcp',
+        'provider_manual',
+        'provider_local',
+        'controller_provider_gcp',
+        'group_provider',
+        'scale_group',
+        'duration',
+        'size',
+      ]),
     );
     // Aliases are first-class: the editor accepts them beside the canonical types.
     expect(schema['definitions']['group_provider'].properties.type.enum).toEqual(['gcp', 'tpu', 'local', 'manual']);

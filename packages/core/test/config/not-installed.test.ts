@@ -48,7 +48,11 @@ describe('a file that names a provider whose package is not installed', () => {
   });
 
   it('loads a local-only file without the optional packages', async () => {
-    const { config } = await loadClusterText('provider: { type: local }\nscale_groups:\n  a: { resources: { cpu: 1, ram: 1GB } }\n', 'cluster.yaml', LOCAL_ONLY);
+    const { config } = await loadClusterText(
+      'provider: { type: local }\nscale_groups:\n  a: { resources: { cpu: 1, ram: 1GB } }\n',
+      'cluster.yaml',
+      LOCAL_ONLY,
+    );
     expect(config.scale_groups['a']?.provider).toEqual({ type: 'local' });
   });
 });

@@ -94,13 +94,33 @@ describe('plugin resolution', () => {
 describe('plugin failures name the package and surface at the plugins: entry', () => {
   const cases: Array<[string, string, string, RegExp]> = [
     ['not found', '', 'nosuch', /plugin "nosuch" not found \(tried @iris\/provider-nosuch from .*; iris-provider-nosuch from .*\); install it/],
-    ['default export not a plugin', 'not-a-plugin:iris-provider-notaplugin', 'notaplugin', /iris-provider-notaplugin: its default export is not an Iris provider plugin; export default defineProvider/],
+    [
+      'default export not a plugin',
+      'not-a-plugin:iris-provider-notaplugin',
+      'notaplugin',
+      /iris-provider-notaplugin: its default export is not an Iris provider plugin; export default defineProvider/,
+    ],
     ['wrong apiVersion', 'old-api:iris-provider-oldapi', 'oldapi', /iris-provider-oldapi: speaks provider API version 2, this Iris speaks 1/],
-    ['a different copy of @iris/core', 'twin:iris-provider-twin', 'twin', /iris-provider-twin: was made with a different copy of @iris\/core \(0\.0\.9\).*peerDependency.*npm dedupe/],
+    [
+      'a different copy of @iris/core',
+      'twin:iris-provider-twin',
+      'twin',
+      /iris-provider-twin: was made with a different copy of @iris\/core \(0\.0\.9\).*peerDependency.*npm dedupe/,
+    ],
     ['a schema that does not compile', 'broken-schema:iris-provider-broken', 'broken', /iris-provider-broken: its configSchema is not a valid JSON Schema/],
-    ['a schema that is not strict', 'loose-schema:iris-provider-loose', 'loose', /iris-provider-loose: its configSchema must be strict .*additionalProperties: false/],
+    [
+      'a schema that is not strict',
+      'loose-schema:iris-provider-loose',
+      'loose',
+      /iris-provider-loose: its configSchema must be strict .*additionalProperties: false/,
+    ],
     ['an import that throws', 'throws-on-import:iris-provider-explodes', 'explodes', /iris-provider-explodes: importing .* failed \(missing native binding\)/],
-    ['a type or alias another package claims', 'gcp-clone:iris-provider-gcpclone', 'gcpclone', /iris-provider-gcpclone and @iris\/provider-gcp both provide provider type "tpu"/],
+    [
+      'a type or alias another package claims',
+      'gcp-clone:iris-provider-gcpclone',
+      'gcpclone',
+      /iris-provider-gcpclone and @iris\/provider-gcp both provide provider type "tpu"/,
+    ],
   ];
 
   it.each(cases)('%s', async (_name, install, spec, message) => {
@@ -139,8 +159,15 @@ provider: { type: local }
   });
 
   it('a plugin whose register() throws is reported against its package', () => {
-    const bad = { ...BUILTINS[2]!.plugin, register: () => { throw new Error('no docker'); } };
-    expect(() => createProviderRegistry([{ plugin: bad, packageName: 'x-local', version: '1.0.0' }])).toThrow(/x-local: register\(container\) threw \(no docker\)/);
+    const bad = {
+      ...BUILTINS[2]!.plugin,
+      register: () => {
+        throw new Error('no docker');
+      },
+    };
+    expect(() => createProviderRegistry([{ plugin: bad, packageName: 'x-local', version: '1.0.0' }])).toThrow(
+      /x-local: register\(container\) threw \(no docker\)/,
+    );
   });
 });
 
@@ -152,10 +179,14 @@ describe('a contributed schema that passes the meta-schema but does not compile'
       configSchema: { type: 'object', additionalProperties: false, properties: { type: { const: 'dangling' }, size: { $ref: '#/definitions/nowhere' } } },
     });
     const builtins = [...BUILTINS, { plugin: dangling, packageName: 'iris-provider-dangling', version: '0.0.1' }];
-    const err = (await loadClusterText('plugins: [dangling]\nprovider: { type: local }\n', 'c.yaml', { builtins, env: {} }).catch((e: unknown) => e)) as ConfigError;
+    const err = (await loadClusterText('plugins: [dangling]\nprovider: { type: local }\n', 'c.yaml', { builtins, env: {} }).catch(
+      (e: unknown) => e,
+    )) as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`)).toEqual([
-      expect.stringMatching(/^1:10 plugins: iris-provider-dangling: its configSchema does not compile \(.*nowhere.*\); fix the schema in iris-provider-dangling$/),
+      expect.stringMatching(
+        /^1:10 plugins: iris-provider-dangling: its configSchema does not compile \(.*nowhere.*\); fix the schema in iris-provider-dangling$/,
+      ),
     ]);
   });
 });

@@ -145,7 +145,9 @@ scale_groups:
     expect(config.provider).toMatchObject({ type: 'gcp', zones: ['europe-west4-a', 'europe-west4-b'] });
     expect(config.scale_groups['t']?.provider).toMatchObject({ type: 'gcp', zones: ['us-west4-a'] });
     expect(config.scale_groups['t']?.resources).toMatchObject({ cpu: 224, tpu_count: 8 });
-    expect(lines(warnings)).toContain('py.yaml:6:43 scale_groups.t.provider.zone: warning: legacy: zone: us-west4-a is written zones: [us-west4-a] now; run iris config migrate');
+    expect(lines(warnings)).toContain(
+      'py.yaml:6:43 scale_groups.t.provider.zone: warning: legacy: zone: us-west4-a is written zones: [us-west4-a] now; run iris config migrate',
+    );
     await expectMigrates(text, 'py.yaml');
   });
 
@@ -159,7 +161,10 @@ scale_groups:
     expect(config.scale_groups['t']).toMatchObject({ slice_size: 1, resources: { cpu: 240, tpu_count: 4 } });
     await expectMigrates(ok, 'py.yaml');
 
-    const issues = await loadErrors(base('provider: { type: gcp, project_id: p, region: mars-north1 }\nscale_groups:\n  t: { resources: { cpu: 1, ram: 1GB } }\n'), 'py.yaml');
+    const issues = await loadErrors(
+      base('provider: { type: gcp, project_id: p, region: mars-north1 }\nscale_groups:\n  t: { resources: { cpu: 1, ram: 1GB } }\n'),
+      'py.yaml',
+    );
     expect(lines(issues.filter((i) => i.path === 'provider.region'))[0]).toMatch(
       /^py\.yaml:2:47 provider\.region: region "mars-north1" has no Cloud TPU zones Iris knows of; write zones: \[<zone>, …\] instead \(regions with TPUs: us-central1, .*europe-west4/,
     );
@@ -187,6 +192,8 @@ scale_groups:
 
   it('leaves resources to the user for a variant the offerings table does not know', async () => {
     const issues = await loadErrors(base('provider: { type: local }\nscale_groups:\n  g: { accelerator_type: tpu, accelerator_variant: v9-8 }\n'), 'py.yaml');
-    expect(lines(issues)).toEqual(['py.yaml:4:6 scale_groups.g: missing required field "resources"; add "resources: {cpu: <cpu>, ram: 64GB}" — Resources of one VM of the group']);
+    expect(lines(issues)).toEqual([
+      'py.yaml:4:6 scale_groups.g: missing required field "resources"; add "resources: {cpu: <cpu>, ram: 64GB}" — Resources of one VM of the group',
+    ]);
   });
 });

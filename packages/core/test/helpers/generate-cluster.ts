@@ -1,6 +1,12 @@
 /** A mixed cluster file of `groups` groups: gcp, manual and local providers, some inheriting. */
 export function generateCluster(groups: number): string {
-  const lines = ['name: big', 'provider: { type: gcp, project_id: big-project, zones: [us-central2-b] }', 'defaults:', '  timeouts: { boot: 5m, init: 10m }', 'scale_groups:'];
+  const lines = [
+    'name: big',
+    'provider: { type: gcp, project_id: big-project, zones: [us-central2-b] }',
+    'defaults:',
+    '  timeouts: { boot: 5m, init: 10m }',
+    'scale_groups:',
+  ];
   for (let i = 0; i < groups; i++) {
     lines.push(`  group_${i}:`);
     switch (i % 4) {

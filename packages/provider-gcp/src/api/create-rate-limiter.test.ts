@@ -19,7 +19,7 @@ describe('CreateRateLimiter', () => {
     expect(await Promise.all(all)).toEqual([0, 0, 1000, 2000]);
   });
 
-  it('defaults to GCP\'s 91 creates a minute', async () => {
+  it("defaults to GCP's 91 creates a minute", async () => {
     const clock = new FakeClock();
     const limiter = new CreateRateLimiter(clock);
     for (let i = 0; i < 91; i++) await limiter.acquire();

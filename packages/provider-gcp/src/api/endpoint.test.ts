@@ -3,7 +3,7 @@ import { hasErrorCode } from '@iris/core';
 import { anonymousAuthClient, GCP_BAD_ENDPOINT, parseApiEndpoint } from './endpoint.js';
 
 describe('parseApiEndpoint', () => {
-  it('leaves Google\'s endpoints alone when none is set', () => {
+  it("leaves Google's endpoints alone when none is set", () => {
     expect(parseApiEndpoint(undefined)).toBeUndefined();
   });
 

@@ -18,7 +18,11 @@ describe('GCP error → ProviderError kind', () => {
     ['GCE resource pool exhausted', { code: 8, message: 'ZONE_RESOURCE_POOL_EXHAUSTED' }, 'capacity'],
     ['stockout reported with a generic code by an operation', { code: 13, message: 'insufficient capacity' }, 'capacity'],
     ['resource exhausted without any hint', { code: 8, message: 'exhausted' }, 'capacity'],
-    ['429 with RetryInfo', { code: 8, message: 'Too many requests', statusDetails: [{ reason: 'RATE_LIMIT_EXCEEDED' }, { retryDelay: { seconds: '7' } }] }, 'rate_limited'],
+    [
+      '429 with RetryInfo',
+      { code: 8, message: 'Too many requests', statusDetails: [{ reason: 'RATE_LIMIT_EXCEEDED' }, { retryDelay: { seconds: '7' } }] },
+      'rate_limited',
+    ],
     ['429 rate limit without RetryInfo', { code: 8, message: 'Too many requests', statusDetails: [{ reason: 'RATE_LIMIT_EXCEEDED' }] }, 'rate_limited'],
     ['INVALID_ARGUMENT', { code: GRPC.INVALID_ARGUMENT, message: 'bad' }, 'invalid_request'],
     ['FAILED_PRECONDITION', { code: GRPC.FAILED_PRECONDITION, message: 'bad state' }, 'invalid_request'],
@@ -59,10 +63,13 @@ describe('GCP error → ProviderError kind', () => {
     expect(isNotFound(new Error('x'))).toBe(false);
   });
   it('says to log in when this machine has no Google credentials at all', () => {
-    const err = toProviderError(new Error('Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.'), {
-      action: 'list TPU accelerator types',
-      zone: 'europe-west4-b',
-    });
+    const err = toProviderError(
+      new Error('Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.'),
+      {
+        action: 'list TPU accelerator types',
+        zone: 'europe-west4-b',
+      },
+    );
     expect(err.kind).toBe('auth');
     expect(err.message).toContain('gcloud auth application-default login');
   });

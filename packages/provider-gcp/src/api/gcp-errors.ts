@@ -68,11 +68,13 @@ export function retryDelayMs(details: readonly Record<string, unknown>[]): numbe
 
 function hasQuotaDetail(e: GoogleErrorLike, details: readonly Record<string, unknown>[]): boolean {
   if (details.some((d) => Array.isArray(d.violations))) return true; // google.rpc.QuotaFailure
-  return details.some((d) => {
-    const metadata = d.metadata as Record<string, unknown> | undefined;
-    const reason = typeof d.reason === 'string' ? d.reason : '';
-    return (metadata !== undefined && 'quota_metric' in metadata) || /QUOTA/.test(reason);
-  }) || /QUOTA/.test(typeof e.reason === 'string' ? e.reason : '');
+  return (
+    details.some((d) => {
+      const metadata = d.metadata as Record<string, unknown> | undefined;
+      const reason = typeof d.reason === 'string' ? d.reason : '';
+      return (metadata !== undefined && 'quota_metric' in metadata) || /QUOTA/.test(reason);
+    }) || /QUOTA/.test(typeof e.reason === 'string' ? e.reason : '')
+  );
 }
 
 /**
@@ -122,8 +124,8 @@ const ADVICE: Record<ProviderErrorKind, string> = {
   capacity: 'the zone has no capacity for this accelerator; another zone or group will be tried',
   quota: 'raise the quota in the Cloud console (IAM & Admin → Quotas) or lower max_slices',
   rate_limited: 'too many requests; the call will be retried later',
-  invalid_request: 'check the group\'s accelerator_variant, runtime_version and network settings',
-  auth: 'check the credentials (gcloud auth application-default login, or the VM\'s service account) and their TPU/Compute roles',
+  invalid_request: "check the group's accelerator_variant, runtime_version and network settings",
+  auth: "check the credentials (gcloud auth application-default login, or the VM's service account) and their TPU/Compute roles",
   not_found: 'the resource does not exist',
   transient: 'a temporary failure; the call will be retried with backoff',
 };

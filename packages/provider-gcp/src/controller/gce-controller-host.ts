@@ -107,7 +107,12 @@ export class GceControllerHost implements ControllerHost {
     const unhealthy = await this.probeHealth(instance, address);
     if (unhealthy === undefined) return { running: true, address, location };
     const phase = await this.bootPhase(instance).catch(() => undefined);
-    return { running: false, address, location, detail: `instance is RUNNING${phase ? ` (boot phase: ${phase})` : ''} but the controller does not answer: ${unhealthy}` };
+    return {
+      running: false,
+      address,
+      location,
+      detail: `instance is RUNNING${phase ? ` (boot phase: ${phase})` : ''} but the controller does not answer: ${unhealthy}`,
+    };
   }
 
   async address(): Promise<string | undefined> {
@@ -171,9 +176,13 @@ export class GceControllerHost implements ControllerHost {
     const name = instance.name ?? this.instanceName;
     const hostKeys = await publishedHostKeys(this.options.compute(), this.project, this.zone, name);
     if (hostKeys.length === 0) {
-      throw new ProviderError('transient', `gcp: the controller VM ${this.location} has not published its SSH host keys yet (guest attributes hostkeys/); it may still be booting`, {
-        provider: 'gcp',
-      });
+      throw new ProviderError(
+        'transient',
+        `gcp: the controller VM ${this.location} has not published its SSH host keys yet (guest attributes hostkeys/); it may still be booting`,
+        {
+          provider: 'gcp',
+        },
+      );
     }
     const ssh = this.deps.ssh;
     const common = {
@@ -188,9 +197,13 @@ export class GceControllerHost implements ControllerHost {
     }
     const external = instance.networkInterfaces?.[0]?.accessConfigs?.[0]?.natIP;
     if (!external) {
-      throw new ProviderError('invalid_request', `gcp: the controller VM ${this.location} has no external IP; set controller.provider.access: iap (or direct from inside the VPC)`, {
-        provider: 'gcp',
-      });
+      throw new ProviderError(
+        'invalid_request',
+        `gcp: the controller VM ${this.location} has no external IP; set controller.provider.access: iap (or direct from inside the VPC)`,
+        {
+          provider: 'gcp',
+        },
+      );
     }
     return { ...common, host: external, port: ssh.port };
   }
@@ -252,7 +265,13 @@ export class GceControllerHost implements ControllerHost {
           },
         },
         // Never auto-deleted: it holds the jobs, and outlives this VM.
-        { boot: false, autoDelete: false, deviceName: STATE_DISK_DEVICE_NAME, mode: 'READ_WRITE', source: `projects/${this.project}/${zonePath}/disks/${this.diskName}` },
+        {
+          boot: false,
+          autoDelete: false,
+          deviceName: STATE_DISK_DEVICE_NAME,
+          mode: 'READ_WRITE',
+          source: `projects/${this.project}/${zonePath}/disks/${this.diskName}`,
+        },
       ],
       networkInterfaces: [
         {

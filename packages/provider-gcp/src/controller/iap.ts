@@ -10,7 +10,16 @@ import { ProviderError } from '@iris/core';
 export function iapSocket(target: { instance: string; port: number; zone: string; project: string }): Duplex {
   const child = spawn(
     'gcloud',
-    ['compute', 'start-iap-tunnel', target.instance, String(target.port), '--listen-on-stdin', `--zone=${target.zone}`, `--project=${target.project}`, '--verbosity=warning'],
+    [
+      'compute',
+      'start-iap-tunnel',
+      target.instance,
+      String(target.port),
+      '--listen-on-stdin',
+      `--zone=${target.zone}`,
+      `--project=${target.project}`,
+      '--verbosity=warning',
+    ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -29,7 +38,8 @@ export function iapSocket(target: { instance: string; port: number; zone: string
     );
   });
   child.on('exit', (code) => {
-    if (code !== 0 && code !== null) stream.destroy(new ProviderError('transient', `gcp: gcloud compute start-iap-tunnel exited ${code}: ${stderr.trim()}`, { provider: 'gcp' }));
+    if (code !== 0 && code !== null)
+      stream.destroy(new ProviderError('transient', `gcp: gcloud compute start-iap-tunnel exited ${code}: ${stderr.trim()}`, { provider: 'gcp' }));
   });
   stream.on('close', () => child.kill());
   return stream;

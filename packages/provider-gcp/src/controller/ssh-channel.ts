@@ -134,7 +134,12 @@ export class SshChannel {
         channel.on('exit', (c: number | null) => (code = c));
         channel.on('close', () => {
           if (code === 0) resolve(stdout);
-          else reject(new ProviderError('transient', `gcp: ssh ${this.endpoint.host}: \`${command}\` exited ${code ?? 'without a code'}: ${stderr.trim()}`, { provider: 'gcp' }));
+          else
+            reject(
+              new ProviderError('transient', `gcp: ssh ${this.endpoint.host}: \`${command}\` exited ${code ?? 'without a code'}: ${stderr.trim()}`, {
+                provider: 'gcp',
+              }),
+            );
         });
       });
     }).finally(() => clearInterval(hold));

@@ -86,9 +86,7 @@ export class GcpPlatform implements Platform {
     } catch (err) {
       throw toProviderError(err, { action: 'list TPU nodes', zone });
     }
-    return nodes
-      .filter((n) => matchesLabels(n.labels ?? {}, query.labels))
-      .flatMap((n) => nodeToSlice(n, '', 0, this.deps.clock.now()).vms);
+    return nodes.filter((n) => matchesLabels(n.labels ?? {}, query.labels)).flatMap((n) => nodeToSlice(n, '', 0, this.deps.clock.now()).vms);
   }
 
   async startVms(_request: StartVmsRequest): Promise<VmInfo[]> {
@@ -112,7 +110,7 @@ export class GcpPlatform implements Platform {
   }
 
   controllerHost(): ControllerHost {
-    throw new ProviderError('invalid_request', 'gcp: the controller runs on the platform of controller.provider, not on a scale group\'s', { provider: 'gcp' });
+    throw new ProviderError('invalid_request', "gcp: the controller runs on the platform of controller.provider, not on a scale group's", { provider: 'gcp' });
   }
 
   /** TPU types each configured zone offers, priced from the package's table. */

@@ -18,7 +18,10 @@ export interface TpuNodeView {
 export function tpuNodeId(clusterName: string, group: string, requestId: string): string {
   const digest = createHash('sha256').update(requestId).digest('hex').slice(0, 10);
   const clean = (s: string): string => sanitizeLabelValue(s).replace(/_/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
-  const prefix = `${clean(clusterName)}-${clean(group)}`.replace(/^-+/, '').slice(0, 63 - digest.length - 1).replace(/-+$/, '');
+  const prefix = `${clean(clusterName)}-${clean(group)}`
+    .replace(/^-+/, '')
+    .slice(0, 63 - digest.length - 1)
+    .replace(/-+$/, '');
   const id = `${prefix}-${digest}`;
   return /^[a-z]/.test(id) ? id : `i${id}`.slice(0, 63);
 }

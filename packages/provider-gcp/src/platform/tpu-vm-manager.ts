@@ -121,11 +121,9 @@ export class TpuVmManager implements VmManager {
     const token = launch.joinToken;
     const workerEnv = { ...launch.env, ...(container?.env ?? {}) };
     if (image === undefined) {
-      throw new ProviderError(
-        'invalid_request',
-        `gcp: scale_groups.${this.group}: TPU workers need defaults.bootstrap.docker_image to bootstrap`,
-        { provider: 'gcp' },
-      );
+      throw new ProviderError('invalid_request', `gcp: scale_groups.${this.group}: TPU workers need defaults.bootstrap.docker_image to bootstrap`, {
+        provider: 'gcp',
+      });
     }
     const labels: Record<string, string> = {
       ...sanitizeLabels(config.labels),
@@ -136,7 +134,8 @@ export class TpuVmManager implements VmManager {
       [LABEL_REQUEST]: sanitizeLabelValue(request.requestId),
       [LABEL_ROLE]: 'worker',
     };
-    const startupScript = request.bootstrap.bootstrapScript ??
+    const startupScript =
+      request.bootstrap.bootstrapScript ??
       renderWorkerStartupScript({
         image,
         controllerAddress,
@@ -257,7 +256,6 @@ export async function deleteTpuNode(ctx: GcpContext, zone: string, nodeId: strin
   }
   return true;
 }
-
 
 function sanitizeLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -60,7 +60,8 @@ export function validateGcpGroup(group: ScaleGroupConfig, config: ClusterConfig)
   if (provider.queued_resource) {
     issues.push({
       path: at('provider', 'queued_resource'),
-      message: 'queued resources are not supported by this version of the gcp provider; remove queued_resource (slices are created directly and a stockout moves to the next zone)',
+      message:
+        'queued resources are not supported by this version of the gcp provider; remove queued_resource (slices are created directly and a stockout moves to the next zone)',
     });
   }
   if (provider.reservation !== undefined) {
@@ -94,8 +95,7 @@ export function validateGcpController(config: ClusterConfig): GcpConfigIssue[] {
   const issues: GcpConfigIssue[] = [];
   const controller = config.controller.provider as unknown as GcpControllerConfig;
   const fallback = [config.provider, ...Object.values(config.scale_groups).map((g) => g.provider)].find((p) => p?.type === 'gcp') as
-    | GcpProviderConfig
-    | undefined;
+    GcpProviderConfig | undefined;
   // The CLI builds the controller's platform from this block alone: it must name its own place.
   if (controller.project_id === undefined) {
     issues.push({
@@ -105,13 +105,18 @@ export function validateGcpController(config: ClusterConfig): GcpConfigIssue[] {
     });
   }
   if (controller.zone === undefined) {
-    issues.push({ path: ['controller', 'provider'], severity: 'warning', message: `the controller VM needs a zone: add zone${fallback ? ` (e.g. zone: ${fallback.zones[0]})` : ''}` });
+    issues.push({
+      path: ['controller', 'provider'],
+      severity: 'warning',
+      message: `the controller VM needs a zone: add zone${fallback ? ` (e.g. zone: ${fallback.zones[0]})` : ''}`,
+    });
   }
   if (controller.image === undefined && config.controller.image === undefined) {
     issues.push({
       path: ['controller'],
       severity: 'warning',
-      message: 'the controller VM runs the controller from a container image, and none is set: add controller.image (e.g. europe-west4-docker.pkg.dev/PROJECT/iris/iris-controller:TAG)',
+      message:
+        'the controller VM runs the controller from a container image, and none is set: add controller.image (e.g. europe-west4-docker.pkg.dev/PROJECT/iris/iris-controller:TAG)',
     });
   }
   return issues;

@@ -70,14 +70,23 @@ export class ComputeApi {
     if (this.instances.has(key)) throw alreadyExists(`projects/${project}/zones/${zone}/instances/${name}`);
     const selfLink = `https://www.googleapis.com/compute/v1/projects/${project}/zones/${zone}/instances/${name}`;
     const requestedDisks = (body.disks as { deviceName?: string; source?: string; boot?: boolean; autoDelete?: boolean }[] | undefined) ?? [];
-    const disks = requestedDisks.map((d, i) => ({ deviceName: d.deviceName ?? `persistent-disk-${i}`, ...(d.source ? { source: d.source } : {}), boot: d.boot === true, autoDelete: d.autoDelete === true }));
+    const disks = requestedDisks.map((d, i) => ({
+      deviceName: d.deviceName ?? `persistent-disk-${i}`,
+      ...(d.source ? { source: d.source } : {}),
+      boot: d.boot === true,
+      autoDelete: d.autoDelete === true,
+    }));
     // As on GCE, a read-write disk attaches to one instance at a time.
     for (const d of disks) {
       if (!d.source) continue;
       const disk = this.diskBySource(project, zone, d.source);
       if (!disk) throw notFound(d.source);
       if (disk.users.length > 0) {
-        throw new ReplyError({ httpStatus: 400, status: 'INVALID_ARGUMENT', message: `The disk resource '${d.source}' is already being used by '${disk.users[0]}'` });
+        throw new ReplyError({
+          httpStatus: 400,
+          status: 'INVALID_ARGUMENT',
+          message: `The disk resource '${d.source}' is already being used by '${disk.users[0]}'`,
+        });
       }
     }
     const wantsExternal = ((body.networkInterfaces as { accessConfigs?: unknown[] }[] | undefined)?.[0]?.accessConfigs ?? []).length > 0;
@@ -87,9 +96,12 @@ export class ComputeApi {
       machineType: String(body.machineType ?? ''),
       status: 'PROVISIONING',
       labels: { ...((body.labels as Record<string, string> | undefined) ?? {}) },
-      metadata: { items: [...(((body.metadata as { items?: { key: string; value: string }[] } | undefined)?.items) ?? [])] },
+      metadata: { items: [...((body.metadata as { items?: { key: string; value: string }[] } | undefined)?.items ?? [])] },
       networkInterfaces: [
-        { networkIP: String((body.networkInterfaces as { networkIP?: string }[] | undefined)?.[0]?.networkIP ?? this.instanceIp), accessConfigs: wantsExternal ? [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT', natIP: this.externalIp ?? this.instanceIp }] : [] },
+        {
+          networkIP: String((body.networkInterfaces as { networkIP?: string }[] | undefined)?.[0]?.networkIP ?? this.instanceIp),
+          accessConfigs: wantsExternal ? [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT', natIP: this.externalIp ?? this.instanceIp }] : [],
+        },
       ],
       disks,
       creationTimestamp: new Date(this.now()).toISOString(),
@@ -202,7 +214,12 @@ export class ComputeApi {
     const key = `${project}/${zone}/${name}`;
     const disk = this.disks.get(key);
     if (!disk) throw notFound(`projects/${project}/zones/${zone}/disks/${name}`);
-    if (disk.users.length > 0) throw new ReplyError({ httpStatus: 400, status: 'RESOURCE_IN_USE_BY_ANOTHER_RESOURCE', message: `The disk resource '${name}' is already being used by '${disk.users[0]}'` });
+    if (disk.users.length > 0)
+      throw new ReplyError({
+        httpStatus: 400,
+        status: 'RESOURCE_IN_USE_BY_ANOTHER_RESOURCE',
+        message: `The disk resource '${name}' is already being used by '${disk.users[0]}'`,
+      });
     return this.startOperation(project, zone, 'delete', name, () => {
       this.disks.delete(key);
     });

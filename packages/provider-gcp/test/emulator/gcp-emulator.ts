@@ -28,7 +28,11 @@ export class GcpEmulator {
     const loc = `/v2/(projects/${seg}/locations/${seg})`;
     const cz = `/compute/v1/projects/${seg}/zones/${seg}`;
     this.routes = [
-      ['POST', re(`/v2/(projects/${seg}/locations/${seg}/nodes/[^/:]+):getGuestAttributes`), async (m, _u, req) => this.tpu.getGuestAttributes(m[1]!, await readJson(req))],
+      [
+        'POST',
+        re(`/v2/(projects/${seg}/locations/${seg}/nodes/[^/:]+):getGuestAttributes`),
+        async (m, _u, req) => this.tpu.getGuestAttributes(m[1]!, await readJson(req)),
+      ],
       ['POST', re(`${loc}/nodes`), async (m, url, req) => this.tpu.createNode(m[1]!, url.searchParams.get('nodeId') ?? '', await readJson(req))],
       ['GET', re(`${loc}/nodes`), (m) => this.tpu.listNodes(m[1]!)],
       ['GET', re(`/v2/(projects/${seg}/locations/${seg}/nodes/${seg})`), (m) => this.tpu.getNode(m[1]!)],
@@ -37,7 +41,11 @@ export class GcpEmulator {
       ['GET', re(`${loc}/acceleratorTypes`), (m) => this.tpu.listAcceleratorTypes(m[1]!)],
       ['POST', re(`${cz}/instances`), async (m, _u, req) => this.compute.insert(m[1]!, m[2]!, await readJson(req))],
       ['GET', re(`${cz}/instances`), (m, url) => this.compute.list(m[1]!, m[2]!, url.searchParams.get('filter') ?? undefined)],
-      ['GET', re(`${cz}/instances/${seg}/getGuestAttributes`), (m, url) => this.compute.getGuestAttributes(m[1]!, m[2]!, m[3]!, url.searchParams.get('queryPath') ?? '')],
+      [
+        'GET',
+        re(`${cz}/instances/${seg}/getGuestAttributes`),
+        (m, url) => this.compute.getGuestAttributes(m[1]!, m[2]!, m[3]!, url.searchParams.get('queryPath') ?? ''),
+      ],
       ['GET', re(`${cz}/instances/${seg}`), (m) => this.compute.get(m[1]!, m[2]!, m[3]!)],
       ['POST', re(`${cz}/disks`), async (m, _u, req) => this.compute.insertDisk(m[1]!, m[2]!, await readJson(req))],
       ['GET', re(`${cz}/disks/${seg}`), (m) => this.compute.getDisk(m[1]!, m[2]!, m[3]!)],

@@ -83,7 +83,10 @@ export class TpuVmPlayer implements NodeLifecycleListener {
 
   /** VM ids whose worker process is alive now. */
   liveWorkers(): string[] {
-    return [...this.vms.values()].flat().filter((vm) => workerPid(vm) !== undefined && isAlive(workerPid(vm)!)).map((vm) => vm.vmId);
+    return [...this.vms.values()]
+      .flat()
+      .filter((vm) => workerPid(vm) !== undefined && isAlive(workerPid(vm)!))
+      .map((vm) => vm.vmId);
   }
 
   /** How each host's bootstrap ended (exit codes), for assertions and diagnosis. */

@@ -95,10 +95,7 @@ export class LocalControllerHost implements ControllerHost {
       }
       await this.deps.clock.sleep(50);
     }
-    throw new IrisError(
-      'IRIS_LOCAL_CONTROLLER_START',
-      `the controller did not come up within ${START_TIMEOUT_MS / 1000}s; see ${logPath}`,
-    );
+    throw new IrisError('IRIS_LOCAL_CONTROLLER_START', `the controller did not come up within ${START_TIMEOUT_MS / 1000}s; see ${logPath}`);
   }
 
   async stop(): Promise<void> {

@@ -34,13 +34,7 @@ export function localSliceId(clusterName: string, group: string, requestId: stri
 /** The slice's VMs as the manager reports them, from its record and the processes' liveness. */
 export function describeSlice(record: LocalSliceRecord): SliceInfo {
   const vms: VmInfo[] = record.vms.map((vm) => {
-    const raw: LocalRawState = record.stopping
-      ? 'stopping'
-      : vm.pid <= 0
-        ? 'spawning'
-        : isOurProcessAlive(vm.pid, vm.vmId)
-          ? 'running'
-          : 'exited';
+    const raw: LocalRawState = record.stopping ? 'stopping' : vm.pid <= 0 ? 'spawning' : isOurProcessAlive(vm.pid, vm.vmId) ? 'running' : 'exited';
     return {
       vmId: vm.vmId,
       address: '127.0.0.1',
@@ -126,13 +120,7 @@ export class LocalVmManager implements VmManager {
     return describeSlice(record);
   }
 
-  private spawnWorker(
-    command: readonly string[],
-    launch: WorkerLaunch,
-    sliceId: string,
-    vmId: string,
-    dir: string,
-  ): number {
+  private spawnWorker(command: readonly string[], launch: WorkerLaunch, sliceId: string, vmId: string, dir: string): number {
     mkdirSync(dir, { recursive: true });
     const joinCommand = workerJoinCommand(launch, vmId, { sliceId, workDir: dir });
     const args = [...command.slice(1), ...joinCommand.argv];
@@ -177,8 +165,6 @@ export async function terminateLocalSlice(records: SliceRecords, sliceId: string
     record.stopping = true;
     records.write(record);
   }
-  await Promise.all(
-    record.vms.map((vm) => (vm.pid > 0 ? stopProcessGroup(vm.pid, vm.vmId, STOP_GRACE_MS, clock) : undefined)),
-  );
+  await Promise.all(record.vms.map((vm) => (vm.pid > 0 ? stopProcessGroup(vm.pid, vm.vmId, STOP_GRACE_MS, clock) : undefined)));
   records.remove(sliceId);
 }

@@ -104,9 +104,13 @@ export class ManualControllerHost implements ControllerHost {
       await uploadFile(this.ctx.pool, target, file, clusterFile, this.ctx.deps.timeouts.boot);
     }
     await this.ctx.pool.runScript(target, `rm -f ${JSON.stringify(`${stateDir}/controller.json`)}`);
-    const res = await this.ctx.pool.runScript(target, daemonStartScript(this.spec(stateDir, `${stateDir}/programs/${bundle.hash}`, bundle.entry, clusterFile)), {
-      timeoutMs: this.ctx.deps.timeouts.boot,
-    });
+    const res = await this.ctx.pool.runScript(
+      target,
+      daemonStartScript(this.spec(stateDir, `${stateDir}/programs/${bundle.hash}`, bundle.entry, clusterFile)),
+      {
+        timeoutMs: this.ctx.deps.timeouts.boot,
+      },
+    );
     if (res.code !== 0) {
       const parsed = parseBootstrapOutput(res.stdout);
       throw new IrisError(
@@ -138,7 +142,10 @@ export class ManualControllerHost implements ControllerHost {
     const stateDir = await this.stateDir();
     const res = await this.ctx.pool.runScript(targetOf(this.host), daemonStopScript(this.spec(stateDir, '/', '')));
     if (res.code !== 0) {
-      throw new IrisError(MANUAL_CONTROLLER_FAILED, `could not stop the controller on ${this.host.entry}: ${parseBootstrapOutput(res.stdout).errors[0] ?? res.code}`);
+      throw new IrisError(
+        MANUAL_CONTROLLER_FAILED,
+        `could not stop the controller on ${this.host.entry}: ${parseBootstrapOutput(res.stdout).errors[0] ?? res.code}`,
+      );
     }
   }
 }

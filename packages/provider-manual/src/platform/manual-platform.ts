@@ -134,9 +134,10 @@ export class ManualPlatform implements Platform {
   /** Through the host that serves `address` when it is one of ours (the controller's host included), else the first host. */
   async tunnel(address: string): Promise<Tunnel> {
     const { host } = parseTunnelAddress(address);
-    const controller = (this.ctx.config as unknown as Partial<ManualControllerConfig>).host !== undefined
-      ? controllerSshHost(this.ctx.config as unknown as ManualControllerConfig, this.ctx)
-      : undefined;
+    const controller =
+      (this.ctx.config as unknown as Partial<ManualControllerConfig>).host !== undefined
+        ? controllerSshHost(this.ctx.config as unknown as ManualControllerConfig, this.ctx)
+        : undefined;
     const candidates = [...(controller ? [controller] : []), ...this.ctx.hosts];
     const via = candidates.find((h) => h.host === host) ?? candidates[0];
     if (!via) throw new ProviderError('invalid_request', 'manual provider: no host to tunnel through', { provider: 'manual' });

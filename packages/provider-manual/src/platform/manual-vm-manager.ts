@@ -363,11 +363,9 @@ export async function terminateManualSlice(ctx: ManualContext, sliceId: string):
     failures.push(`a bootstrap is still running on ${hosts.join(', ') || 'its hosts'} (no answer within ${deadlineMs} ms); terminate again to finish`);
   }
   if (failures.length > 0) {
-    throw new ProviderError(
-      'transient',
-      `manual slice ${sliceId}: ${stopped.length > 0 ? `stopped on ${stopped.join(', ')}; ` : ''}${failures.join('; ')}`,
-      { provider: 'manual' },
-    );
+    throw new ProviderError('transient', `manual slice ${sliceId}: ${stopped.length > 0 ? `stopped on ${stopped.join(', ')}; ` : ''}${failures.join('; ')}`, {
+      provider: 'manual',
+    });
   }
   ctx.records.remove(sliceId);
 }
@@ -380,7 +378,13 @@ async function settlesWithin(ctx: ManualContext, work: Promise<unknown>, ms: num
     () => false,
   );
   try {
-    return await Promise.race([work.then(() => true, () => true), timeout]);
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
   } finally {
     abort.abort();
   }

@@ -2,14 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ProviderError } from '@iris/core';
-import {
-  packageDirOf,
-  parseBootstrapOutput,
-  pathInPackage,
-  programProbeScript,
-  programUnpackScript,
-  type ProgramBundle,
-} from '@iris/core/bootstrap';
+import { packageDirOf, parseBootstrapOutput, pathInPackage, programProbeScript, programUnpackScript, type ProgramBundle } from '@iris/core/bootstrap';
 import type { SshPool } from '../ssh/ssh-pool.js';
 import type { SshTarget } from '../ssh/ssh-connection.js';
 import { BootstrapStepError } from './bootstrap-step-error.js';
@@ -104,5 +97,8 @@ export function programCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function lines(...texts: string[]): string[] {
-  return texts.join('\n').split('\n').filter((l) => l.trim() !== '');
+  return texts
+    .join('\n')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 }

@@ -108,7 +108,13 @@ export async function workerStatus(ctx: ManualContext, host: ManualHost, vm: Man
  * removes its folder `<worker_dir>/<vm id>/` (logs, pid, task dirs and the job files copied
  * there). Idempotent. One attempt, no retries: the caller bounds it by a per-host deadline.
  */
-export async function stopWorker(ctx: ManualContext, host: ManualHost, vm: ManualVmRecord, timeoutMs: number, onAnswer: () => void = () => undefined): Promise<void> {
+export async function stopWorker(
+  ctx: ManualContext,
+  host: ManualHost,
+  vm: ManualVmRecord,
+  timeoutMs: number,
+  onAnswer: () => void = () => undefined,
+): Promise<void> {
   const dir = vm.workerDir ?? `${await workerRoot(ctx, host)}/${vm.vmId}`;
   // Only ever a folder named after this VM: a corrupt record must not make us remove anything else.
   const removeDir = !ctx.config.keep_logs && dir.endsWith(`/${vm.vmId}`) && vm.vmId !== '';

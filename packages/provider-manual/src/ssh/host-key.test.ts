@@ -57,7 +57,11 @@ describe('verifyHostKey', () => {
   it('refuses an unknown host and a revoked key; the opt-out accepts anything', () => {
     expect(verifyHostKey({ kind: 'known_hosts', file: '/kh' }, { host: '10.0.0.5', port: 22 }, KEY_A, read)).toMatchObject({ ok: false, reason: 'unknown' });
     expect(verifyHostKey({ kind: 'known_hosts', file: '/kh' }, { host: '10.0.0.9', port: 22 }, KEY_B, read)).toMatchObject({ ok: false, reason: 'revoked' });
-    expect(verifyHostKey({ kind: 'known_hosts', file: '/missing' }, where, KEY_A, () => { throw new Error('ENOENT'); })).toMatchObject({ ok: false, reason: 'unknown' });
+    expect(
+      verifyHostKey({ kind: 'known_hosts', file: '/missing' }, where, KEY_A, () => {
+        throw new Error('ENOENT');
+      }),
+    ).toMatchObject({ ok: false, reason: 'unknown' });
     expect(verifyHostKey({ kind: 'insecure' }, where, KEY_B, read)).toEqual({ ok: true });
   });
 

@@ -32,7 +32,13 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
 }
 
 function wildcardMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   return re.test(name);
 }
 
@@ -63,9 +69,7 @@ export function entryMatches(entry: KnownHostEntry, host: string, port: number):
   return matched;
 }
 
-export type HostKeyVerdict =
-  | { ok: true }
-  | { ok: false; reason: 'mismatch' | 'unknown' | 'revoked'; expected: string[]; presented: string; message: string };
+export type HostKeyVerdict = { ok: true } | { ok: false; reason: 'mismatch' | 'unknown' | 'revoked'; expected: string[]; presented: string; message: string };
 
 export function defaultKnownHostsFile(home: string): string {
   return `${home}/.ssh/known_hosts`;

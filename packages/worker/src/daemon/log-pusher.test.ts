@@ -11,7 +11,15 @@ describe('LogPusher', () => {
   it('sends a partial batch after flushMs and a full batch at once', async () => {
     const clock = new FakeClock();
     const pushed: string[][] = [];
-    const p = new LogPusher({ clock, logger: silentLogger, push: async (ls) => void pushed.push(ls.map((l) => l.line)), flushMs: 100, maxBatch: 3, maxBuffered: 100, retryMs: 1000 });
+    const p = new LogPusher({
+      clock,
+      logger: silentLogger,
+      push: async (ls) => void pushed.push(ls.map((l) => l.line)),
+      flushMs: 100,
+      maxBatch: 3,
+      maxBuffered: 100,
+      retryMs: 1000,
+    });
     p.add(line(1));
     await clock.advance(99);
     expect(pushed).toEqual([]);

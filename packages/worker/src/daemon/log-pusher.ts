@@ -77,7 +77,11 @@ export class LogPusher {
         try {
           await this.options.push(batch);
         } catch (err) {
-          this.options.logger.warn('log push failed; will retry', { lines: this.buffer.length, error: (err as Error).message, first: (first as Error).message });
+          this.options.logger.warn('log push failed; will retry', {
+            lines: this.buffer.length,
+            error: (err as Error).message,
+            first: (first as Error).message,
+          });
           this.schedule(this.options.retryMs);
           return;
         }

@@ -311,8 +311,10 @@ export class WorkerDaemon {
       // attempts die within the lease, before the controller's worker timeout frees them.
       const leaseMs = Math.max(MIN_LEASE_MS, Math.floor(this.workerTimeoutMs * LEASE_FRACTION));
       local.startedAtMs = this.o.clock.now();
-      local.running = await this.o.runtime.start({ start: s, workDir, outputDir, leaseMs, ...(exitFile ? { exitFile } : {}) }, { workerId: this.o.workerId, controllerUrl: this.o.controllerUrl }, (stream, line) =>
-        this.pusher.add({ task_id: s.task_id, attempt: s.attempt, stream, ts: this.o.clock.now(), line }),
+      local.running = await this.o.runtime.start(
+        { start: s, workDir, outputDir, leaseMs, ...(exitFile ? { exitFile } : {}) },
+        { workerId: this.o.workerId, controllerUrl: this.o.controllerUrl },
+        (stream, line) => this.pusher.add({ task_id: s.task_id, attempt: s.attempt, stream, ts: this.o.clock.now(), line }),
       );
       // A kill may have arrived while the process was starting (the narrowing above is stale).
       const killDuringStart = pendingKill(local);
@@ -345,7 +347,12 @@ export class WorkerDaemon {
     const api = this.o.api;
     if (listOutputFiles(dir).length === 0) return;
     try {
-      const files = await uploadOutputs({ hasOutput: api.hasOutput.bind(api), uploadOutput: api.uploadOutput.bind(api), recordOutputs: api.recordOutputs.bind(api) }, taskId, attempt, dir);
+      const files = await uploadOutputs(
+        { hasOutput: api.hasOutput.bind(api), uploadOutput: api.uploadOutput.bind(api), recordOutputs: api.recordOutputs.bind(api) },
+        taskId,
+        attempt,
+        dir,
+      );
       this.o.logger.info('outputs kept', { task: taskId, attempt, files: files.length });
     } catch (err) {
       this.pusher.add({ task_id: taskId, attempt, stream: 'error', ts: this.o.clock.now(), line: `outputs not kept: ${(err as Error).message}` });

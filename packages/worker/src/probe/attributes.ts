@@ -7,10 +7,7 @@ export function parseAttribute(text: string, where: string): [string, string] {
   const eq = text.indexOf('=');
   const key = eq > 0 ? text.slice(0, eq).trim() : '';
   if (key === '') {
-    throw new IrisError(
-      INVALID_ATTRIBUTE,
-      `${where}: attribute "${text}" is not of the form key=value (e.g. --attribute tpu-name=my-slice)`,
-    );
+    throw new IrisError(INVALID_ATTRIBUTE, `${where}: attribute "${text}" is not of the form key=value (e.g. --attribute tpu-name=my-slice)`);
   }
   return [key, text.slice(eq + 1).trim()];
 }

@@ -34,7 +34,18 @@ export function containerName(taskId: string, attempt: number): string {
 export function dockerRunArgs(launch: AttemptLaunch, plan: DockerRunPlan): string[] {
   const s = launch.start;
   const args = ['run', '--rm', '--name', plan.name];
-  args.push('--label', MANAGED_LABEL, '--label', `iris.job=${s.job}`, '--label', `iris.task_id=${s.task_id}`, '--label', `iris.attempt=${s.attempt}`, '--label', `iris.worker_id=${plan.workerId}`);
+  args.push(
+    '--label',
+    MANAGED_LABEL,
+    '--label',
+    `iris.job=${s.job}`,
+    '--label',
+    `iris.task_id=${s.task_id}`,
+    '--label',
+    `iris.attempt=${s.attempt}`,
+    '--label',
+    `iris.worker_id=${plan.workerId}`,
+  );
   const wantsTpu = s.resources.accelerator?.type === 'tpu' && plan.accelerator.type === 'tpu';
   if (wantsTpu) {
     // libtpu needs the device nodes, locked memory and a large /dev/shm; multi-host JAX talks over

@@ -87,7 +87,10 @@ export class DockerRuntime implements TaskRuntime {
    */
   async removeLeftovers(workerId: string): Promise<string[]> {
     const out = await this.run(['ps', '-aq', '--filter', `label=${MANAGED_LABEL}`, '--filter', `label=iris.worker_id=${workerId}`]);
-    const ids = out.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const ids = out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
     if (ids.length > 0) await this.run(['rm', '-f', ...ids]);
     return ids;
   }
@@ -121,10 +124,7 @@ export class DockerRuntime implements TaskRuntime {
  * The docker CLI exits with the container's code, and with 128+N when the container died of
  * signal N. 125–127 are the CLI's own failures (daemon, image, command) and stay exit codes.
  */
-export function dockerExitStatus(
-  code: number | null,
-  signal: NodeJS.Signals | null,
-): { code: number | null; signal: NodeJS.Signals | null } {
+export function dockerExitStatus(code: number | null, signal: NodeJS.Signals | null): { code: number | null; signal: NodeJS.Signals | null } {
   if (code !== null && code > 128 && code < 128 + 65) {
     const name = (Object.entries(constants.signals) as Array<[NodeJS.Signals, number]>).find(([, n]) => n === code - 128)?.[0];
     if (name) return { code: null, signal: name };

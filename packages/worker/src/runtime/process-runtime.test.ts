@@ -122,7 +122,11 @@ describe('ProcessRuntime', () => {
     const clock = new FakeClock();
     const rt = new ProcessRuntime({ clock, killGraceMs: 5000 });
     const { lines, sink } = collector();
-    const a = await rt.start({ start: start(['sh', '-c', 'trap "echo got-term" TERM; echo ready; while true; do sleep 0.05; done']), workDir: dir }, context, sink);
+    const a = await rt.start(
+      { start: start(['sh', '-c', 'trap "echo got-term" TERM; echo ready; while true; do sleep 0.05; done']), workDir: dir },
+      context,
+      sink,
+    );
     running.push(a);
     await until(() => lines.length > 0);
     let settled = false;

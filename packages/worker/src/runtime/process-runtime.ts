@@ -9,15 +9,7 @@ import { IrisError, type Clock } from '@iris/core';
 import { allocatePorts } from './ports.js';
 import { SupervisedChild } from './supervised-child.js';
 import { SUPERVISOR_MAIN } from './supervisor-path.js';
-import {
-  attemptEnv,
-  type AttemptContext,
-  type AttemptExit,
-  type AttemptLaunch,
-  type LogSink,
-  type RunningAttempt,
-  type TaskRuntime,
-} from './types.js';
+import { attemptEnv, type AttemptContext, type AttemptExit, type AttemptLaunch, type LogSink, type RunningAttempt, type TaskRuntime } from './types.js';
 
 export const ATTEMPT_START_FAILED = 'IRIS_WORKER_ATTEMPT_START_FAILED';
 
@@ -76,9 +68,13 @@ export class ProcessRuntime implements TaskRuntime {
       pid = await control.started;
     } catch (err) {
       child.kill('SIGKILL');
-      throw new IrisError(ATTEMPT_START_FAILED, `task ${s.task_id} attempt ${s.attempt}: cannot start "${program}" in ${launch.workDir}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new IrisError(
+        ATTEMPT_START_FAILED,
+        `task ${s.task_id} attempt ${s.attempt}: cannot start "${program}" in ${launch.workDir}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     const pidFile = this.writePidFile(launch, pid);
     const signal = (sig: NodeJS.Signals): void => {
@@ -133,9 +129,16 @@ export class ProcessRuntime implements TaskRuntime {
 }
 
 /** What the supervisor recorded in an exit file, or undefined when there is none (or it is unreadable). */
-export function readExitFile(file: string): { code: number | null; signal: NodeJS.Signals | null; lifeline_lost?: boolean; lease_expired?: boolean } | undefined {
+export function readExitFile(
+  file: string,
+): { code: number | null; signal: NodeJS.Signals | null; lifeline_lost?: boolean; lease_expired?: boolean } | undefined {
   try {
-    const exit = JSON.parse(readFileSync(file, 'utf8')) as { code: number | null; signal: NodeJS.Signals | null; lifeline_lost?: boolean; lease_expired?: boolean };
+    const exit = JSON.parse(readFileSync(file, 'utf8')) as {
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      lifeline_lost?: boolean;
+      lease_expired?: boolean;
+    };
     return typeof exit === 'object' && exit !== null ? exit : undefined;
   } catch {
     return undefined;

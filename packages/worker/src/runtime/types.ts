@@ -67,11 +67,7 @@ export interface TaskRuntime {
 }
 
 /** The environment every attempt receives, on top of the job's own env. */
-export function attemptEnv(
-  launch: AttemptLaunch,
-  context: AttemptContext,
-  ports: Readonly<Record<string, number>>,
-): Record<string, string> {
+export function attemptEnv(launch: AttemptLaunch, context: AttemptContext, ports: Readonly<Record<string, number>>): Record<string, string> {
   const s = launch.start;
   const env: Record<string, string> = {
     ...s.env,

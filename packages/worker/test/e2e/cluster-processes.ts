@@ -106,7 +106,17 @@ export class WorkerProcess {
   }
 
   static start(options: WorkerProcessOptions): WorkerProcess {
-    const args = [WORKER_MAIN, '--controller', options.controller.url, '--token-file', options.controller.tokenFile, '--work-dir', options.workDir, '--worker-id', options.workerId];
+    const args = [
+      WORKER_MAIN,
+      '--controller',
+      options.controller.url,
+      '--token-file',
+      options.controller.tokenFile,
+      '--work-dir',
+      options.workDir,
+      '--worker-id',
+      options.workerId,
+    ];
     for (const a of options.attributes ?? []) args.push('--attribute', a);
     const env = { ...process.env };
     delete env['IRIS_TOKEN'];
@@ -137,11 +147,7 @@ export class WorkerProcess {
 }
 
 /** Starts `count` workers, waiting until the controller lists every one. */
-export async function startWorkers(
-  controller: ControllerProcess,
-  root: string,
-  specs: Array<{ id: string; attributes?: string[] }>,
-): Promise<WorkerProcess[]> {
+export async function startWorkers(controller: ControllerProcess, root: string, specs: Array<{ id: string; attributes?: string[] }>): Promise<WorkerProcess[]> {
   const workers = specs.map((s) =>
     WorkerProcess.start({ controller, workDir: join(root, s.id), workerId: s.id, ...(s.attributes ? { attributes: s.attributes } : {}) }),
   );

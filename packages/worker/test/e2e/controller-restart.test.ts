@@ -24,7 +24,9 @@ interface Run {
 /** Per task, its runs from the shared marker file; fails on an end without a start. */
 function runsByTask(file: string): Map<string, Run[]> {
   const runs = new Map<string, Run[]>();
-  for (const line of readFileSync(file, 'utf8').split('\n').filter((l) => l !== '')) {
+  for (const line of readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')) {
     const [kind, task, attempt, ns] = line.split(' ') as [string, string, string, string];
     const list = runs.get(task) ?? [];
     runs.set(task, list);
@@ -81,7 +83,10 @@ describe('the controller killed with SIGKILL while jobs run', () => {
     const expectedTasks = names.flatMap((n, i) => (i % 4 === 0 ? [`${n}/0`, `${n}/1`] : [`${n}/0`]));
     expect([...runs.keys()].sort()).toEqual(expectedTasks.sort());
     for (const [task, list] of runs) {
-      expect(list.every((r) => r.end !== undefined), `${task} has a run that never ended`).toBe(true);
+      expect(
+        list.every((r) => r.end !== undefined),
+        `${task} has a run that never ended`,
+      ).toBe(true);
       const sorted = [...list].sort((a, b) => (a.start < b.start ? -1 : 1));
       for (let i = 1; i < sorted.length; i++) {
         expect(sorted[i]!.start > sorted[i - 1]!.end!, `${task} ran twice at once`).toBe(true);
@@ -89,7 +94,8 @@ describe('the controller killed with SIGKILL while jobs run', () => {
     }
     // No attempt was taken for lost: the workers kept running them through the outage.
     for (const name of names) {
-      for (const t of (await client.listTasks(name)).items) expect({ task: t.task_id, preemptions: t.preemption_count }).toEqual({ task: t.task_id, preemptions: 0 });
+      for (const t of (await client.listTasks(name)).items)
+        expect({ task: t.task_id, preemptions: t.preemption_count }).toEqual({ task: t.task_id, preemptions: 0 });
     }
     // Workers stayed attached across the restart (they reconnected; none was declared dead).
     const listed = (await client.listWorkers()).items.map((w) => w.worker_id).sort();

@@ -8,7 +8,16 @@ import { ControllerProcess, startWorkers, waitFor, type WorkerProcess } from './
 let controller: ControllerProcess | undefined;
 let workers: WorkerProcess[] = [];
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') for (const w of workers) console.error(w.workerId, w.stderr.join('').split('\n').filter((l) => !l.includes('"info"')).join('\n'));
+  if (ctx.task.result?.state === 'fail')
+    for (const w of workers)
+      console.error(
+        w.workerId,
+        w.stderr
+          .join('')
+          .split('\n')
+          .filter((l) => !l.includes('"info"'))
+          .join('\n'),
+      );
   await Promise.all(workers.map((w) => w.stop()));
   workers = [];
   await controller?.kill('SIGTERM');
@@ -43,7 +52,10 @@ describe('a controller and three worker processes', () => {
     for (let i = 0; i < 29; i++) {
       jobs.push({ req: { name: `/e2e/flaky-${i}`, command: ['sh', '-c', flaky], max_retries_failure: 2, replicas: i % 5 === 0 ? 2 : 1 }, expect: 'SUCCEEDED' });
     }
-    jobs.push({ req: { name: '/e2e/gang', command: ['sh', '-c', 'echo "gang member $IRIS_TASK_INDEX"'], replicas: 2, group_by: 'tpu-name' }, expect: 'SUCCEEDED' });
+    jobs.push({
+      req: { name: '/e2e/gang', command: ['sh', '-c', 'echo "gang member $IRIS_TASK_INDEX"'], replicas: 2, group_by: 'tpu-name' },
+      expect: 'SUCCEEDED',
+    });
     expect(jobs).toHaveLength(200);
 
     for (const j of jobs) await client.submitJob(j.req);
@@ -73,7 +85,9 @@ describe('a controller and three worker processes', () => {
     const logs = await client.fetchLogs({ id: '/e2e/gang' });
     expect(logs.lines.map((l) => l.line).sort()).toEqual(['gang member 0', 'gang member 1']);
     // No attempt was ever taken for lost on a healthy worker (reports arrive in order).
-    for (const j of jobs) for (const t of await allTasks(client, j.req.name)) expect({ task: t.task_id, preemptions: t.preemption_count }).toEqual({ task: t.task_id, preemptions: 0 });
+    for (const j of jobs)
+      for (const t of await allTasks(client, j.req.name))
+        expect({ task: t.task_id, preemptions: t.preemption_count }).toEqual({ task: t.task_id, preemptions: 0 });
     // Work spread over all three workers.
     const used = new Set<string>();
     for (let i = 0; i < 140; i += 7) for (const t of await allTasks(client, `/e2e/ok-${i}`)) if (t.worker_id) used.add(t.worker_id);

@@ -55,7 +55,11 @@ async function readPid(file: string): Promise<number> {
 }
 
 function lines(file: string): string[] {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
+  return existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
 }
 
 describe('tasks never outlive their worker', () => {
@@ -93,7 +97,7 @@ describe('fence: a worker cut off from the controller stops its attempts before 
     process.kill(controller.proc.pid!, 'SIGCONT');
   });
 
-  it('a hung worker\'s task dies by lease before the controller starts it on another worker', { timeout: 150_000 }, async () => {
+  it("a hung worker's task dies by lease before the controller starts it on another worker", { timeout: 150_000 }, async () => {
     const root = tempRoot();
     controller = await ControllerProcess.start(join(root, 'state'), { workerTimeoutMs: 10_000 });
     const client = controller.client();

@@ -34,10 +34,22 @@ export function mount(container) {
                 ['state', `${g.availability.replaceAll('_', ' ')}${g.availabilityDetail ? `: ${reason(g.availabilityDetail)}` : ''}`],
                 ['provider', g.providerType],
                 ['slices', `${g.counts.total} (min ${g.minSlices}, max ${g.maxSlices}; ${g.sliceSize} VM${g.sliceSize === 1 ? '' : 's'} each)`],
-                ['by state', `${g.counts.ready} ready, ${g.counts.idle} idle, ${g.counts.booting} booting, ${g.counts.initializing} initializing, ${g.counts.requesting} requesting, ${g.counts.terminating} terminating`],
+                [
+                  'by state',
+                  `${g.counts.ready} ready, ${g.counts.idle} idle, ${g.counts.booting} booting, ${g.counts.initializing} initializing, ${g.counts.requesting} requesting, ${g.counts.terminating} terminating`,
+                ],
                 ['demand routed here', g.demand],
                 ['last decision', h('span', { class: 'decision' }, reason(g.lastDecision))],
-                ['why', (why.get(g.name) ?? []).length ? h('ul', {}, why.get(g.name).map((w) => h('li', {}, reason(w)))) : undefined],
+                [
+                  'why',
+                  (why.get(g.name) ?? []).length
+                    ? h(
+                        'ul',
+                        {},
+                        why.get(g.name).map((w) => h('li', {}, reason(w))),
+                      )
+                    : undefined,
+                ],
                 ['failures in a row', g.consecutiveFailures || undefined],
                 ['backoff', until(g.backoffUntilMs)],
                 ['quota exhausted', until(g.quotaUntilMs)],
@@ -58,7 +70,19 @@ export function mount(container) {
                         h('td', {}, badge(s.state), s.rawState ? h('span', { class: 'mono muted' }, ` ${s.rawState}`) : ''),
                         h('td', {}, s.zone ?? ''),
                         h('td', {}, ago(s.createdAtMs, now)),
-                        h('td', {}, s.vms.map((vm) => h('div', { class: 'mono' }, `${vm.vmId} `, badge(vm.state), ` ${vm.rawState ?? ''} ${vm.address}${vm.initPhase ? ` (${vm.initPhase})` : ''}`))),
+                        h(
+                          'td',
+                          {},
+                          s.vms.map((vm) =>
+                            h(
+                              'div',
+                              { class: 'mono' },
+                              `${vm.vmId} `,
+                              badge(vm.state),
+                              ` ${vm.rawState ?? ''} ${vm.address}${vm.initPhase ? ` (${vm.initPhase})` : ''}`,
+                            ),
+                          ),
+                        ),
                       ),
                     ),
                   )
@@ -74,17 +98,46 @@ export function mount(container) {
               kv([
                 ['at', time(status.lastRouting.atMs)],
                 ['pending demand', `${status.lastRouting.totalEntries} entries, ${status.lastRouting.unmetEntries} unmet`],
-                ['routed', Object.entries(status.lastRouting.demandByGroup).map(([g, n]) => `${g}: ${n}`).join(', ') || 'nothing'],
+                [
+                  'routed',
+                  Object.entries(status.lastRouting.demandByGroup)
+                    .map(([g, n]) => `${g}: ${n}`)
+                    .join(', ') || 'nothing',
+                ],
                 ['creates in flight', status.createsInFlight],
               ]),
               status.lastRouting.unmet.length
-                ? table(['Unmet because', { text: 'Entries', class: 'num' }, 'Examples'], status.lastRouting.unmet.map((u) => h('tr', {}, h('td', {}, reason(u.reason.message)), h('td', { class: 'num' }, u.count), h('td', { class: 'mono' }, u.sampleEntryIds.slice(0, 3).join(', ')))))
+                ? table(
+                    ['Unmet because', { text: 'Entries', class: 'num' }, 'Examples'],
+                    status.lastRouting.unmet.map((u) =>
+                      h(
+                        'tr',
+                        {},
+                        h('td', {}, reason(u.reason.message)),
+                        h('td', { class: 'num' }, u.count),
+                        h('td', { class: 'mono' }, u.sampleEntryIds.slice(0, 3).join(', ')),
+                      ),
+                    ),
+                  )
                 : h('p', { class: 'muted' }, 'all pending demand was routed to a group'),
             )
           : h('p', { class: 'muted' }, 'no evaluation yet'),
         h('h2', {}, 'Why pending work waits'),
         explain.demand.length
-          ? table(['Tasks', 'Outcome', 'Group', 'Reason'], explain.demand.map((d) => h('tr', {}, h('td', { class: 'mono' }, `${d.entryIds.slice(0, 3).join(', ')}${d.entryIds.length > 3 ? ` +${d.entryIds.length - 3}` : ''}`), h('td', {}, badge(d.outcome)), h('td', {}, d.group ?? ''), h('td', {}, reason(d.reason)))), { id: 'demand' })
+          ? table(
+              ['Tasks', 'Outcome', 'Group', 'Reason'],
+              explain.demand.map((d) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', { class: 'mono' }, `${d.entryIds.slice(0, 3).join(', ')}${d.entryIds.length > 3 ? ` +${d.entryIds.length - 3}` : ''}`),
+                  h('td', {}, badge(d.outcome)),
+                  h('td', {}, d.group ?? ''),
+                  h('td', {}, reason(d.reason)),
+                ),
+              ),
+              { id: 'demand' },
+            )
           : h('p', { class: 'muted' }, 'no pending demand'),
         h('h2', {}, 'Action log'),
         actionsTable([...status.recentActions].reverse()),

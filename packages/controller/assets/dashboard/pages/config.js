@@ -17,14 +17,30 @@ export function mount(container) {
       }
       swap(
         body,
-        h('p', {}, 'Cluster ', h('strong', {}, view.name), view.cluster_file ? [' from ', h('code', { class: 'path' }, view.cluster_file)] : '', '. Secret values are masked (••••••).'),
+        h(
+          'p',
+          {},
+          'Cluster ',
+          h('strong', {}, view.name),
+          view.cluster_file ? [' from ', h('code', { class: 'path' }, view.cluster_file)] : '',
+          '. Secret values are masked (••••••).',
+        ),
         view.source
           ? h('pre', { class: 'config', id: 'config-source', tabindex: '0', 'aria-label': 'the cluster file' }, view.source)
           : h('p', { class: 'notice' }, 'The cluster file could not be read back; the resolved configuration is below.'),
         h('h2', {}, 'Scale groups and their providers'),
         table(
           ['Group', 'Provider', 'Provider settings', { text: 'Price per slice-hour', class: 'num' }],
-          view.groups.map((g) => h('tr', {}, h('td', {}, g.name), h('td', {}, g.provider_type), h('td', { class: 'mono' }, settings(g.provider)), h('td', { class: 'num' }, g.cost_per_slice_hour === undefined ? '—' : `$${g.cost_per_slice_hour.toFixed(2)}`))),
+          view.groups.map((g) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, g.name),
+              h('td', {}, g.provider_type),
+              h('td', { class: 'mono' }, settings(g.provider)),
+              h('td', { class: 'num' }, g.cost_per_slice_hour === undefined ? '—' : `$${g.cost_per_slice_hour.toFixed(2)}`),
+            ),
+          ),
         ),
         h(
           'details',
@@ -41,5 +57,7 @@ export function mount(container) {
 
 /** `{type: local, zones: [a, b]}` → "type: local" / "zones: a, b", one setting a line. */
 function settings(provider) {
-  return Object.entries(provider ?? {}).map(([k, v]) => h('div', {}, `${k}: ${Array.isArray(v) ? v.join(', ') : v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)}`));
+  return Object.entries(provider ?? {}).map(([k, v]) =>
+    h('div', {}, `${k}: ${Array.isArray(v) ? v.join(', ') : v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)}`),
+  );
 }

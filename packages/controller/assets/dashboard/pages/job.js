@@ -61,12 +61,18 @@ export function mount(container, { arg: name }) {
             ['parent', job.parent ? link(jobHref(job.parent), job.parent, { id: 'job-parent' }) : undefined],
             ['command', h('span', { class: 'mono' }, job.command.join(' '))],
             ['replicas', job.replicas],
-            ['resources', `${job.resources.cpu} CPU, ${bytes(job.resources.memory_bytes)}${job.resources.accelerator ? `, ${job.resources.accelerator.count}× ${job.resources.accelerator.type} ${job.resources.accelerator.variant ?? ''}` : ''}`],
+            [
+              'resources',
+              `${job.resources.cpu} CPU, ${bytes(job.resources.memory_bytes)}${job.resources.accelerator ? `, ${job.resources.accelerator.count}× ${job.resources.accelerator.type} ${job.resources.accelerator.variant ?? ''}` : ''}`,
+            ],
             ['submitted', time(job.submitted_at_ms)],
             ['started', startedAt ? time(startedAt) : undefined],
             ['finished', job.finished_at_ms ? time(job.finished_at_ms) : undefined],
             ['ran for', startedAt ? h('span', { id: 'job-duration' }, duration(startedAt, job.finished_at_ms)) : undefined],
-            ['waited to start', startedAt ? span(Math.max(0, startedAt - job.submitted_at_ms)) : finished ? undefined : `${duration(job.submitted_at_ms)} so far`],
+            [
+              'waited to start',
+              startedAt ? span(Math.max(0, startedAt - job.submitted_at_ms)) : finished ? undefined : `${duration(job.submitted_at_ms)} so far`,
+            ],
             ['retries', `${job.max_retries_failure} on failure, ${job.max_retries_preemption} on preemption`],
           ]),
         ),
@@ -77,7 +83,16 @@ export function mount(container, { arg: name }) {
         childJobs.length
           ? table(
               ['Job', 'State', { text: 'Tasks done', class: 'num' }, 'Submitted'],
-              childJobs.map((j) => h('tr', { 'data-child': j.name }, h('td', {}, link(jobHref(j.name), j.name)), h('td', {}, badge(j.state)), h('td', { class: 'num' }, `${j.task_counts?.SUCCEEDED ?? 0} / ${j.replicas}`), h('td', {}, time(j.submitted_at_ms)))),
+              childJobs.map((j) =>
+                h(
+                  'tr',
+                  { 'data-child': j.name },
+                  h('td', {}, link(jobHref(j.name), j.name)),
+                  h('td', {}, badge(j.state)),
+                  h('td', { class: 'num' }, `${j.task_counts?.SUCCEEDED ?? 0} / ${j.replicas}`),
+                  h('td', {}, time(j.submitted_at_ms)),
+                ),
+              ),
               { id: 'children-table' },
             )
           : h('p', { class: 'muted' }, 'This job has started no child jobs.'),
@@ -118,7 +133,9 @@ export function mount(container, { arg: name }) {
       }
       swap(
         tasks,
-        table(['Task', 'State', { text: 'Attempt', class: 'num' }, 'Worker', 'Ran for', { text: 'Exit', class: 'num' }, 'Error or why it waits'], rows, { id: 'tasks-table' }),
+        table(['Task', 'State', { text: 'Attempt', class: 'num' }, 'Worker', 'Ran for', { text: 'Exit', class: 'num' }, 'Error or why it waits'], rows, {
+          id: 'tasks-table',
+        }),
         taskPage.items.length > MAX_TASK_DETAILS ? h('p', { class: 'muted' }, `Attempts shown for the first ${MAX_TASK_DETAILS} tasks.`) : '',
       );
       // A finished job changes no more: stop polling once its last log lines are in.
@@ -133,7 +150,11 @@ export function mount(container, { arg: name }) {
 /** "ran 1.2s, 15:04:05 → 15:04:06" from the attempt's own times; "dispatched 15:04:05, not started" before it runs. */
 function attemptTimes(a) {
   if (a.started_at_ms) {
-    return [`ran ${duration(a.started_at_ms, a.finished_at_ms)}${a.finished_at_ms ? '' : ' so far'}, `, time(a.started_at_ms), a.finished_at_ms ? [' → ', time(a.finished_at_ms)] : ''];
+    return [
+      `ran ${duration(a.started_at_ms, a.finished_at_ms)}${a.finished_at_ms ? '' : ' so far'}, `,
+      time(a.started_at_ms),
+      a.finished_at_ms ? [' → ', time(a.finished_at_ms)] : '',
+    ];
   }
   if (a.finished_at_ms) return ['ended before it started, ', time(a.finished_at_ms)];
   if (!a.created_at_ms) return 'no times recorded';
@@ -144,7 +165,11 @@ function attemptTimes(a) {
 function outputList(name, files, finished) {
   if (!files) return h('p', { class: 'muted' }, 'This controller does not keep job outputs.');
   if (files.items.length === 0) {
-    return h('p', { class: 'muted' }, finished ? 'The tasks wrote no files under $IRIS_OUTPUT_DIR.' : 'No outputs yet: a task\u2019s files under $IRIS_OUTPUT_DIR are uploaded when it ends.');
+    return h(
+      'p',
+      { class: 'muted' },
+      finished ? 'The tasks wrote no files under $IRIS_OUTPUT_DIR.' : 'No outputs yet: a task\u2019s files under $IRIS_OUTPUT_DIR are uploaded when it ends.',
+    );
   }
   return [
     table(
@@ -154,14 +179,23 @@ function outputList(name, files, finished) {
           'tr',
           { 'data-output': `${f.task_id}/${f.path}` },
           h('td', { class: 'mono' }, `${f.task_id.split('/').pop()}${f.attempt ? ` (attempt ${f.attempt})` : ''}`),
-          h('td', {}, h('a', { href: `/api/v1/outputs/${f.sha256}`, download: f.path.split('/').pop(), class: 'mono', 'data-key': `out-${f.task_id}/${f.path}` }, f.path)),
+          h(
+            'td',
+            {},
+            h('a', { href: `/api/v1/outputs/${f.sha256}`, download: f.path.split('/').pop(), class: 'mono', 'data-key': `out-${f.task_id}/${f.path}` }, f.path),
+          ),
           h('td', { class: 'num' }, bytes(f.size_bytes)),
           h('td', { class: 'mono muted', title: f.sha256 }, f.sha256.slice(0, 12)),
         ),
       ),
       { id: 'outputs-table' },
     ),
-    h('p', { class: 'muted' }, `${files.items.length} file${files.items.length === 1 ? '' : 's'}, ${bytes(files.size_bytes)} in all. From a terminal: `, h('code', {}, `iris job download ${name}`)),
+    h(
+      'p',
+      { class: 'muted' },
+      `${files.items.length} file${files.items.length === 1 ? '' : 's'}, ${bytes(files.size_bytes)} in all. From a terminal: `,
+      h('code', {}, `iris job download ${name}`),
+    ),
   ];
 }
 
@@ -173,13 +207,27 @@ function logPanel(name) {
   let disposed = false;
   let abort = new AbortController();
   const pre = h('pre', { class: 'logs', id: 'job-logs', tabindex: '0', 'aria-label': 'log lines' });
-  const follow = h('input', { type: 'checkbox', id: 'logs-follow', checked: true, onchange: () => { render(); if (follow.checked) wake(); } });
+  const follow = h('input', {
+    type: 'checkbox',
+    id: 'logs-follow',
+    checked: true,
+    onchange: () => {
+      render();
+      if (follow.checked) wake();
+    },
+  });
   const search = h('input', { type: 'search', id: 'logs-search', placeholder: 'text in a line', oninput: () => render() });
   const count = h('span', { class: 'muted', role: 'status' });
   const el = h(
     'section',
     {},
-    h('div', { class: 'controls' }, h('label', { for: 'logs-search' }, 'Search', search), h('label', { for: 'logs-follow', class: 'inline' }, h('span', {}, 'Follow'), follow), count),
+    h(
+      'div',
+      { class: 'controls' },
+      h('label', { for: 'logs-search' }, 'Search', search),
+      h('label', { for: 'logs-follow', class: 'inline' }, h('span', {}, 'Follow'), follow),
+      count,
+    ),
     pre,
   );
 
@@ -198,7 +246,9 @@ function logPanel(name) {
       frag.append(row);
     }
     pre.replaceChildren(frag);
-    count.textContent = needle ? `${shown.length} of ${all.length} lines match` : `${all.length} line${all.length === 1 ? '' : 's'}${live ? (follow.checked ? ', following' : '') : ', job finished'}`;
+    count.textContent = needle
+      ? `${shown.length} of ${all.length} lines match`
+      : `${all.length} line${all.length === 1 ? '' : 's'}${live ? (follow.checked ? ', following' : '') : ', job finished'}`;
     if (follow.checked) pre.scrollTop = pre.scrollHeight;
   }
 

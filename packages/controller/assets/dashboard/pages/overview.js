@@ -11,10 +11,24 @@ export function mount(container) {
     unreachable(sinceMs) {
       const card = body.querySelector('#controller-card');
       if (!card) {
-        swap(body, h('section', { class: 'card', id: 'controller-card' }, h('h2', {}, 'Controller'), h('div', { class: 'big' }, badge('unreachable')), h('p', {}, `not answering since ${clock(sinceMs)} ${zoneLabel()}`)));
+        swap(
+          body,
+          h(
+            'section',
+            { class: 'card', id: 'controller-card' },
+            h('h2', {}, 'Controller'),
+            h('div', { class: 'big' }, badge('unreachable')),
+            h('p', {}, `not answering since ${clock(sinceMs)} ${zoneLabel()}`),
+          ),
+        );
         return;
       }
-      swap(card, h('h2', {}, 'Controller'), h('div', { class: 'big' }, badge('unreachable')), h('p', { id: 'controller-since' }, `not answering since ${clock(sinceMs)} ${zoneLabel()}`));
+      swap(
+        card,
+        h('h2', {}, 'Controller'),
+        h('div', { class: 'big' }, badge('unreachable')),
+        h('p', { id: 'controller-since' }, `not answering since ${clock(sinceMs)} ${zoneLabel()}`),
+      );
     },
     async refresh() {
       const [hl, workers, tree, scaler, config] = await Promise.all([
@@ -37,28 +51,63 @@ export function mount(container) {
         h(
           'div',
           { class: 'cards' },
-          h('section', { class: 'card', id: 'controller-card' }, h('h2', {}, 'Controller'), h('div', { class: 'big' }, badge(hl.status === 'ok' ? 'healthy' : 'unhealthy')), kv([['jobs', hl.jobs], ['workers', hl.workers]])),
+          h(
+            'section',
+            { class: 'card', id: 'controller-card' },
+            h('h2', {}, 'Controller'),
+            h('div', { class: 'big' }, badge(hl.status === 'ok' ? 'healthy' : 'unhealthy')),
+            kv([
+              ['jobs', hl.jobs],
+              ['workers', hl.workers],
+            ]),
+          ),
           h(
             'section',
             { class: 'card' },
             h('h2', {}, 'Workers'),
             h('div', { class: 'big' }, `${healthy} / ${workers.items.length}`),
-            kv([['healthy', healthy], ['unhealthy', workers.items.length - healthy]]),
+            kv([
+              ['healthy', healthy],
+              ['unhealthy', workers.items.length - healthy],
+            ]),
           ),
-          h('section', { class: 'card', id: 'job-states' }, h('h2', {}, 'Jobs by state'), nonZero(tree.counts).length ? kv(nonZero(tree.counts).map(([s, n]) => [badge(s), n])) : h('p', { class: 'muted' }, 'no jobs yet')),
-          h('section', { class: 'card', id: 'task-states' }, h('h2', {}, 'Tasks by state'), nonZero(tree.task_counts).length ? kv(nonZero(tree.task_counts).map(([s, n]) => [badge(s), n])) : h('p', { class: 'muted' }, 'no tasks yet')),
+          h(
+            'section',
+            { class: 'card', id: 'job-states' },
+            h('h2', {}, 'Jobs by state'),
+            nonZero(tree.counts).length ? kv(nonZero(tree.counts).map(([s, n]) => [badge(s), n])) : h('p', { class: 'muted' }, 'no jobs yet'),
+          ),
+          h(
+            'section',
+            { class: 'card', id: 'task-states' },
+            h('h2', {}, 'Tasks by state'),
+            nonZero(tree.task_counts).length ? kv(nonZero(tree.task_counts).map(([s, n]) => [badge(s), n])) : h('p', { class: 'muted' }, 'no tasks yet'),
+          ),
           h(
             'section',
             { class: 'card' },
             h('h2', {}, 'Cost per hour'),
             h('div', { class: 'big' }, cost === undefined ? '—' : `$${cost.toFixed(2)}`),
-            h('p', { class: 'muted' }, cost === undefined ? 'no provider of this cluster prices its groups' : 'running slices, at the providers\u2019 list prices'),
+            h(
+              'p',
+              { class: 'muted' },
+              cost === undefined ? 'no provider of this cluster prices its groups' : 'running slices, at the providers\u2019 list prices',
+            ),
           ),
         ),
         h('h2', {}, 'Scale groups'),
         scaler
           ? table(
-              ['Group', 'Provider', 'State', { text: 'Ready', class: 'num' }, { text: 'Booting', class: 'num' }, { text: 'Requesting', class: 'num' }, { text: 'Failed (in a row)', class: 'num' }, { text: 'Min / max', class: 'num' }],
+              [
+                'Group',
+                'Provider',
+                'State',
+                { text: 'Ready', class: 'num' },
+                { text: 'Booting', class: 'num' },
+                { text: 'Requesting', class: 'num' },
+                { text: 'Failed (in a row)', class: 'num' },
+                { text: 'Min / max', class: 'num' },
+              ],
               scaler.groups.map((g) =>
                 h(
                   'tr',
@@ -86,7 +135,17 @@ export function actionsTable(actions) {
   if (actions.length === 0) return h('p', { class: 'muted' }, 'no actions yet');
   return table(
     ['When', 'Group', 'Action', 'Slice', 'Reason'],
-    actions.map((a) => h('tr', {}, h('td', { title: ago(a.atMs) }, time(a.atMs)), h('td', {}, a.group), h('td', {}, badge(a.type)), h('td', { class: 'mono' }, a.sliceId ?? ''), h('td', {}, reason(a.reason)))),
+    actions.map((a) =>
+      h(
+        'tr',
+        {},
+        h('td', { title: ago(a.atMs) }, time(a.atMs)),
+        h('td', {}, a.group),
+        h('td', {}, badge(a.type)),
+        h('td', { class: 'mono' }, a.sliceId ?? ''),
+        h('td', {}, reason(a.reason)),
+      ),
+    ),
     { class: 'actions' },
   );
 }

@@ -27,7 +27,18 @@ export function mount(container) {
       swap(
         body,
         table(
-          ['Worker', 'Group / slice', 'Health', 'Last contact', 'Running tasks', 'CPU used / total', 'Memory used / total', 'Disk used / total', 'Accelerators', 'Attributes'],
+          [
+            'Worker',
+            'Group / slice',
+            'Health',
+            'Last contact',
+            'Running tasks',
+            'CPU used / total',
+            'Memory used / total',
+            'Disk used / total',
+            'Accelerators',
+            'Attributes',
+          ],
           workers.items.map((w) => {
             const p = placement.get(w.worker_id);
             return h(
@@ -41,8 +52,18 @@ export function mount(container) {
               h('td', {}, `${w.committed.cpu} / ${w.resources.cpu} (${w.resources.cpu - w.committed.cpu} free)`),
               h('td', {}, `${bytes(w.committed.memory_bytes)} / ${bytes(w.resources.memory_bytes)}`),
               h('td', {}, `${bytes(w.committed.disk_bytes)} / ${bytes(w.resources.disk_bytes)}`),
-              h('td', {}, w.accelerators.length ? w.accelerators.map((a) => `${a.count}× ${a.type} ${a.variant}`).join(', ') + ` (${w.committed.accelerator_count} used)` : '—'),
-              h('td', { class: 'mono' }, Object.entries(w.attributes).map(([k, v]) => h('div', {}, `${k}=${v}`))),
+              h(
+                'td',
+                {},
+                w.accelerators.length
+                  ? w.accelerators.map((a) => `${a.count}× ${a.type} ${a.variant}`).join(', ') + ` (${w.committed.accelerator_count} used)`
+                  : '—',
+              ),
+              h(
+                'td',
+                { class: 'mono' },
+                Object.entries(w.attributes).map(([k, v]) => h('div', {}, `${k}=${v}`)),
+              ),
             );
           }),
           { id: 'workers-table' },

@@ -10,8 +10,22 @@ describe('parseScenario', () => {
       duration: '1h30m',
       step: '10s',
       behaviour: { create_latency: '2s', boot: '1m' },
-      jobs: [{ id: 'j', at: '5m', tasks: 4, gang: true, duration: '20m', accelerator_type: 'tpu', accelerator_variant: 'v5litepod-16', resources: { ram: '64GB', accelerator_count: 4 } }],
-      faults: [{ at: '10m', kind: 'fail_creates', group: 'g', error: 'rate_limited', retry_after: '30s' }, { at: '20m', kind: 'restart' }],
+      jobs: [
+        {
+          id: 'j',
+          at: '5m',
+          tasks: 4,
+          gang: true,
+          duration: '20m',
+          accelerator_type: 'tpu',
+          accelerator_variant: 'v5litepod-16',
+          resources: { ram: '64GB', accelerator_count: 4 },
+        },
+      ],
+      faults: [
+        { at: '10m', kind: 'fail_creates', group: 'g', error: 'rate_limited', retry_after: '30s' },
+        { at: '20m', kind: 'restart' },
+      ],
     });
     expect(s.durationMs).toBe(5_400_000);
     expect(s.behaviour).toEqual({ createLatencyMs: 2_000, bootMs: 60_000, initMs: 30_000, terminateLatencyMs: 5_000 });
@@ -25,13 +39,24 @@ describe('parseScenario', () => {
   it('reports every problem at once with its path', () => {
     let caught: unknown;
     try {
-      parseScenario({ duration: 'soon', jobs: [{ id: 'a', tasks: 0, accelerator_type: 'fpga' }, { id: 'a' }], faults: [{ kind: 'meteor' }, { kind: 'fail_creates', group: 'g', error: 'oops' }] });
+      parseScenario({
+        duration: 'soon',
+        jobs: [{ id: 'a', tasks: 0, accelerator_type: 'fpga' }, { id: 'a' }],
+        faults: [{ kind: 'meteor' }, { kind: 'fail_creates', group: 'g', error: 'oops' }],
+      });
     } catch (err) {
       caught = err;
     }
     expect(hasErrorCode(caught, 'IRIS_SCENARIO_INVALID')).toBe(true);
     const message = (caught as Error).message;
-    for (const part of ['scenario.duration', 'scenario.jobs[0].tasks', 'scenario.jobs[0].accelerator_type', 'duplicate job id "a"', 'scenario.faults[0].kind', 'scenario.faults[1].error']) {
+    for (const part of [
+      'scenario.duration',
+      'scenario.jobs[0].tasks',
+      'scenario.jobs[0].accelerator_type',
+      'duplicate job id "a"',
+      'scenario.faults[0].kind',
+      'scenario.faults[1].error',
+    ]) {
       expect(message).toContain(part);
     }
   });

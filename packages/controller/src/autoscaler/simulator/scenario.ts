@@ -21,7 +21,14 @@ export interface ScenarioJob {
 export type ScenarioFault =
   | { readonly atMs: number; readonly kind: 'stockout'; readonly zone: string; readonly on: boolean }
   | { readonly atMs: number; readonly kind: 'quota'; readonly group: string; readonly on: boolean }
-  | { readonly atMs: number; readonly kind: 'fail_creates'; readonly group: string; readonly error: ProviderErrorKind; readonly count: number; readonly retryAfterMs?: number }
+  | {
+      readonly atMs: number;
+      readonly kind: 'fail_creates';
+      readonly group: string;
+      readonly error: ProviderErrorKind;
+      readonly count: number;
+      readonly retryAfterMs?: number;
+    }
   | { readonly atMs: number; readonly kind: 'stuck_boots'; readonly group: string; readonly count: number }
   | { readonly atMs: number; readonly kind: 'slow_boots'; readonly group: string; readonly bootMs: number }
   | { readonly atMs: number; readonly kind: 'preempt'; readonly group: string; readonly count: number }
@@ -157,7 +164,8 @@ export function parseScenario(data: unknown, where = 'scenario'): Scenario {
         return { atMs, kind, group: r.str(f['group'], `${p}.group`), on: r.bool(f['on'], `${p}.on`, true) };
       case 'fail_creates': {
         const error = r.str(f['error'], `${p}.error`, 'transient');
-        if (!(PROVIDER_ERROR_KINDS as readonly string[]).includes(error)) r.problems.push(`${p}.error: unknown provider error kind "${error}" (one of ${PROVIDER_ERROR_KINDS.join(', ')})`);
+        if (!(PROVIDER_ERROR_KINDS as readonly string[]).includes(error))
+          r.problems.push(`${p}.error: unknown provider error kind "${error}" (one of ${PROVIDER_ERROR_KINDS.join(', ')})`);
         return {
           atMs,
           kind,

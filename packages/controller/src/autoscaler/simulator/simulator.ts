@@ -92,7 +92,14 @@ export async function runSimulation(input: SimulationInput): Promise<SimulationR
   const drainActions = (): void => {
     for (; actionsSeen < cluster.actions.length; actionsSeen++) {
       const a = cluster.actions[actionsSeen]!;
-      timeline.push({ atMs: a.atMs - start, source: 'autoscaler', type: a.type, group: a.group, ...(a.sliceId === undefined ? {} : { sliceId: a.sliceId }), detail: a.reason });
+      timeline.push({
+        atMs: a.atMs - start,
+        source: 'autoscaler',
+        type: a.type,
+        group: a.group,
+        ...(a.sliceId === undefined ? {} : { sliceId: a.sliceId }),
+        detail: a.reason,
+      });
     }
   };
   const note = (source: TimelineEvent['source'], type: string, detail: string, group?: string): void => {
@@ -132,7 +139,11 @@ export async function runSimulation(input: SimulationInput): Promise<SimulationR
       const event = events[nextEvent++]!;
       if ('job' in event) {
         model.submit(event.job, clock.now());
-        note('scenario', 'job_submitted', `${event.job.id}: ${event.job.tasks} task(s)${event.job.gang ? ' as a gang' : ''}, ${event.job.accelerator_type}${event.job.accelerator_variant ? `/${event.job.accelerator_variant}` : ''}`);
+        note(
+          'scenario',
+          'job_submitted',
+          `${event.job.id}: ${event.job.tasks} task(s)${event.job.gang ? ' as a gang' : ''}, ${event.job.accelerator_type}${event.job.accelerator_variant ? `/${event.job.accelerator_variant}` : ''}`,
+        );
         demandChanged = true;
       } else if (event.fault.kind === 'restart') {
         note('scenario', 'controller_restart', 'controller killed and restarted; in-flight calls are forgotten');

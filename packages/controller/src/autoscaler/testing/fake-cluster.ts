@@ -33,7 +33,10 @@ export class FakeCluster {
   autoscaler: Autoscaler;
   private readonly random: () => number;
 
-  constructor(private readonly options: FakeClusterOptions, clock = new FakeClock(1_700_000_000_000)) {
+  constructor(
+    private readonly options: FakeClusterOptions,
+    clock = new FakeClock(1_700_000_000_000),
+  ) {
     this.clock = clock;
     this.random = seededRandom(options.seed);
     this.platform = new FakePlatform({ type: 'fake', clusterName: options.clusterName ?? 'sim', clock, behaviour: options.behaviour });

@@ -284,7 +284,15 @@ export class FakePlatform implements Platform {
     };
     const vms: VmInfo[] = [];
     for (let i = 0; i < group.slice_size; i++) {
-      vms.push({ vmId: `${sliceId}-w${i}`, address: this.allocateAddress(), ...(zone === undefined ? {} : { zone }), labels, state: 'requesting', rawState: RAW.requesting, createdAtMs: now });
+      vms.push({
+        vmId: `${sliceId}-w${i}`,
+        address: this.allocateAddress(),
+        ...(zone === undefined ? {} : { zone }),
+        labels,
+        state: 'requesting',
+        rawState: RAW.requesting,
+        createdAtMs: now,
+      });
     }
     const stuck = (this.stuckBoots.get(group.name) ?? 0) > 0;
     if (stuck) this.stuckBoots.set(group.name, (this.stuckBoots.get(group.name) ?? 1) - 1);
