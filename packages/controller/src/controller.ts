@@ -11,6 +11,7 @@ import {
   type DirLock,
   type Logger,
   type TimerHandle,
+  type ControllerConfig,
   type ControllerInputLimits,
 } from '@iris/core';
 import { DEFAULT_CONFIG } from '@iris/core/config';
@@ -60,26 +61,46 @@ export interface ControllerLimits {
 }
 
 /** Every default of the controller process in one place. */
+/** Every default comes from core's DEFAULT_CONFIG.controller (the cluster file's `controller:`). */
 export const DEFAULT_CONTROLLER_LIMITS: ControllerLimits = {
-  workerTimeoutMs: 60_000,
-  maxWaitMs: 10_000,
-  tickMs: 1_000,
-  maxStartsPerWorkerPerPass: 4,
-  maxStartingPerWorker: 8,
-  maxLogLinesPerAttempt: 10_000,
-  maxActions: 10_000,
+  ...controllerTimeouts(DEFAULT_CONFIG.controller),
+  maxWaitMs: DEFAULT_CONFIG.controller.max_wait,
+  tickMs: DEFAULT_CONFIG.controller.tick,
+  loginCodeTtlMs: DEFAULT_CONFIG.controller.login_code_ttl,
+  sessionTtlMs: DEFAULT_CONFIG.controller.session_ttl,
   ...inputLimits(DEFAULT_CONFIG.controller.limits),
-  maxOutputBytes: 1024 * 1024 * 1024,
-  loginCodeTtlMs: 5 * 60_000,
-  sessionTtlMs: 7 * 24 * 3_600_000,
 };
+
+/** The durations of a cluster file's `controller:` (milliseconds) as ControllerLimits fields; absent ones are left out. */
+export function controllerTimeouts(
+  c: Pick<ControllerConfig, 'worker_timeout' | 'max_wait' | 'tick' | 'login_code_ttl' | 'session_ttl'>,
+): Pick<ControllerLimits, 'workerTimeoutMs'> & Partial<Pick<ControllerLimits, 'maxWaitMs' | 'tickMs' | 'loginCodeTtlMs' | 'sessionTtlMs'>> {
+  return {
+    workerTimeoutMs: c.worker_timeout,
+    ...(c.max_wait === undefined ? {} : { maxWaitMs: c.max_wait }),
+    ...(c.tick === undefined ? {} : { tickMs: c.tick }),
+    ...(c.login_code_ttl === undefined ? {} : { loginCodeTtlMs: c.login_code_ttl }),
+    ...(c.session_ttl === undefined ? {} : { sessionTtlMs: c.session_ttl }),
+  };
+}
 
 /** The input limits of a cluster file's `controller.limits` as ControllerLimits fields. */
 export function inputLimits(
   l: ControllerInputLimits,
 ): Pick<
   ControllerLimits,
-  'maxBodyBytes' | 'maxBundleBytes' | 'maxOutputBytes' | 'maxJsonEntries' | 'maxJsonDepth' | 'maxCommandBytes' | 'maxArgBytes' | 'maxEnvBytes'
+  | 'maxBodyBytes'
+  | 'maxBundleBytes'
+  | 'maxOutputBytes'
+  | 'maxJsonEntries'
+  | 'maxJsonDepth'
+  | 'maxCommandBytes'
+  | 'maxArgBytes'
+  | 'maxEnvBytes'
+  | 'maxStartsPerWorkerPerPass'
+  | 'maxStartingPerWorker'
+  | 'maxLogLinesPerAttempt'
+  | 'maxActions'
 > {
   return {
     maxBodyBytes: l.max_body_bytes,
@@ -90,6 +111,10 @@ export function inputLimits(
     maxCommandBytes: l.max_command_bytes,
     maxArgBytes: l.max_arg_bytes,
     maxEnvBytes: l.max_env_bytes,
+    maxStartsPerWorkerPerPass: l.max_starts_per_worker_per_pass,
+    maxStartingPerWorker: l.max_starting_per_worker,
+    maxLogLinesPerAttempt: l.max_log_lines_per_attempt,
+    maxActions: l.max_actions,
   };
 }
 

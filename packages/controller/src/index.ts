@@ -1,4 +1,4 @@
-export { startController, DEFAULT_CONTROLLER_LIMITS, CONTROLLER_INFO_FILE, DATABASE_FILE } from './controller.js';
+export { startController, DEFAULT_CONTROLLER_LIMITS, controllerTimeouts, inputLimits, CONTROLLER_INFO_FILE, DATABASE_FILE } from './controller.js';
 export type { StartControllerOptions, ControllerHandle, ControllerLimits } from './controller.js';
 export { serve } from './serve.js';
 export type { ServeOptions } from './serve.js';

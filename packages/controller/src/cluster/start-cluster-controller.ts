@@ -11,7 +11,7 @@ import {
 import { type ProviderRegistry } from '@iris/core/config';
 import { createAutoscaler } from '../autoscaler/create-autoscaler.js';
 import type { Autoscaler, ReconcileReport } from '../autoscaler/autoscaler.js';
-import { inputLimits, startController, type ControllerHandle, type StartControllerOptions } from '../controller.js';
+import { controllerTimeouts, inputLimits, startController, type ControllerHandle, type StartControllerOptions } from '../controller.js';
 import { SqliteSliceStore } from '../store/sqlite-slice-store.js';
 import { demandFromState, workerSnapshot } from './demand.js';
 import { createPlatforms } from './platforms.js';
@@ -59,7 +59,7 @@ export async function startClusterController(options: StartClusterControllerOpti
     clock,
     logger,
     limits: {
-      workerTimeoutMs: config.controller.worker_timeout,
+      ...controllerTimeouts(config.controller),
       ...(config.controller.limits ? inputLimits(config.controller.limits) : {}),
       ...options.limits,
     },

@@ -244,6 +244,10 @@ export function buildClusterSchema(providers: readonly ProviderSchemaSource[]): 
         provider: { $ref: '#/definitions/controller_provider' },
         state_dir: text('Folder of the controller database and token; `~` is expanded. Default ~/.iris/<name>.'),
         worker_timeout: { ...duration, description: 'A worker silent this long is declared lost.' },
+        max_wait: { ...duration, description: 'Longest a long-poll (a worker waiting for work, a client waiting for a change) is held open.' },
+        tick: { ...duration, description: 'How often the controller schedules pending tasks and checks worker heartbeats.' },
+        login_code_ttl: { ...duration, description: 'How long a dashboard login code stays valid.' },
+        session_ttl: { ...duration, description: 'How long a dashboard session lasts.' },
         image: text('Controller container image, for providers that run it in a container.'),
         limits: section('What the controller refuses to accept.', {
           max_body_bytes: { ...size, description: 'Largest JSON request body.' },
@@ -254,6 +258,10 @@ export function buildClusterSchema(providers: readonly ProviderSchemaSource[]): 
           max_env_bytes: { ...size, description: "A job's environment, all NAME=value entries together." },
           max_bundle_bytes: { ...size, description: 'Largest job bundle.' },
           max_output_bytes: { ...size, description: 'Most bytes of files one task attempt keeps under $IRIS_OUTPUT_DIR (fetched with iris job download).' },
+          max_starts_per_worker_per_pass: count('Task attempts the scheduler starts on one worker in one pass.', 1),
+          max_starting_per_worker: count('Task attempts one worker may have starting (assigned, not yet running) at once.', 1),
+          max_log_lines_per_attempt: count('Log lines kept per task attempt.', 1),
+          max_actions: count('Actions kept in the action log.', 1),
         }),
       }),
       scale_groups: {

@@ -12,7 +12,15 @@ describe('DEFAULT_CONFIG and applyDefaults', () => {
     expect(out['name']).toBe('x');
     expect((out['defaults'] as any).ssh).toEqual({ user: 'ray', port: 22, connect_timeout: 30_000 });
     expect((out['scale_groups'] as any).a).toMatchObject({ max_slices: 3, min_slices: 0, priority: 100, resources: { cpu: 2, ram: 1, disk: 0, gpu_count: 0 } });
-    expect(out['controller']).toEqual({ provider: { type: 'local' }, worker_timeout: 60_000, limits: DEFAULT_CONFIG.controller.limits });
+    expect(out['controller']).toEqual({
+      provider: { type: 'local' },
+      worker_timeout: 60_000,
+      max_wait: 10_000,
+      tick: 1_000,
+      login_code_ttl: 300_000,
+      session_ttl: 7 * 24 * 3_600_000,
+      limits: DEFAULT_CONFIG.controller.limits,
+    });
     expect(out).not.toHaveProperty('scale_group');
   });
 

@@ -40,7 +40,15 @@ export const DEFAULT_CONFIG = deepFreeze({
   controller: {
     provider: { type: 'local' },
     worker_timeout: 60_000,
-    /** What the controller refuses to accept (sizes in bytes). */
+    /** Longest a long-poll (a worker's wait for work, a client's wait for a change) is held open. */
+    max_wait: 10_000,
+    /** How often the controller schedules and checks worker heartbeats. */
+    tick: 1_000,
+    /** How long a dashboard login code stays valid. */
+    login_code_ttl: 5 * 60_000,
+    /** How long a dashboard session lasts. */
+    session_ttl: 7 * 24 * 3_600_000,
+    /** What the controller refuses to accept (sizes in bytes) and how much it does at once. */
     limits: {
       /** A JSON request body, counted while it streams in. */
       max_body_bytes: 16 * 1024 * 1024,
@@ -56,6 +64,14 @@ export const DEFAULT_CONFIG = deepFreeze({
       max_bundle_bytes: 1024 * 1024 * 1024,
       /** The files one task attempt keeps under $IRIS_OUTPUT_DIR, all together. */
       max_output_bytes: 1024 * 1024 * 1024,
+      /** Task attempts the scheduler starts on one worker in one pass. */
+      max_starts_per_worker_per_pass: 4,
+      /** Task attempts one worker may have starting (assigned, not yet running) at once. */
+      max_starting_per_worker: 8,
+      /** Log lines kept per task attempt. */
+      max_log_lines_per_attempt: 10_000,
+      /** Autoscaler/controller actions kept in the action log. */
+      max_actions: 10_000,
     },
   },
   /** Applied to every entry of `scale_groups`. */

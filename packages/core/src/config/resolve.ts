@@ -5,6 +5,7 @@ import { validateProviderBlocks } from '../plugins/validate-blocks.js';
 import { parseDuration, parseSize } from '../units.js';
 import { deepFreeze, schemaDefaults } from './defaults.js';
 import { autoscalerIssues } from './autoscaler-rules.js';
+import { controllerIssues } from './controller-rules.js';
 import { expandEnv } from './expand-env.js';
 import type { ConfigIssue } from './issues.js';
 import type { ClusterConfig, ProviderConfig } from './types.js';
@@ -36,7 +37,7 @@ const DURATIONS: readonly PathSegment[][] = [
     'short_lived_slice',
   ].map((k) => ['defaults', 'autoscaler', k]),
   ['defaults', 'job', 'scheduling_timeout'],
-  ['controller', 'worker_timeout'],
+  ...['worker_timeout', 'max_wait', 'tick', 'login_code_ttl', 'session_ttl'].map((k) => ['controller', k]),
 ];
 
 function section(obj: Plain, key: string): Plain {
@@ -73,6 +74,7 @@ export function resolveCluster(
   job['memory'] = parseSize(job['memory']);
   job['disk'] = parseSize(job['disk']);
   issues.push(...autoscalerIssues(section(section(out, 'defaults'), 'autoscaler'), source));
+  issues.push(...controllerIssues(section(out, 'controller'), source));
 
   const bootstrap = section(section(out, 'defaults'), 'bootstrap');
   const expand = (text: string, path: PathSegment[]): string => {

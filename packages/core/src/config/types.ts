@@ -136,6 +136,14 @@ export interface ControllerConfig {
   readonly provider: ProviderConfig;
   readonly state_dir: string;
   readonly worker_timeout: number;
+  /** Longest a long-poll is held open (ms). Always set by the loader; optional for hand-built configs. */
+  readonly max_wait?: number;
+  /** Scheduler and heartbeat-check interval (ms). Always set by the loader. */
+  readonly tick?: number;
+  /** How long a dashboard login code stays valid (ms). Always set by the loader. */
+  readonly login_code_ttl?: number;
+  /** How long a dashboard session lasts (ms). Always set by the loader. */
+  readonly session_ttl?: number;
   readonly image?: string;
   /** Always set by the loader (DEFAULT_CONFIG.controller.limits); optional for hand-built configs. */
   readonly limits?: ControllerInputLimits;
@@ -152,6 +160,10 @@ export interface ControllerInputLimits {
   readonly max_bundle_bytes: number;
   /** The files one task attempt keeps under $IRIS_OUTPUT_DIR, all together. */
   readonly max_output_bytes: number;
+  readonly max_starts_per_worker_per_pass: number;
+  readonly max_starting_per_worker: number;
+  readonly max_log_lines_per_attempt: number;
+  readonly max_actions: number;
 }
 
 export interface ClusterConfig {
