@@ -61,7 +61,12 @@ describe('controller limits come from DEFAULT_CONFIG and the cluster file', () =
   beforeEach(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'iris-ctl-limits-'));
     running = [];
-    const platform = new FakePlatform({ type: 'fake', clusterName: 'unit', clock: new SystemClock() });
+    const platform = new FakePlatform({
+      type: 'fake',
+      clusterName: 'unit',
+      clock: new SystemClock(),
+      behaviour: { createLatencyMs: 5, bootMs: 5, initMs: 5, terminateLatencyMs: 5 },
+    });
     const plugin = defineProvider({
       type: 'fake',
       description: 'a scripted provider for tests',

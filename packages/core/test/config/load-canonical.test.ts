@@ -44,6 +44,10 @@ describe('the canonical cluster file', () => {
       provider: { type: 'local', port: 0 },
       state_dir: '/home/tester/.iris/demo',
       worker_timeout: 60_000,
+      max_wait: 10_000,
+      tick: 1_000,
+      login_code_ttl: 300_000,
+      session_ttl: 7 * 24 * 3_600_000,
       limits: DEFAULT_CONFIG.controller.limits,
     });
     expect(config.defaults.ssh.key_file).toBe('/home/tester/.ssh/id_ed25519');
