@@ -50,7 +50,7 @@ const nodeGlobals = Object.fromEntries(
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/out-tsc/**', '**/coverage/**', '.nx/**', '**/*.d.ts', '**/test-output/**'],
+    ignores: ['**/node_modules/**', '**/dist/**', '**/out-tsc/**', '**/coverage/**', '.nx/**', '**/*.d.ts', '**/test-output/**', 'packages/cli/templates/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

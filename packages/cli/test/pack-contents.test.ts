@@ -42,6 +42,8 @@ const FORBIDDEN = [/(^|\/)test\//, /\.test\.[cm]?[jt]s$/, /\.spec\.[cm]?[jt]s/, 
 const LOCAL_ONLY = ['@iris/core', '@iris/controller', '@iris/worker', '@iris/provider-local', '@iris/cli'];
 const OPTIONAL = ['@iris/provider-gcp', '@iris/provider-manual'];
 const HELLO = 'iris-provider-hello';
+/** The example provider @iris/cli ships for `iris providers new`: its tests and fixtures are the template's, and belong there. */
+const TEMPLATE = 'templates/provider-hello/';
 
 /** The relative link targets of a markdown file: `[text](target)`, `![alt](target)`, `<img src="target">`, `[ref]: target`. */
 function relativeLinks(markdown: string): string[] {
@@ -160,8 +162,43 @@ describe('published packages, packed and installed as a user installs them', () 
   });
 
   it.each(packages.map((p) => [p.name] as const))('%s ships no tests, fixtures, build info or source maps', (name) => {
-    const leaked = (packedFiles.get(name) ?? []).filter((f) => FORBIDDEN.some((re) => re.test(f)));
+    const shipped = (packedFiles.get(name) ?? []).filter((f) => !(name === '@iris/cli' && f.startsWith(TEMPLATE)));
+    const leaked = shipped.filter((f) => FORBIDDEN.some((re) => re.test(f)));
     expect(leaked, `${name} must not publish these (tighten "files" in its package.json)`).toEqual([]);
+  });
+
+  it('@iris/cli ships the example provider as the template of `iris providers new`, tests included, without installs or build output', () => {
+    const template = (packedFiles.get('@iris/cli') ?? []).filter((f) => f.startsWith(TEMPLATE)).map((f) => f.slice(TEMPLATE.length));
+    expect(template).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'tsconfig.json',
+        'tsconfig.build.json',
+        'src/index.ts',
+        'src/plugin.ts',
+        'test/conformance.test.ts',
+      ]),
+    );
+    expect(template.filter((f) => /(^|\/)(node_modules|dist)\/|\.tsbuildinfo$/.test(f))).toEqual([]);
+  });
+
+  it('scaffolds a provider with `iris providers new acme` from the installed CLI, which has no examples/ folder beside it', async () => {
+    const created = await iris(['providers', 'new', 'acme'], dir);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain('created iris-provider-acme in iris-provider-acme');
+    const scaffold = join(dir, 'iris-provider-acme');
+    for (const file of ['package.json', 'README.md', 'tsconfig.json', 'src/index.ts', 'src/plugin.ts', 'src/acme-platform.ts', 'test/conformance.test.ts']) {
+      expect(existsSync(join(scaffold, file)), `the scaffold must contain ${file}`).toBe(true);
+    }
+    expect(existsSync(join(scaffold, 'node_modules')) || existsSync(join(scaffold, 'dist'))).toBe(false);
+    expect((JSON.parse(readFileSync(join(scaffold, 'package.json'), 'utf8')) as Manifest).name).toBe('iris-provider-acme');
+    const sources = readdirSync(join(scaffold, 'src'))
+      .map((f) => readFileSync(join(scaffold, 'src', f), 'utf8'))
+      .join('\n');
+    expect(sources).toContain('AcmePlatform');
+    expect(sources).not.toMatch(/hello/i);
   });
 
   it('installs @iris/cli for a local-only user without the gcp and manual providers or their libraries', () => {

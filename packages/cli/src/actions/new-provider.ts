@@ -19,11 +19,12 @@ function pascalCase(type: string): string {
 }
 
 /**
- * The example provider the scaffold copies: shipped in the CLI's `templates/`, or, in the Iris
- * repository, `examples/provider-hello` itself (one source, no string template to drift from it).
+ * The example provider the scaffold copies: in the Iris repository, `examples/provider-hello` itself
+ * (one source, never a stale copy); in a published install, the copy the CLI ships in `templates/`
+ * (staged from the example at pack time by scripts/stage-template.mjs).
  */
 export function providerTemplateDir(): string {
-  const candidates = [join(CLI_PACKAGE_DIR, 'templates', 'provider-hello'), join(CLI_PACKAGE_DIR, '..', '..', 'examples', 'provider-hello')];
+  const candidates = [join(CLI_PACKAGE_DIR, '..', '..', 'examples', 'provider-hello'), join(CLI_PACKAGE_DIR, 'templates', 'provider-hello')];
   const found = candidates.find((dir) => existsSync(join(dir, 'package.json')));
   if (!found) {
     throw new IrisError(TEMPLATE_MISSING, `the example provider to copy is not in this install (looked in ${candidates.join(', ')}); reinstall @iris/cli`);
