@@ -236,8 +236,11 @@ scale_groups:
   it(
     "shows a job's own logs only, lists its children, and each attempt's real times",
     async () => {
-      await api('POST', '/jobs', { name: '/dash/fam', command: ['sh', '-c', 'echo parent-line'] });
+      // The parent runs until its child has been submitted (a finished job takes no children).
+      const release = join(dir, 'fam-release');
+      await api('POST', '/jobs', { name: '/dash/fam', command: ['sh', '-c', `echo parent-line; while [ ! -e ${release} ]; do sleep 0.05; done`] });
       await api('POST', '/jobs', { name: '/dash/fam/kid', command: ['sh', '-c', 'echo child-line'], parent: '/dash/fam' });
+      writeFileSync(release, '');
       expect(await finished('/dash/fam')).toBe('SUCCEEDED');
       expect(await finished('/dash/fam/kid')).toBe('SUCCEEDED');
       await page.goto(`${controllerUrl}/dashboard/#/job/${encodeURIComponent('/dash/fam')}`);
