@@ -4,18 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SystemClock, defineProvider } from '@iris/core';
-import { loadClusterText } from '@iris/core/config';
 import { IrisClient, routes, type RouteName } from '@iris/core/api';
 import { startClusterController, type ClusterControllerHandle } from '../../src/index.js';
-import { FakePlatform } from '../../src/testing.js';
-
-const typeOnly = (type: string) => ({
-  type: 'object',
-  properties: { type: { const: type } },
-  required: ['type'],
-  additionalProperties: false,
-});
+import { loadFakeCluster } from '../fake-cluster-file.js';
 
 const CLUSTER = `name: contract
 controller:
@@ -54,20 +45,7 @@ let client: IrisClient;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'iris-contract-'));
-  const platform = new FakePlatform({
-    type: 'fake',
-    clusterName: 'contract',
-    clock: new SystemClock(),
-    behaviour: { createLatencyMs: 1, bootMs: 1, initMs: 1, terminateLatencyMs: 1 },
-  });
-  const plugin = defineProvider({
-    type: 'fake',
-    description: 'a scripted provider for tests',
-    configSchema: typeOnly('fake'),
-    controllerSchema: typeOnly('fake'),
-    platformFactory: { type: 'fake', create: () => platform },
-  });
-  const cluster = await loadClusterText(CLUSTER, join(dir, 'cluster.yaml'), { builtins: [{ plugin, packageName: 'iris-provider-fake', version: '0.0.0' }] });
+  const { cluster } = await loadFakeCluster(CLUSTER, dir, { clusterName: 'contract', latencyMs: 1 });
   handle = await startClusterController({ stateDir: join(dir, 'state'), port: 0, config: cluster.config, registry: cluster.registry });
   client = new IrisClient({ baseUrl: handle.url, token: handle.token });
 });

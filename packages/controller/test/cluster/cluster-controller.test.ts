@@ -2,18 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SystemClock, defineProvider } from '@iris/core';
-import { loadClusterText, type LoadedCluster } from '@iris/core/config';
+import type { LoadedCluster } from '@iris/core/config';
 import { IrisClient, IrisApiError } from '@iris/core/api';
 import { startClusterController, type AutoscalerExplanation, type AutoscalerStatus, type ClusterControllerHandle } from '../../src/index.js';
-import { FakePlatform } from '../../src/testing.js';
-
-const typeOnly = (type: string) => ({
-  type: 'object',
-  properties: { type: { const: type, description: 'the provider type' } },
-  required: ['type'],
-  additionalProperties: false,
-});
+import type { FakePlatform } from '../../src/testing.js';
+import { loadFakeCluster } from '../fake-cluster-file.js';
 
 const CLUSTER = `name: unit
 controller:
@@ -49,20 +42,7 @@ describe('startClusterController: a controller with platforms and an autoscaler 
   beforeEach(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'iris-cluster-ctl-'));
     running = [];
-    platform = new FakePlatform({
-      type: 'fake',
-      clusterName: 'unit',
-      clock: new SystemClock(),
-      behaviour: { createLatencyMs: 5, bootMs: 5, initMs: 5, terminateLatencyMs: 5 },
-    });
-    const plugin = defineProvider({
-      type: 'fake',
-      description: 'a scripted provider for tests',
-      configSchema: typeOnly('fake'),
-      controllerSchema: typeOnly('fake'),
-      platformFactory: { type: 'fake', create: () => platform },
-    });
-    cluster = await loadClusterText(CLUSTER, join(stateDir, 'cluster.yaml'), { builtins: [{ plugin, packageName: 'iris-provider-fake', version: '0.0.0' }] });
+    ({ platform, cluster } = await loadFakeCluster(CLUSTER, stateDir, { clusterName: 'unit' }));
   });
 
   afterEach(async () => {

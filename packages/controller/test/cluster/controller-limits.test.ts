@@ -2,19 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SystemClock, defineProvider } from '@iris/core';
-import { DEFAULT_CONFIG, loadClusterText, type LoadedCluster } from '@iris/core/config';
+import { DEFAULT_CONFIG, type LoadedCluster } from '@iris/core/config';
 import { IrisClient } from '@iris/core/api';
 import { DEFAULT_CONTROLLER_LIMITS, startClusterController, type ClusterControllerHandle } from '../../src/index.js';
-import { FakePlatform } from '../../src/testing.js';
+import { loadFakeCluster } from '../fake-cluster-file.js';
 import { WORKER } from '../support/controller-fixture.js';
-
-const typeOnly = (type: string) => ({
-  type: 'object',
-  properties: { type: { const: type, description: 'the provider type' } },
-  required: ['type'],
-  additionalProperties: false,
-});
 
 const CLUSTER = `name: unit
 controller:
@@ -61,20 +53,7 @@ describe('controller limits come from DEFAULT_CONFIG and the cluster file', () =
   beforeEach(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'iris-ctl-limits-'));
     running = [];
-    const platform = new FakePlatform({
-      type: 'fake',
-      clusterName: 'unit',
-      clock: new SystemClock(),
-      behaviour: { createLatencyMs: 5, bootMs: 5, initMs: 5, terminateLatencyMs: 5 },
-    });
-    const plugin = defineProvider({
-      type: 'fake',
-      description: 'a scripted provider for tests',
-      configSchema: typeOnly('fake'),
-      controllerSchema: typeOnly('fake'),
-      platformFactory: { type: 'fake', create: () => platform },
-    });
-    cluster = await loadClusterText(CLUSTER, join(stateDir, 'cluster.yaml'), { builtins: [{ plugin, packageName: 'iris-provider-fake', version: '0.0.0' }] });
+    ({ cluster } = await loadFakeCluster(CLUSTER, stateDir, { clusterName: 'unit' }));
   });
 
   afterEach(async () => {
