@@ -18,13 +18,30 @@ describe('resolveCapacity', () => {
     expect(resolveCapacity({ ...plain, capacity: 'preemptible' }, onDemandGroup).capacity).toBe('preemptible');
   });
 
-  it('always queues reserved capacity and carries the reservation', () => {
-    expect(resolveCapacity({ ...plain, capacity: 'reserved', reservation: 'r1' }, onDemandGroup)).toEqual({
+  it('queues a named reservation (by its full name, in its zone); plain reserved capacity is a direct create', () => {
+    const block = { ...plain, project_id: 'p', zones: ['europe-west4-b'] };
+    expect(resolveCapacity({ ...block, capacity: 'reserved', reservation: 'r1' }, onDemandGroup)).toEqual({
       capacity: 'reserved',
       queuedResource: true,
-      reservation: 'r1',
+      reservation: 'projects/p/locations/europe-west4-b/reservations/r1',
+      reservationZone: 'europe-west4-b',
     });
+    const full = 'projects/q/zones/europe-west4-a/reservations/r2';
+    expect(resolveCapacity({ ...block, zones: ['europe-west4-b', 'europe-west4-a'], capacity: 'reserved', reservation: full }, onDemandGroup)).toMatchObject({
+      reservation: 'projects/q/locations/europe-west4-a/reservations/r2',
+      reservationZone: 'europe-west4-a',
+    });
+    expect(resolveCapacity({ ...block, capacity: 'reserved' }, onDemandGroup)).toEqual({ capacity: 'reserved', queuedResource: false });
     expect(resolveCapacity({ queued_resource: true, capacity: 'spot' }, onDemandGroup).queuedResource).toBe(true);
+  });
+
+  it('refuses a reservation it cannot place in one zone of the group', () => {
+    const reserved = { ...plain, project_id: 'p', capacity: 'reserved' as const };
+    expect(() => resolveCapacity({ ...reserved, zones: ['a-1', 'b-1'], reservation: 'r1' }, onDemandGroup)).toThrow(/zonal, but the group lists 2 zones/);
+    expect(() => resolveCapacity({ ...reserved, zones: ['a-1'], reservation: 'projects/p/locations/b-1/reservations/r1' }, onDemandGroup)).toThrow(
+      /in zone b-1, which is not one of the group's zones \(a-1\)/,
+    );
+    expect(() => resolveCapacity({ ...reserved, zones: ['a-1'], reservation: 'Bad_Name' }, onDemandGroup)).toThrow(/neither a reservation name/);
   });
 
   it('refuses a preemptible group on on-demand or reserved capacity', () => {

@@ -67,12 +67,14 @@ const groupProperties = {
   queued_resource: {
     type: 'boolean',
     default: false,
-    description: 'Reserved for the Queued Resources API, which this version does not implement: `true` is refused at load time.',
+    description:
+      'Create slices through the TPU Queued Resources API: a slice waits in the queue (WAITING_FOR_RESOURCES, then PROVISIONING, shown by `iris autoscaler explain`) until GCP can place it, instead of failing on a stockout. A slice still queued after `defaults.autoscaler.startup_grace` is deleted and requested again.',
   },
   reservation: {
     type: 'string',
     minLength: 1,
-    description: 'Reserved for named reservations (through queued resources), which this version does not implement: setting it is refused at load time.',
+    description:
+      "Create slices into this reservation (needs `capacity: reserved`; implies a queued resource with reservationName). A bare name is the reservation of the group's only zone; `projects/P/locations/ZONE/reservations/NAME` names its zone, which must be in `zones`. Without it, `capacity: reserved` uses the reservations shared with the project.",
   },
   api_endpoint: apiEndpoint,
   labels: {

@@ -34,7 +34,6 @@ describe('the gcp rules as provider-block validators', () => {
       // Older files have no worker image: a warning, they still load.
       { path: [], message: expect.stringContaining('add defaults.bootstrap.docker_image'), severity: 'warning' },
       { path: [], message: expect.stringMatching(/^scale_groups\.pod\.slice_size: v5litepod-16 has 4 hosts/) },
-      { path: ['queued_resource'], message: expect.stringContaining('not supported') },
       { path: [], message: expect.stringMatching(/^defaults\.bootstrap\.controller_address: "http:\/\/0\.0\.0\.0:10000"/) },
     ]);
     const controller = gcpControllerBlockIssues(config.controller.provider as unknown as GcpControllerConfig, { cluster: { ...config } });

@@ -46,16 +46,13 @@ describe("gcp's load-time rules, run by core through the plugin's hooks", () => 
     expect(errors[0]!.message).toMatch(/v5litepod-16 has 4 hosts.*set slice_size: 4/);
   });
 
-  it('refuses queued_resource and reservation at their own lines', async () => {
-    const errors = await errorsOf(
-      file({
-        provider: '\n      type: gcp\n      project_id: my-project\n      zones: [europe-west4-b]\n      queued_resource: true\n      reservation: my-res',
-      }),
-    );
-    // (reservation without capacity: reserved is also refused, at the block.)
-    expect(errors.map((e) => `${e.line} ${e.path}`)).toEqual(
-      expect.arrayContaining(['13 scale_groups.pod.provider.queued_resource', '14 scale_groups.pod.provider.reservation']),
-    );
+  it('loads queued_resource and reservation, and refuses a bad reservation at its own line', async () => {
+    const block = (extra: string): string =>
+      `\n      type: gcp\n      project_id: my-project\n      zones: [europe-west4-b]\n      capacity: reserved\n      queued_resource: true\n${extra}`;
+    expect((await load(file({ provider: block('      reservation: my-res') }))).warnings).toEqual([]);
+    const errors = await errorsOf(file({ provider: block('      reservation: projects/my-project/locations/us-east5-a/reservations/r1') }));
+    expect(errors.map((e) => `${e.line} ${e.path}`)).toEqual(['15 scale_groups.pod.provider.reservation']);
+    expect(errors[0]!.message).toContain('us-east5-a');
   });
 
   it('refuses a loopback controller_address for real TPU VMs', async () => {

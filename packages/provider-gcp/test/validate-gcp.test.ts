@@ -65,14 +65,33 @@ describe('load-time checks of gcp groups', () => {
     expect(await issuesOf(file({ provider: emulated, bootstrap: '{ docker_image: i, controller_address: "http://127.0.0.1:1" }' }))).toEqual([]);
   });
 
-  it('refuses queued resources and named reservations, which it would otherwise ignore', async () => {
-    const queued = '{ type: gcp, project_id: my-project, zones: [europe-west4-b], queued_resource: true }';
-    expect(await issuesOf(file({ provider: queued }))).toEqual([
-      { path: 'scale_groups.pod.provider.queued_resource', message: expect.stringContaining('not supported') },
+  it('accepts queued resources and named reservations', async () => {
+    const block = (extra: string, zones = '[europe-west4-b]'): string => `{ type: gcp, project_id: my-project, zones: ${zones}, ${extra} }`;
+    expect(await issuesOf(file({ provider: block('queued_resource: true') }))).toEqual([]);
+    expect(await issuesOf(file({ provider: block('queued_resource: true, capacity: spot') }))).toEqual([]);
+    expect(await issuesOf(file({ provider: block('capacity: reserved, reservation: r1') }))).toEqual([]);
+    expect(await issuesOf(file({ provider: block('capacity: reserved, queued_resource: true, reservation: r1') }))).toEqual([]);
+    const full = 'capacity: reserved, reservation: projects/other/locations/europe-west4-a/reservations/r-2';
+    expect(await issuesOf(file({ provider: block(full, '[europe-west4-b, europe-west4-a]') }))).toEqual([]);
+  });
+
+  it('refuses a reservation without reserved capacity, in a zone the group does not list, ambiguous or malformed', async () => {
+    const block = (extra: string, zones = '[europe-west4-b]'): string => `{ type: gcp, project_id: my-project, zones: ${zones}, ${extra} }`;
+    expect(await issuesOf(file({ provider: block('reservation: r1') }))).toEqual([
+      { path: 'scale_groups.pod.provider.capacity', message: expect.stringContaining('set "capacity: reserved" or remove the reservation') },
     ]);
-    const reserved = '{ type: gcp, project_id: my-project, zones: [europe-west4-b], capacity: reserved, reservation: r1 }';
-    expect(await issuesOf(file({ provider: reserved }))).toEqual([
-      { path: 'scale_groups.pod.provider.reservation', message: expect.stringContaining('not supported') },
+    expect(await issuesOf(file({ provider: block('capacity: reserved, reservation: r1', '[europe-west4-b, europe-west4-a]') }))).toEqual([
+      {
+        path: 'scale_groups.pod.provider.reservation',
+        message: expect.stringContaining('is zonal, but the group lists 2 zones (europe-west4-b, europe-west4-a): keep only the reservation'),
+      },
+    ]);
+    const elsewhere = 'capacity: reserved, reservation: projects/my-project/locations/us-east5-a/reservations/r1';
+    expect(await issuesOf(file({ provider: block(elsewhere) }))).toEqual([
+      { path: 'scale_groups.pod.provider.reservation', message: expect.stringContaining('is in zone us-east5-a, which is not one of the group') },
+    ]);
+    expect(await issuesOf(file({ provider: block('capacity: reserved, reservation: My_Reservation') }))).toEqual([
+      { path: 'scale_groups.pod.provider.reservation', message: expect.stringContaining('is neither a reservation name') },
     ]);
   });
 

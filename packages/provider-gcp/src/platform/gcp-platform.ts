@@ -20,7 +20,10 @@ import { CreateRateLimiter } from '../api/create-rate-limiter.js';
 import { toProviderError } from '../api/gcp-errors.js';
 import type { GcpControllerConfig, GcpProviderConfig } from '../config-types.js';
 import { GcpControllerPlatform } from '../controller/gcp-controller-platform.js';
+import { queuesResources } from '../capacity.js';
 import type { GcpContext } from './gcp-context.js';
+import { queuedLabels, queuedNodeName, queuedToSlice } from './queued-resource.js';
+import { deleteQueuedResource, listQueuedResources } from './queued-resource-api.js';
 import { nodeParent, nodeToSlice, type TpuNodeView } from './tpu-node.js';
 import { estimateTpuCost, tpuHourlyPrice } from './tpu-prices.js';
 import { deleteTpuNode, TpuVmManager } from './tpu-vm-manager.js';
@@ -80,13 +83,21 @@ export class GcpPlatform implements Platform {
 
   async listVms(query: ListVmsQuery): Promise<VmInfo[]> {
     const zone = this.requireZone(query.zone, 'listVms');
+    // Queued resources first: one that turns ACTIVE meanwhile then has its node in the node listing.
+    const queuedResources = queuesResources(this.config) ? await listQueuedResources(this.ctx, zone) : undefined;
     let nodes: TpuNodeView[];
     try {
       [nodes] = (await this.ctx.tpu.listNodes({ parent: nodeParent(this.config.project_id, zone) })) as unknown as [TpuNodeView[]];
     } catch (err) {
       throw toProviderError(err, { action: 'list TPU nodes', zone });
     }
-    return nodes.filter((n) => matchesLabels(n.labels ?? {}, query.labels)).flatMap((n) => nodeToSlice(n, '', 0, this.deps.clock.now()).vms);
+    const now = this.deps.clock.now();
+    const vms = nodes.filter((n) => matchesLabels(n.labels ?? {}, query.labels)).flatMap((n) => nodeToSlice(n, '', 0, now).vms);
+    if (!queuedResources) return vms;
+    // A queued resource still waiting has no node, but it is this cluster's and must be found.
+    const listedNodes = new Set(nodes.map((n) => n.name ?? ''));
+    const queued = queuedResources.filter((qr) => matchesLabels(queuedLabels(qr), query.labels) && !listedNodes.has(queuedNodeName(qr) ?? ''));
+    return [...vms, ...queued.flatMap((qr) => queuedToSlice(qr, undefined, '', 1, now).vms)];
   }
 
   async startVms(_request: StartVmsRequest): Promise<VmInfo[]> {
@@ -100,7 +111,11 @@ export class GcpPlatform implements Platform {
     const z = this.requireZone(zone, 'stopVms');
     // A VM is one host of an indivisible node: stopping it deletes the node.
     const nodeIds = new Set(vmIds.map((id) => id.replace(/-w-\d+$/, '')));
-    for (const nodeId of nodeIds) await deleteTpuNode(this.ctx, z, nodeId);
+    for (const nodeId of nodeIds) {
+      // A queued resource and its node share the id; deleting the queued resource deletes the node.
+      if (queuesResources(this.config) && (await deleteQueuedResource(this.ctx, z, nodeId))) continue;
+      await deleteTpuNode(this.ctx, z, nodeId);
+    }
   }
 
   async tunnel(address: string): Promise<Tunnel> {

@@ -15,10 +15,12 @@ import {
 } from '@iris/core';
 import { isAlreadyExists, isNotFound, toProviderError } from '../api/gcp-errors.js';
 import { waitForOperation } from '../api/wait-operation.js';
-import { resolveCapacity } from '../capacity.js';
+import { queuesResources, resolveCapacity } from '../capacity.js';
 import { resolveRuntimeVersion } from '../runtime-versions.js';
 import { BootPhases } from './boot-phases.js';
 import type { GcpContext } from './gcp-context.js';
+import { queuedLabels, queuedNodeName, queuedResourceBody, queuedStateName, queuedToSlice } from './queued-resource.js';
+import { createQueuedResource, deleteQueuedResource, getQueuedResource, listQueuedResources } from './queued-resource-api.js';
 import { renderWorkerStartupScript } from './startup-script.js';
 import { nodeParent, nodeToSlice, tpuNodeId, type TpuNodeView } from './tpu-node.js';
 
@@ -45,8 +47,14 @@ export class TpuVmManager implements VmManager {
     return clusterLabels(this.ctx.deps.clusterName, { [LABEL_GROUP]: sanitizeLabelValue(this.group) });
   }
 
+  /** Whether this group's slices are queued resources (queued_resource, or a named reservation). */
+  private get queued(): boolean {
+    return queuesResources(this.ctx.config);
+  }
+
   async createSlice(request: CreateSliceRequest): Promise<SliceInfo> {
     const nodeId = tpuNodeId(this.ctx.deps.clusterName, this.group, request.requestId);
+    if (this.queued) return this.createQueuedSlice(request, nodeId);
     const zones = request.zone !== undefined ? [request.zone] : [...this.ctx.config.zones];
     // A retried request must find the first attempt's node wherever it landed, or a later zone
     // with capacity again would get a second slice.
@@ -100,6 +108,67 @@ export class TpuVmManager implements VmManager {
       throw toProviderError(err, { action, zone });
     }
     return this.getSlice(zone, nodeId);
+  }
+
+  /**
+   * The slice as a queued resource of the same id as its node: created in the first zone that
+   * accepts it (a reservation's zone only), returned as soon as GCP accepted it. Its VMs stay
+   * `requesting` while it waits in the queue; listings follow it to ACTIVE.
+   */
+  private async createQueuedSlice(request: CreateSliceRequest, nodeId: string): Promise<SliceInfo> {
+    const plan = resolveCapacity(this.ctx.config, this.groupConfig);
+    const allZones = plan.reservationZone !== undefined ? [plan.reservationZone] : [...this.ctx.config.zones];
+    const zones = request.zone !== undefined && plan.reservationZone === undefined ? [request.zone] : allZones;
+    const existing = await this.findQueued(nodeId, [...new Set([...zones, ...allZones])]);
+    if (existing) return existing;
+
+    const node = this.nodeBody(request, nodeId);
+    let lastStockout: ProviderError | undefined;
+    for (const zone of zones) {
+      try {
+        const body = queuedResourceBody(nodeParent(this.ctx.config.project_id, zone), nodeId, node, plan);
+        await createQueuedResource(this.ctx, zone, nodeId, body);
+        this.zoneOfSlice.set(nodeId, zone);
+        const created = await this.findQueued(nodeId, [zone]);
+        if (!created) {
+          throw new ProviderError('transient', `gcp: TPU queued resource ${nodeId} vanished in ${zone} right after its creation`, { provider: 'gcp', zone });
+        }
+        return created;
+      } catch (err) {
+        const failure = isProviderError(err) ? err : toProviderError(err, { action: `create TPU queued resource ${nodeId}`, zone });
+        if (failure.kind !== 'capacity') throw failure;
+        this.ctx.deps.logger.warn('gcp: zone refused the queued resource for capacity, trying the next zone', { group: this.group, zone });
+        lastStockout = failure;
+      }
+    }
+    throw new ProviderError(
+      'capacity',
+      `gcp: no zone of group "${this.group}" (${zones.join(', ')}) accepted a queued resource for ${this.groupConfig.accelerator_variant}; add zones or another group`,
+      { provider: 'gcp', cause: lastStockout },
+    );
+  }
+
+  /** The queued resource of this id in the first of `zones` that has it, with its node once ACTIVE. */
+  private async findQueued(id: string, zones: readonly string[]): Promise<SliceInfo | undefined> {
+    for (const zone of zones) {
+      const qr = await getQueuedResource(this.ctx, zone, id);
+      if (!qr) continue;
+      this.zoneOfSlice.set(id, zone);
+      const nodeName = queuedNodeName(qr);
+      const node = nodeName !== undefined && queuedStateName(qr.state?.state) === 'ACTIVE' ? await this.nodeView(zone, nodeName) : undefined;
+      return queuedToSlice(qr, node, this.group, this.groupConfig.slice_size, this.ctx.deps.clock.now());
+    }
+    return undefined;
+  }
+
+  private async nodeView(zone: string, name: string): Promise<TpuNodeView | undefined> {
+    try {
+      const [node] = await this.ctx.tpu.getNode({ name });
+      return node as TpuNodeView;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw toProviderError(err, { action: `get TPU node ${name.replace(/.*\//, '')}`, zone });
+    }
   }
 
   private nodeBody(request: CreateSliceRequest, nodeId: string): Record<string, unknown> {
@@ -167,8 +236,24 @@ export class TpuVmManager implements VmManager {
   async listSlices(): Promise<SliceInfo[]> {
     const slices: SliceInfo[] = [];
     for (const zone of this.ctx.config.zones) {
-      for (const node of await this.listZone(zone)) {
-        if (!matchesLabels(node.labels ?? {}, this.selector)) continue;
+      // A queued resource is the slice from its request on; its node, once there, is part of it.
+      // Listed before the nodes, so a node that appeared meanwhile is in the node listing.
+      const queued = this.queued ? await listQueuedResources(this.ctx, zone) : [];
+      const nodes = await this.listZone(zone);
+      const claimed = new Set<string>();
+      if (queued.length > 0) {
+        const byName = new Map(nodes.map((n) => [n.name ?? '', n]));
+        for (const qr of queued) {
+          if (!matchesLabels(queuedLabels(qr), this.selector)) continue;
+          const nodeName = queuedNodeName(qr) ?? '';
+          claimed.add(nodeName);
+          const slice = queuedToSlice(qr, byName.get(nodeName), this.group, this.groupConfig.slice_size, this.ctx.deps.clock.now());
+          this.zoneOfSlice.set(slice.sliceId, zone);
+          slices.push(await this.bootPhases.annotate(slice, nodeName));
+        }
+      }
+      for (const node of nodes) {
+        if (claimed.has(node.name ?? '') || !matchesLabels(node.labels ?? {}, this.selector)) continue;
         const slice = this.toSlice(node);
         this.zoneOfSlice.set(slice.sliceId, zone);
         slices.push(await this.bootPhases.annotate(slice, node.name ?? ''));
@@ -181,7 +266,9 @@ export class TpuVmManager implements VmManager {
     const known = this.zoneOfSlice.get(sliceId);
     const zones = known !== undefined ? [known, ...this.ctx.config.zones.filter((z) => z !== known)] : this.ctx.config.zones;
     for (const zone of zones) {
-      if (await deleteTpuNode(this.ctx, zone, sliceId)) {
+      // Deleting a queued resource (with force) deletes its node; one still queued has no node.
+      const queuedGone = this.queued && (await deleteQueuedResource(this.ctx, zone, sliceId));
+      if (queuedGone || (await deleteTpuNode(this.ctx, zone, sliceId))) {
         this.zoneOfSlice.delete(sliceId);
         this.bootPhases.forget(`${nodeParent(this.ctx.config.project_id, zone)}/nodes/${sliceId}`);
         return;

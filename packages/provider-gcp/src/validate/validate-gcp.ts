@@ -1,5 +1,5 @@
-import type { ClusterConfig, ScaleGroupConfig } from '@iris/core';
-import { resolveCapacity } from '../capacity.js';
+import { hasErrorCode, type ClusterConfig, type ScaleGroupConfig } from '@iris/core';
+import { GCP_RESERVATION_INVALID, resolveCapacity } from '../capacity.js';
 import type { GcpControllerConfig, GcpProviderConfig } from '../config-types.js';
 import { resolveRuntimeVersion } from '../runtime-versions.js';
 import { tpuHostCount } from './tpu-topology.js';
@@ -54,22 +54,8 @@ export function validateGcpGroup(group: ScaleGroupConfig, config: ClusterConfig)
   try {
     resolveCapacity(provider, group);
   } catch (err) {
-    issues.push({ path: at('provider', 'capacity'), message: (err as Error).message.replace(/^scale_groups\.[^:]*: /, '') });
-  }
-  // Accepted-and-ignored is worse than refused: these would silently create ordinary nodes.
-  if (provider.queued_resource) {
-    issues.push({
-      path: at('provider', 'queued_resource'),
-      message:
-        'queued resources are not supported by this version of the gcp provider; remove queued_resource (slices are created directly and a stockout moves to the next zone)',
-    });
-  }
-  if (provider.reservation !== undefined) {
-    issues.push({
-      path: at('provider', 'reservation'),
-      message:
-        'named reservations are not supported by this version of the gcp provider (they need queued resources); remove reservation — capacity: reserved still draws from reservations shared with the project',
-    });
+    const field = hasErrorCode(err, GCP_RESERVATION_INVALID) ? 'reservation' : 'capacity';
+    issues.push({ path: at('provider', field), message: (err as Error).message.replace(/^scale_groups\.[^:\s]*: /, '') });
   }
   return issues;
 }

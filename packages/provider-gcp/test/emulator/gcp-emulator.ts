@@ -8,7 +8,7 @@ import { TpuApi } from './tpu-api.js';
 type Handler = (m: RegExpExecArray, url: URL, req: IncomingMessage) => Promise<Record<string, unknown>> | Record<string, unknown>;
 
 /**
- * One loopback HTTP server speaking the TPU v2 REST API (`/v2/…`) and the Compute Engine v1
+ * One loopback HTTP server speaking the TPU v2 REST API (`/v2/…`: nodes, queued resources) and the Compute Engine v1
  * instances API (`/compute/v1/…`), so the real client libraries can be pointed at it through
  * `api_endpoint`. Bound to port 0.
  */
@@ -39,6 +39,18 @@ export class GcpEmulator {
       ['DELETE', re(`/v2/(projects/${seg}/locations/${seg}/nodes/${seg})`), (m) => this.tpu.deleteNode(m[1]!)],
       ['GET', re(`/v2/(projects/${seg}/locations/${seg}/operations/${seg})`), (m) => this.tpu.getOperation(m[1]!)],
       ['GET', re(`${loc}/acceleratorTypes`), (m) => this.tpu.listAcceleratorTypes(m[1]!)],
+      [
+        'POST',
+        re(`${loc}/queuedResources`),
+        async (m, url, req) => this.tpu.createQueuedResource(m[1]!, url.searchParams.get('queuedResourceId') ?? '', await readJson(req)),
+      ],
+      ['GET', re(`${loc}/queuedResources`), (m) => this.tpu.listQueuedResources(m[1]!)],
+      ['GET', re(`/v2/(projects/${seg}/locations/${seg}/queuedResources/${seg})`), (m) => this.tpu.getQueuedResource(m[1]!)],
+      [
+        'DELETE',
+        re(`/v2/(projects/${seg}/locations/${seg}/queuedResources/${seg})`),
+        (m, url) => this.tpu.deleteQueuedResource(m[1]!, url.searchParams.get('force') === 'true'),
+      ],
       ['POST', re(`${cz}/instances`), async (m, _u, req) => this.compute.insert(m[1]!, m[2]!, await readJson(req))],
       ['GET', re(`${cz}/instances`), (m, url) => this.compute.list(m[1]!, m[2]!, url.searchParams.get('filter') ?? undefined)],
       [

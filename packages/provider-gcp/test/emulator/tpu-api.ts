@@ -15,6 +15,23 @@ export interface EmulatedNode {
   serviceAccount?: Record<string, unknown>;
   networkEndpoints: { ipAddress: string; port: number }[];
   createTime: string;
+  /** The queued resource that requested the node, when one did. */
+  queuedResource?: string;
+}
+
+/** `QueuedResourceState.State` names, in the order a request moves through them. */
+export type QueuedState = 'ACCEPTED' | 'WAITING_FOR_RESOURCES' | 'PROVISIONING' | 'ACTIVE' | 'FAILED' | 'SUSPENDING' | 'SUSPENDED' | 'DELETING';
+
+export interface EmulatedQueuedResource {
+  name: string;
+  createTime: string;
+  state: QueuedState;
+  /** FAILED's `failedData.error`. */
+  error?: { code: number; message: string };
+  /** The create body as sent (tpu.nodeSpec, spot/guaranteed, reservationName, …), for assertions. */
+  body: Record<string, unknown>;
+  /** The node it created once PROVISIONING. */
+  nodeName?: string;
 }
 
 interface PendingOperation {
@@ -27,6 +44,7 @@ interface PendingOperation {
 
 const GRPC_CODES: Record<string, number> = {
   INVALID_ARGUMENT: 3,
+  FAILED_PRECONDITION: 9,
   NOT_FOUND: 5,
   ALREADY_EXISTS: 6,
   PERMISSION_DENIED: 7,
@@ -69,6 +87,15 @@ export class TpuApi {
   readonly guestAttributes = new Map<string, Map<number, Map<string, string>>>();
   /** The address of each new host; VPC-like 10.128.x.y unless a test gives hosts loopback addresses. */
   ipAllocator: (() => string) | undefined;
+  readonly queuedResources = new Map<string, EmulatedQueuedResource>();
+  /**
+   * While true, queued resources stay WAITING_FOR_RESOURCES (no capacity in the queue). Otherwise
+   * each read (get or list) of one moves it a step: WAITING_FOR_RESOURCES → PROVISIONING (its node
+   * is CREATING) → ACTIVE (its node READY, its hosts booting).
+   */
+  holdQueued = false;
+  /** Full names (`projects/P/locations/Z/reservations/R`) of the reservations that exist. */
+  readonly reservations = new Set<string>();
 
   constructor(
     private readonly faults: FaultBook,
@@ -88,10 +115,24 @@ export class TpuApi {
       while (this.getOperation(String(op.name)).done !== true);
     }
     if (this.nodes.has(name)) throw alreadyExists(name);
-    const acceleratorType = String(body.acceleratorType ?? '');
-    const node: EmulatedNode = {
+    const node = this.newNode(name, body);
+    this.nodes.set(name, node);
+    const opFault = this.faults.take('operation', zone);
+    return this.startOperation(parent, () => {
+      if (opFault) {
+        // A failed create leaves nothing behind, as with a real stockout.
+        this.nodes.delete(name);
+        return { error: faultReply(opFault, zone) };
+      }
+      this.bringUp(node);
+      return { response: { '@type': 'type.googleapis.com/google.cloud.tpu.v2.Node', ...nodeJson(node) } };
+    });
+  }
+
+  private newNode(name: string, body: Record<string, unknown>): EmulatedNode {
+    return {
       name,
-      acceleratorType,
+      acceleratorType: String(body.acceleratorType ?? ''),
       runtimeVersion: String(body.runtimeVersion ?? ''),
       state: 'CREATING',
       labels: { ...((body.labels as Record<string, string> | undefined) ?? {}) },
@@ -102,20 +143,146 @@ export class TpuApi {
       networkEndpoints: [],
       createTime: new Date(this.now()).toISOString(),
     };
-    this.nodes.set(name, node);
+  }
+
+  /** The node is READY: its hosts get addresses and boot (the listeners play them). */
+  private bringUp(node: EmulatedNode): void {
+    node.state = 'READY';
+    const hosts = HOSTS_BY_VARIANT[node.acceleratorType] ?? 1;
+    node.networkEndpoints = Array.from({ length: hosts }, () => ({ ipAddress: this.allocateIp(), port: 8470 }));
+    for (const l of this.listeners) l.ready(node);
+  }
+
+  // ---- queued resources ------------------------------------------------------------------
+
+  createQueuedResource(parent: string, id: string, body: Record<string, unknown>): Record<string, unknown> {
+    const zone = zoneOf(parent);
+    const fault = this.faults.take('request', zone);
+    if (fault) throw new ReplyError(faultReply(fault, zone));
+    if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(id) || id.length > 63) {
+      throw new ReplyError({ httpStatus: 400, status: 'INVALID_ARGUMENT', message: `invalid queued resource id "${id}"` });
+    }
+    const name = `${parent}/queuedResources/${id}`;
+    if (this.queuedResources.has(name)) throw alreadyExists(name);
+    const specs = ((body.tpu as { nodeSpec?: unknown[] } | undefined)?.nodeSpec ?? []) as { parent?: string; nodeId?: string; node?: unknown }[];
+    if (specs.length !== 1 || !specs[0]!.nodeId || !specs[0]!.node) {
+      throw new ReplyError({ httpStatus: 400, status: 'INVALID_ARGUMENT', message: 'tpu.nodeSpec must hold one node spec with nodeId and node' });
+    }
+    const reservation = body.reservationName as string | undefined;
+    if (reservation !== undefined && reservation !== '' && !this.reservations.has(reservation)) {
+      throw new ReplyError({
+        httpStatus: 400,
+        status: 'INVALID_ARGUMENT',
+        message: `Reservation "${reservation}" does not exist or is not usable by this project.`,
+      });
+    }
+    const qr: EmulatedQueuedResource = { name, createTime: new Date(this.now()).toISOString(), state: 'ACCEPTED', body };
+    this.queuedResources.set(name, qr);
     const opFault = this.faults.take('operation', zone);
     return this.startOperation(parent, () => {
       if (opFault) {
-        // A failed create leaves nothing behind, as with a real stockout.
-        this.nodes.delete(name);
+        this.queuedResources.delete(name);
         return { error: faultReply(opFault, zone) };
       }
-      node.state = 'READY';
-      const hosts = HOSTS_BY_VARIANT[acceleratorType] ?? 1;
-      node.networkEndpoints = Array.from({ length: hosts }, () => ({ ipAddress: this.allocateIp(), port: 8470 }));
-      for (const l of this.listeners) l.ready(node);
-      return { response: { '@type': 'type.googleapis.com/google.cloud.tpu.v2.Node', ...nodeJson(node) } };
+      if (qr.state === 'ACCEPTED') qr.state = 'WAITING_FOR_RESOURCES';
+      return { response: { '@type': 'type.googleapis.com/google.cloud.tpu.v2.QueuedResource', ...this.queuedJson(qr) } };
     });
+  }
+
+  getQueuedResource(name: string): Record<string, unknown> {
+    const qr = this.queuedResources.get(name);
+    if (!qr) throw notFound(name);
+    this.advanceQueued(qr);
+    return this.queuedJson(qr);
+  }
+
+  listQueuedResources(parent: string): Record<string, unknown> {
+    const fault = this.faults.take('list', zoneOf(parent));
+    if (fault) throw new ReplyError(faultReply(fault, zoneOf(parent)));
+    const all = [...this.queuedResources.values()].filter((q) => q.name.startsWith(`${parent}/queuedResources/`));
+    for (const qr of all) this.advanceQueued(qr);
+    return { queuedResources: all.map((q) => this.queuedJson(q)) };
+  }
+
+  /** Deleting a queued resource that holds a node needs `force`, which deletes the node too. */
+  deleteQueuedResource(name: string, force: boolean): Record<string, unknown> {
+    const fault = this.faults.take('delete', zoneOf(name));
+    if (fault) throw new ReplyError(faultReply(fault, zoneOf(name)));
+    const qr = this.queuedResources.get(name);
+    if (!qr) throw notFound(name);
+    const node = qr.nodeName === undefined ? undefined : this.nodes.get(qr.nodeName);
+    if (node && !force) {
+      throw new ReplyError({
+        httpStatus: 400,
+        status: 'FAILED_PRECONDITION',
+        message: `Queued resource ${name} has node ${node.name}: delete the node first, or delete with force.`,
+      });
+    }
+    qr.state = 'DELETING';
+    if (node) this.dropNode(node, 'deleted');
+    return this.startOperation(name.replace(/\/queuedResources\/[^/]+$/, ''), () => {
+      this.queuedResources.delete(name);
+      return { response: { '@type': 'type.googleapis.com/google.protobuf.Empty' } };
+    });
+  }
+
+  /** GCP gave up on the request (e.g. the reservation went away): FAILED with its error, node gone. */
+  failQueued(id: string, message: string): void {
+    const qr = this.queuedById(id);
+    qr.state = 'FAILED';
+    qr.error = { code: 9, message };
+    const node = qr.nodeName === undefined ? undefined : this.nodes.get(qr.nodeName);
+    if (node) this.dropNode(node, 'preempted');
+  }
+
+  /** What GCP does to a queued spot slice it reclaims: SUSPENDED, and the node is gone. */
+  suspendQueued(id: string): void {
+    const qr = this.queuedById(id);
+    qr.state = 'SUSPENDED';
+    const node = qr.nodeName === undefined ? undefined : this.nodes.get(qr.nodeName);
+    if (node) this.dropNode(node, 'preempted');
+  }
+
+  private queuedById(id: string): EmulatedQueuedResource {
+    const qr = [...this.queuedResources.values()].find((q) => q.name.endsWith(`/queuedResources/${id}`));
+    if (!qr) throw new Error(`no emulated queued resource ${id}`);
+    return qr;
+  }
+
+  private advanceQueued(qr: EmulatedQueuedResource): void {
+    if (qr.state === 'WAITING_FOR_RESOURCES' && !this.holdQueued) {
+      const spec = (qr.body.tpu as { nodeSpec: { parent?: string; nodeId: string; node: Record<string, unknown> }[] }).nodeSpec[0]!;
+      const nodeName = `${spec.parent ?? qr.name.replace(/\/queuedResources\/[^/]+$/, '')}/nodes/${spec.nodeId}`;
+      const node = this.newNode(nodeName, spec.node);
+      node.queuedResource = qr.name;
+      this.nodes.set(nodeName, node);
+      qr.nodeName = nodeName;
+      qr.state = 'PROVISIONING';
+    } else if (qr.state === 'PROVISIONING') {
+      const node = qr.nodeName === undefined ? undefined : this.nodes.get(qr.nodeName);
+      if (node) this.bringUp(node);
+      qr.state = 'ACTIVE';
+    }
+  }
+
+  private dropNode(node: EmulatedNode, why: 'deleted' | 'preempted'): void {
+    const wasRunning = node.state === 'READY';
+    this.nodes.delete(node.name);
+    this.guestAttributes.delete(node.name);
+    if (wasRunning) for (const l of this.listeners) l.gone(node, why);
+  }
+
+  private queuedJson(qr: EmulatedQueuedResource): Record<string, unknown> {
+    return {
+      ...qr.body,
+      name: qr.name,
+      createTime: qr.createTime,
+      state: {
+        state: qr.state,
+        ...(qr.state === 'FAILED' && qr.error ? { failedData: { error: { ...qr.error } } } : {}),
+        ...(qr.state === 'SUSPENDED' || qr.state === 'SUSPENDING' ? { stateInitiator: 'SERVICE' } : {}),
+      },
+    };
   }
 
   getNode(name: string): Record<string, unknown> {

@@ -1,0 +1,127 @@
+import { aggregateSliceState, LABEL_REQUEST, type SliceInfo, type VmInfo, type VmState } from '@iris/core';
+import type { GcpCapacityPlan } from '../capacity.js';
+import { nodeToSlice, timestampMs, tpuVmId, type TpuNodeView } from './tpu-node.js';
+
+/** The fields of a TPU v2 `QueuedResource` (as the client returns it) that Iris reads. */
+export interface QueuedResourceView {
+  name?: string | null;
+  createTime?: unknown;
+  state?: {
+    state?: unknown;
+    failedData?: { error?: { code?: number | null; message?: string | null } | null } | null;
+  } | null;
+  tpu?: {
+    nodeSpec?: ({ parent?: string | null; nodeId?: string | null; node?: { labels?: Record<string, string> | null } | null } | null)[] | null;
+  } | null;
+  reservationName?: string | null;
+}
+
+/** `QueuedResourceState.State` by number (index = enum value), as an operation's result may carry it. */
+export const QUEUED_STATE_NAMES = [
+  'STATE_UNSPECIFIED',
+  'CREATING',
+  'ACCEPTED',
+  'PROVISIONING',
+  'FAILED',
+  'DELETING',
+  'ACTIVE',
+  'SUSPENDING',
+  'SUSPENDED',
+  'WAITING_FOR_RESOURCES',
+] as const;
+export type QueuedStateName = (typeof QUEUED_STATE_NAMES)[number];
+
+/**
+ * The tested mapping from a queued resource's state to Iris's VmState. While GCP holds the request
+ * (accepted, waiting in the queue, provisioning) its VMs are `requesting`; once ACTIVE the node's
+ * own state speaks (`node`). SUSPENDING/SUSPENDED is GCP taking the capacity back: preempted.
+ */
+export const QUEUED_STATE_MAP: Readonly<Record<QueuedStateName, VmState | 'node'>> = {
+  STATE_UNSPECIFIED: 'unknown',
+  CREATING: 'requesting',
+  ACCEPTED: 'requesting',
+  WAITING_FOR_RESOURCES: 'requesting',
+  PROVISIONING: 'requesting',
+  ACTIVE: 'node',
+  FAILED: 'failed',
+  DELETING: 'terminating',
+  SUSPENDING: 'preempted',
+  SUSPENDED: 'preempted',
+};
+
+export function queuedStateName(raw: unknown): string {
+  if (typeof raw === 'number') return QUEUED_STATE_NAMES[raw] ?? `STATE_${raw}`;
+  if (typeof raw === 'string' && raw !== '') return raw;
+  return 'STATE_UNSPECIFIED';
+}
+
+/** `projects/p/locations/z/queuedResources/q` → `{zone: z, id: q}`. */
+export function parseQueuedName(name: string): { zone: string; id: string } {
+  const m = /locations\/([^/]+)\/queuedResources\/([^/]+)$/.exec(name);
+  return { zone: m?.[1] ?? '', id: m?.[2] ?? name };
+}
+
+/** The node a queued resource asks for: the full name it has (or will have) once provisioned. */
+export function queuedNodeName(qr: QueuedResourceView): string | undefined {
+  const spec = qr.tpu?.nodeSpec?.[0];
+  if (!spec?.nodeId) return undefined;
+  const parent = spec.parent ?? (qr.name ?? '').replace(/\/queuedResources\/[^/]+$/, '');
+  return `${parent}/nodes/${spec.nodeId}`;
+}
+
+/** The labels of the node a queued resource asks for (a queued resource has none of its own). */
+export function queuedLabels(qr: QueuedResourceView): Record<string, string> {
+  return { ...(qr.tpu?.nodeSpec?.[0]?.node?.labels ?? {}) };
+}
+
+/**
+ * The request body of a queued resource that creates `node` as `nodeId` in `zone`. Spot and
+ * reserved capacity are the queued resource's tier; a named reservation is its reservationName.
+ */
+export function queuedResourceBody(parent: string, nodeId: string, node: Record<string, unknown>, plan: GcpCapacityPlan): Record<string, unknown> {
+  return {
+    tpu: { nodeSpec: [{ parent, nodeId, node }] },
+    ...(plan.capacity === 'spot' ? { spot: {} } : {}),
+    ...(plan.capacity === 'reserved' ? { guaranteed: {} } : {}),
+    ...(plan.reservation !== undefined ? { reservationName: plan.reservation } : {}),
+  };
+}
+
+/** What explain shows for a slice still in GCP's queue (a VM's boot phase while it has none). */
+export function queuedPhase(state: string): string {
+  return `queued resource ${state}`;
+}
+
+/**
+ * A queued resource as an Iris slice. Once ACTIVE with its node, the slice is the node's (its state,
+ * addresses, boot phases). Before that it shows `expectedHosts` VMs without addresses in the
+ * mapped state, the queue state as rawState and as each VM's phase (so `iris autoscaler explain`
+ * says "queued resource WAITING_FOR_RESOURCES"); FAILED carries GCP's reason in rawState.
+ */
+export function queuedToSlice(qr: QueuedResourceView, node: TpuNodeView | undefined, group: string, expectedHosts: number, nowMs: number): SliceInfo {
+  const { zone, id } = parseQueuedName(qr.name ?? '');
+  const stateName = queuedStateName(qr.state?.state);
+  const mapped = (QUEUED_STATE_MAP as Record<string, VmState | 'node'>)[stateName] ?? 'unknown';
+  if (mapped === 'node' && node) return nodeToSlice(node, group, expectedHosts, nowMs);
+  const state: VmState = mapped === 'node' ? 'booting' : mapped;
+  const reason = qr.state?.failedData?.error?.message;
+  const rawState = stateName === 'FAILED' && reason ? `FAILED: ${reason}` : stateName;
+  const labels = queuedLabels(qr);
+  const createdAtMs = timestampMs(qr.createTime, nowMs);
+  const endpoints = node?.networkEndpoints ?? [];
+  const addresses = endpoints.length > 0 ? endpoints.map((e) => e?.ipAddress ?? '') : Array.from({ length: Math.max(1, expectedHosts) }, () => '');
+  const phase = state === 'requesting' ? { initPhase: queuedPhase(stateName) } : {};
+  const vms: VmInfo[] = addresses.map((address, i) => ({ vmId: tpuVmId(id, i), address, zone, labels, state, rawState, createdAtMs, ...phase }));
+  const requestId = labels[LABEL_REQUEST];
+  return {
+    sliceId: id,
+    group,
+    zone,
+    labels,
+    state: aggregateSliceState(vms.map((v) => v.state)),
+    rawState,
+    vms,
+    createdAtMs,
+    ...(requestId !== undefined ? { requestId } : {}),
+  };
+}
