@@ -55,6 +55,9 @@ export interface StateListener {
 
 type FailureKind = 'failure' | 'preemption';
 
+/** Longest a queued task's pending reason may be out of date. */
+const REASON_REFRESH_MS = 1_000;
+
 interface Submission {
   job: JobRecord;
   /** A finished job of the same name, replaced by this one. */
@@ -86,6 +89,10 @@ export class ControllerState {
   private submissions: Array<Submission & { resolve(job: JobRecord): void; reject(err: unknown): void }> = [];
   private readonly submitting = new Set<string>();
   private reloading = false;
+  /** When every pending task's reason was last rewritten (see runSchedulingPass). */
+  private reasonsRefreshedAt = Number.NEGATIVE_INFINITY;
+  /** Tasks that became pending since the last pass: a pass without workers gives only these a reason. */
+  private newlyPending: TaskRecord[] = [];
   private readonly clock: Clock;
   private readonly store: StateStore;
 
@@ -107,6 +114,8 @@ export class ControllerState {
     this.tasks.clear();
     this.workers.clear();
     this.pending.clear();
+    this.newlyPending = [];
+    this.reasonsRefreshedAt = Number.NEGATIVE_INFINITY;
     this.children.clear();
     const orphans = loadState(this, this.store, this.clock.now());
     this.nextSeq = this.store.nextJobSeq();
@@ -241,6 +250,7 @@ export class ControllerState {
     for (const t of job.tasks) {
       this.tasks.set(t.taskId, t);
       this.pending.set(t.taskId, t);
+      this.newlyPending.push(t);
     }
   }
 
@@ -393,16 +403,26 @@ export class ControllerState {
 
   /** One scheduling pass over every pending task; returns the number of tasks assigned. */
   runSchedulingPass(): number {
+    const now = this.clock.now();
+    // Reasons are for people: a pass (one per group commit under load) gives new tasks theirs, and
+    // rewrites every pending task's at most once per REASON_REFRESH_MS, so submitting against a
+    // long queue does not cost a string per queued task per submission.
+    const refreshAll = now - this.reasonsRefreshedAt >= REASON_REFRESH_MS;
+    if (refreshAll) this.reasonsRefreshedAt = now;
     if (this.pending.size === 0 || this.workers.size === 0) {
-      if (this.workers.size === 0) for (const t of this.pending.values()) t.pendingReason = this.withDetail(t, 'no workers registered');
+      if (this.workers.size === 0) {
+        const due = refreshAll ? this.pending.values() : this.newlyPending.filter((t) => t.state === 'PENDING');
+        for (const t of due) t.pendingReason = this.withDetail(t, 'no workers registered');
+      }
+      this.newlyPending = [];
       return 0;
     }
+    this.newlyPending = [];
     const queue = [...this.pending.values()];
     const result = schedule(
       queue.map((t) => (t.sched ??= schedulerTask(t))),
       [...this.workers.values()].map((w) => this.capacityOf(w)),
     );
-    const now = this.clock.now();
     const woken = new Set<string>();
     this.commit(() => {
       for (const a of result.assignments) {
@@ -424,7 +444,7 @@ export class ControllerState {
       // The scheduler hands back the objects it was given: each leads to its record.
       for (const task of group.tasks) {
         const record = (task as NonNullable<TaskRecord['sched']>).record;
-        record.pendingReason = this.withDetail(record, group.reason);
+        if (refreshAll || record.pendingReason === undefined) record.pendingReason = this.withDetail(record, group.reason);
       }
     }
     for (const id of woken) this.listener.workerHasWork(id);
@@ -624,7 +644,10 @@ export class ControllerState {
     t.job.counts[t.state]--;
     t.job.counts[next]++;
     if (t.state === 'PENDING') this.pending.delete(t.taskId);
-    if (next === 'PENDING') this.pending.set(t.taskId, t);
+    if (next === 'PENDING') {
+      this.pending.set(t.taskId, t);
+      this.newlyPending.push(t);
+    }
     t.state = next;
   }
 

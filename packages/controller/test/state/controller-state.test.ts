@@ -184,6 +184,28 @@ describe('jobs and attempts', () => {
     dispatch();
     expect(f.state.tasks.get('/big/0')!.pendingReason).toBe('no worker has 32 free CPUs (largest free: 4 on w1)');
   });
+
+  it("gives new tasks their reason at once and rewrites queued tasks' reasons at most once a second", async () => {
+    submit('/early');
+    f.state.runSchedulingPass();
+    expect(f.state.tasks.get('/early/0')!.pendingReason).toBe('no workers registered');
+    // A second submission within the second: the new task gets its reason; the queued one is not revisited.
+    f.state.tasks.get('/early/0')!.pendingReason = 'stale';
+    submit('/late');
+    f.state.runSchedulingPass();
+    expect(f.state.tasks.get('/late/0')!.pendingReason).toBe('no workers registered');
+    expect(f.state.tasks.get('/early/0')!.pendingReason).toBe('stale');
+    // A worker too small for either: within the second only tasks without a reason get one...
+    f.state.registerWorker(workerRequest('tiny', { resources: { cpu: 0.5, memory_bytes: 2 ** 40, disk_bytes: 2 ** 40 } }));
+    submit('/third');
+    f.state.runSchedulingPass();
+    expect(f.state.tasks.get('/third/0')!.pendingReason).toMatch(/^no worker has 1 free CPU/);
+    expect(f.state.tasks.get('/late/0')!.pendingReason).toBe('no workers registered');
+    // ...and once a second has passed every queued task's reason is current.
+    await f.clock.advance(1_000);
+    f.state.runSchedulingPass();
+    for (const name of ['/early/0', '/late/0', '/third/0']) expect(f.state.tasks.get(name)!.pendingReason).toMatch(/^no worker has 1 free CPU/);
+  });
 });
 
 describe('restart recovery', () => {
