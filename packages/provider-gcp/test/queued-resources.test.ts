@@ -189,8 +189,8 @@ describe('queued resources through the real @google-cloud/tpu client against the
     const p = platform();
     const slice = await p.vmManager(tpuGroup('g')).createSlice(request('orphan'));
     const vms = await p.listVms({ zone: ZONES[0], labels: { [LABEL_CLUSTER]: 'demo' } });
-    expect(vms.map((v) => [v.vmId, v.state, v.labels[LABEL_GROUP]])).toEqual([[`${slice.sliceId}-w-0`, 'requesting', 'g']]);
-    await p.stopVms([vms[0]!.vmId], ZONES[0]);
+    expect(vms.map((v) => [v.vmId, v.state, v.labels[LABEL_GROUP]])).toEqual([0, 1, 2, 3].map((i) => [`${slice.sliceId}-w-${i}`, 'requesting', 'g']));
+    await p.stopVms([vms[2]!.vmId], ZONES[0]);
     expect(emulator.tpu.queuedResources.size).toBe(0);
   });
 

@@ -21,6 +21,7 @@ import { toProviderError } from '../api/gcp-errors.js';
 import type { GcpControllerConfig, GcpProviderConfig } from '../config-types.js';
 import { GcpControllerPlatform } from '../controller/gcp-controller-platform.js';
 import { queuesResources } from '../capacity.js';
+import { tpuHostCount } from '../validate/tpu-topology.js';
 import type { GcpContext } from './gcp-context.js';
 import { queuedLabels, queuedNodeName, queuedToSlice } from './queued-resource.js';
 import { deleteQueuedResource, listQueuedResources } from './queued-resource-api.js';
@@ -97,7 +98,8 @@ export class GcpPlatform implements Platform {
     // A queued resource still waiting has no node, but it is this cluster's and must be found.
     const listedNodes = new Set(nodes.map((n) => n.name ?? ''));
     const queued = queuedResources.filter((qr) => matchesLabels(queuedLabels(qr), query.labels) && !listedNodes.has(queuedNodeName(qr) ?? ''));
-    return [...vms, ...queued.flatMap((qr) => queuedToSlice(qr, undefined, '', 1, now).vms)];
+    const hosts = (qr: (typeof queued)[number]): number => tpuHostCount(qr.tpu?.nodeSpec?.[0]?.node?.acceleratorType ?? '') ?? 1;
+    return [...vms, ...queued.flatMap((qr) => queuedToSlice(qr, undefined, '', hosts(qr), now).vms)];
   }
 
   async startVms(_request: StartVmsRequest): Promise<VmInfo[]> {

@@ -11,7 +11,9 @@ export interface QueuedResourceView {
     failedData?: { error?: { code?: number | null; message?: string | null } | null } | null;
   } | null;
   tpu?: {
-    nodeSpec?: ({ parent?: string | null; nodeId?: string | null; node?: { labels?: Record<string, string> | null } | null } | null)[] | null;
+    nodeSpec?:
+      | ({ parent?: string | null; nodeId?: string | null; node?: { labels?: Record<string, string> | null; acceleratorType?: string | null } | null } | null)[]
+      | null;
   } | null;
   reservationName?: string | null;
 }

@@ -89,11 +89,12 @@ export class TpuApi {
   ipAllocator: (() => string) | undefined;
   readonly queuedResources = new Map<string, EmulatedQueuedResource>();
   /**
-   * While true, queued resources stay WAITING_FOR_RESOURCES (no capacity in the queue). Otherwise
-   * each read (get or list) of one moves it a step: WAITING_FOR_RESOURCES → PROVISIONING (its node
-   * is CREATING) → ACTIVE (its node READY, its hosts booting).
+   * While true (or true for a queued resource's name), queued resources stay WAITING_FOR_RESOURCES
+   * (no capacity in the queue). Otherwise each read (get or list) of one moves it a step:
+   * WAITING_FOR_RESOURCES → PROVISIONING (its node is CREATING) → ACTIVE (its node READY, its hosts
+   * booting).
    */
-  holdQueued = false;
+  holdQueued: boolean | ((name: string) => boolean) = false;
   /** Full names (`projects/P/locations/Z/reservations/R`) of the reservations that exist. */
   readonly reservations = new Set<string>();
 
@@ -250,7 +251,8 @@ export class TpuApi {
   }
 
   private advanceQueued(qr: EmulatedQueuedResource): void {
-    if (qr.state === 'WAITING_FOR_RESOURCES' && !this.holdQueued) {
+    const held = typeof this.holdQueued === 'function' ? this.holdQueued(qr.name) : this.holdQueued;
+    if (qr.state === 'WAITING_FOR_RESOURCES' && !held) {
       const spec = (qr.body.tpu as { nodeSpec: { parent?: string; nodeId: string; node: Record<string, unknown> }[] }).nodeSpec[0]!;
       const nodeName = `${spec.parent ?? qr.name.replace(/\/queuedResources\/[^/]+$/, '')}/nodes/${spec.nodeId}`;
       const node = this.newNode(nodeName, spec.node);

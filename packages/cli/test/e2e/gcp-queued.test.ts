@@ -1,0 +1,203 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IrisClient, type WorkerView } from '@iris/core/api';
+import { GcpEmulator } from '../../../provider-gcp/test/emulator/gcp-emulator.js';
+import { TpuVmPlayer } from '../../../provider-gcp/test/emulator/tpu-vm-player.js';
+import { IRIS_BIN, runIris } from '../run-iris.js';
+import { freePort, processesMentioning, until } from './support.js';
+
+const ZONE = 'europe-west4-b';
+const PROJECT = 'iris-e2e';
+
+interface SliceJson {
+  sliceId?: string;
+  state: string;
+  rawState?: string;
+  vms: { vmId: string; initPhase?: string }[];
+}
+interface StatusJson {
+  autoscaler?: { groups: { name: string; slices: SliceJson[] }[] };
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Groups on TPU queued resources, through the real CLI, controller, @google-cloud/tpu client and
+ * emulator: a slice waits in GCP's queue (explain says so), provisions, its workers register and it
+ * becomes ready; a restarted controller adopts a request that is still queued; `iris stop` deletes
+ * it although it has no node.
+ */
+describe('a gcp cluster whose slices are queued resources (real clients, real processes)', () => {
+  let dir: string;
+  let file: string;
+  let stateDir: string;
+  let env: Record<string, string>;
+  let emulator: GcpEmulator;
+  let player: TpuVmPlayer;
+  let stopped = false;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'iris-gcp-queued-'));
+    stateDir = join(dir, 'state');
+    file = join(dir, 'cluster.yaml');
+    emulator = new GcpEmulator();
+    const endpoint = await emulator.start();
+    emulator.tpu.operationPolls = 0;
+    // Nothing leaves the queue until the test says so.
+    emulator.tpu.holdQueued = true;
+    player = new TpuVmPlayer({ rootDir: join(dir, 'vms'), entrypoint: [process.execPath, IRIS_BIN] });
+    await player.attach(emulator.tpu);
+    const group = (variant: string, hosts: number): string => `
+    provider: { type: gcp, project_id: ${PROJECT}, zones: [${ZONE}], api_endpoint: "${endpoint}", queued_resource: true, capacity: spot }
+    accelerator_type: tpu
+    accelerator_variant: ${variant}
+    slice_size: ${hosts}
+    resources: { cpu: 1, ram: 1GB, disk: 1GB, tpu_count: 4 }
+    preemptible: true
+    min_slices: 1
+    max_slices: 1`;
+    writeFileSync(
+      file,
+      `name: gcp-queued-${process.pid}
+controller:
+  provider: { type: local, port: ${await freePort()} }
+  state_dir: ${stateDir}
+  worker_timeout: 4s
+defaults:
+  bootstrap: { docker_image: "europe-docker.pkg.dev/iris-e2e/iris/iris-worker:e2e", cache_dir: ${join(dir, 'cache')} }
+  autoscaler:
+    evaluation_interval: 500ms
+    requesting_timeout: 60s
+    scale_up_delay: 0s
+    scale_down_delay: 10m
+    startup_grace: 10m
+    heartbeat_grace: 20s
+scale_groups:
+  tpu_q:${group('v5litepod-16', 4)}
+  tpu_wait:${group('v5litepod-4', 1)}
+`,
+    );
+    env = { HOME: dir };
+  }, 120_000);
+
+  afterAll(async () => {
+    if (!stopped) await runIris(['stop', '-c', file], { env, cwd: dir });
+    await player.close();
+    await emulator.stop();
+    for (const pid of processesMentioning(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  const status = async (): Promise<StatusJson> => {
+    const run = await runIris(['status', '-c', file, '--json'], { env, cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(run.stdout) as StatusJson;
+  };
+  const slicesOf = (s: StatusJson, name: string): SliceJson[] => s.autoscaler?.groups.find((g) => g.name === name)?.slices ?? [];
+  const client = (): IrisClient => {
+    const { url } = JSON.parse(readFileSync(join(stateDir, 'controller.json'), 'utf8')) as { url: string };
+    return new IrisClient({ baseUrl: url, token: readFileSync(join(stateDir, 'token'), 'utf8').trim() });
+  };
+  const workers = async (): Promise<WorkerView[]> => (await client().listWorkers({ limit: 1000 })).items;
+  const queued = (group: string) => [...emulator.tpu.queuedResources.values()].filter((q) => q.name.includes(`-${group}-`));
+  const queueCreates = (): number => emulator.requests.filter((r) => r.startsWith('POST') && r.endsWith('/queuedResources')).length;
+  const vmLogs = (): string => [...emulator.tpu.nodes.keys()].map((n) => player.logs(`${n.replace(/.*\//, '')}-w-0`)).join('\n');
+
+  it('waits in the queue (shown by explain), provisions, registers its workers, survives a restart, and stops clean', async () => {
+    const start = await runIris(['start', '-c', file, '--detach'], { env, cwd: dir });
+    expect(start.code, `${start.stdout}\n${start.stderr}`).toBe(0);
+
+    // ── both groups' slices wait in GCP's queue: no node, and explain says where they are ──
+    await until('both queued resources', async () => (queued('tpu-q').length === 1 && queued('tpu-wait').length === 1 ? true : undefined), 60_000);
+    const qSlice = queued('tpu-q')[0]!.name.replace(/.*\//, '');
+    const waitSlice = queued('tpu-wait')[0]!.name.replace(/.*\//, '');
+    expect(emulator.tpu.nodes.size).toBe(0);
+    const explained = await until(
+      'explain to show the queue state',
+      async () => {
+        const run = await runIris(['autoscaler', 'explain', '-c', file], { env, cwd: dir });
+        return run.code === 0 && run.stdout.includes(`slice ${waitSlice}`) && run.stdout.includes(`slice ${qSlice}`) ? run.stdout : undefined;
+      },
+      60_000,
+    );
+    expect(explained).toContain(`slice ${qSlice} (booting): boot phase queued resource WAITING_FOR_RESOURCES on 4/4 VM(s)`);
+    expect(explained).toContain(`slice ${waitSlice} (booting): boot phase queued resource WAITING_FOR_RESOURCES on 1/1 VM(s)`);
+    const waiting = slicesOf(await status(), 'tpu_q');
+    expect(waiting.map((s) => [s.sliceId, s.state, s.rawState])).toEqual([[qSlice, 'booting', 'WAITING_FOR_RESOURCES']]);
+    expect(queued('tpu-q')[0]!.body.spot).toEqual({});
+
+    // ── capacity for tpu_q: PROVISIONING, ACTIVE, the node boots, its four workers register ──
+    emulator.tpu.holdQueued = (name) => name.includes('-tpu-wait-');
+    await until(
+      "tpu_q's workers to register",
+      async () => ((await workers()).filter((w) => w.attributes['tpu-name'] === qSlice).length === 4 ? true : undefined),
+      90_000,
+      vmLogs,
+    );
+    await until('tpu_q to be ready', async () => (slicesOf(await status(), 'tpu_q')[0]?.state === 'ready' ? true : undefined), 60_000);
+    expect(queued('tpu-q')[0]!.state).toBe('ACTIVE');
+    expect(await player.startupExits(qSlice)).toEqual([0, 0, 0, 0]);
+    const run = await runIris(
+      [
+        'job',
+        'run',
+        '-c',
+        file,
+        '--name',
+        '/e2e/queued',
+        '--tpu',
+        'v5litepod-16',
+        '--cpu',
+        '0.1',
+        '--memory',
+        '100MB',
+        '--',
+        'sh',
+        '-c',
+        'echo "ran on $TPU_NAME"',
+      ],
+      { env, cwd: dir },
+    );
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toContain(`ran on ${qSlice}`);
+
+    // ── a controller killed and started again adopts both: the active one and the one still queued ──
+    const createsBefore = queueCreates();
+    const { pid } = JSON.parse(readFileSync(join(stateDir, 'controller.json'), 'utf8')) as { pid: number };
+    process.kill(pid, 'SIGKILL');
+    await until('the killed controller to be gone', async () => (isRunning(pid) ? undefined : true), 30_000);
+    const restart = await runIris(['start', '-c', file, '--detach'], { env, cwd: dir });
+    expect(restart.code, `${restart.stdout}\n${restart.stderr}`).toBe(0);
+    await until(
+      'the TPU workers to find the new controller',
+      async () => ((await workers()).filter((w) => w.attributes['tpu-name'] === qSlice && w.healthy).length === 4 ? true : undefined),
+      60_000,
+    );
+    const afterRestart = await status();
+    expect(slicesOf(afterRestart, 'tpu_q').map((s) => [s.sliceId, s.state])).toEqual([[qSlice, 'ready']]);
+    expect(slicesOf(afterRestart, 'tpu_wait').map((s) => [s.sliceId, s.rawState])).toEqual([[waitSlice, 'WAITING_FOR_RESOURCES']]);
+    expect(queueCreates()).toBe(createsBefore);
+
+    // ── iris stop deletes both queued resources, the one without a node too, and the node ──
+    const stop = await runIris(['stop', '-c', file], { env, cwd: dir });
+    expect(stop.code, `${stop.stdout}\n${stop.stderr}`).toBe(0);
+    stopped = true;
+    expect([...emulator.tpu.queuedResources.keys()]).toEqual([]);
+    expect([...emulator.tpu.nodes.keys()]).toEqual([]);
+    await until('the TPU workers to be gone', async () => (player.liveWorkers().length === 0 ? true : undefined), 30_000);
+  }, 600_000);
+});
