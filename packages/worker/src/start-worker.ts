@@ -137,7 +137,7 @@ async function startLocked(options: StartWorkerOptions, workDir: string, lock: D
     runtime,
     bundles: new BundleCache(join(workDir, 'bundles'), (sha) => api.downloadBundle(sha)),
     scratchDir: join(workDir, 'scratch'),
-    ...(options.runtime === 'docker' ? {} : { ends: new AttemptEnds(join(workDir, 'attempts')) }),
+    ...(options.runtime === 'docker' ? {} : { ends: new AttemptEnds(join(workDir, 'attempts')), endReports: { credential: () => api.token } }),
     backoff: new Backoff(200, 10_000),
     logs: { flushMs: 100, maxBatch: 1_000, maxBuffered: 100_000 },
     // Half the worker timeout: a fenced attempt is SIGKILLed long before the controller may retry it.

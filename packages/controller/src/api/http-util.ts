@@ -6,6 +6,7 @@ import { API_ERROR_CODES, type ApiErrorBody } from '@iris/core/api';
 const STATUS: Record<string, number> = {
   [API_ERROR_CODES.invalidRequest]: 400,
   [API_ERROR_CODES.unauthorized]: 401,
+  [API_ERROR_CODES.forbidden]: 403,
   [API_ERROR_CODES.notFound]: 404,
   [API_ERROR_CODES.conflict]: 409,
   [API_ERROR_CODES.tooLarge]: 413,

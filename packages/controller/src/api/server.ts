@@ -322,6 +322,11 @@ export class ApiServer {
         return page;
       },
       reconcile: ({ params, body, res, caller }) => this.actsAs(caller, params.worker_id) ?? this.reconcile(params.worker_id, body.attempts, body.wait_ms, res),
+      reportAttemptEnd: ({ params, body, caller }) => {
+        this.actsAs(caller, params.worker_id);
+        const { attemptState, taskState } = state.reportAttemptEnd(params.worker_id, body);
+        return { task_id: body.task_id, attempt: body.attempt, attempt_state: attemptState, task_state: taskState };
+      },
 
       pushLogs: ({ body, caller }) => {
         this.actsAs(caller, body.worker_id);

@@ -491,7 +491,7 @@ export class ControllerState {
   private applyReport(worker: WorkerRecord, r: AttemptReport): void {
     const t = this.tasks.get(r.task_id);
     const current = t !== undefined && t.attempt === r.attempt && t.workerId === worker.workerId && isActiveTaskState(t.state);
-    if (!current && t !== undefined && r.state === 'SUCCEEDED' && this.acceptLateSuccess(worker, t, r)) return;
+    if (!current && t !== undefined && r.state === 'SUCCEEDED' && this.acceptLateSuccess(worker.workerId, t, r)) return;
     if (!current || !t) {
       // A stale or unknown attempt: never let it change state, and stop it if it still runs.
       if (!isTerminalTaskState(r.state)) {
@@ -559,13 +559,13 @@ export class ControllerState {
    * then came back with the end it had recorded): the task's work is done, so it counts, and a
    * retry still pending or running is stopped instead of doing the work a second time.
    */
-  private acceptLateSuccess(worker: WorkerRecord, t: TaskRecord, r: AttemptReport): boolean {
+  private acceptLateSuccess(workerId: string, t: TaskRecord, r: AttemptReport): boolean {
     if (isTerminalTaskState(t.state) || r.attempt > t.attempt) return false;
     const owner = this.store.attemptOwner(t.taskId, r.attempt);
-    if (owner?.workerId !== worker.workerId || owner.state !== 'WORKER_FAILED') return false;
+    if (owner?.workerId !== workerId || owner.state !== 'WORKER_FAILED') return false;
     const now = this.clock.now();
     this.store.updateAttempt(t.taskId, r.attempt, { state: 'SUCCEEDED', exitCode: r.exit_code ?? 0, finishedAt: now });
-    this.store.recordAction(now, 'late_success', t.taskId, `attempt ${r.attempt} on ${worker.workerId} had succeeded before it was retried`);
+    this.store.recordAction(now, 'late_success', t.taskId, `attempt ${r.attempt} on ${workerId} had succeeded before it was retried`);
     if (isActiveTaskState(t.state)) this.stopAttempt(t, `attempt ${r.attempt} of this task already succeeded`);
     t.exitCode = r.exit_code ?? 0;
     t.error = undefined;
@@ -727,6 +727,30 @@ export class ControllerState {
       attributes: w.attributes,
       startSlots: Math.max(0, Math.min(this.options.maxStartsPerWorkerPerPass, this.options.maxStartingPerWorker - starting)),
     };
+  }
+
+  /**
+   * An attempt's end reported by its supervisor, apart from the worker's reconcile (the supervisor
+   * outlives a frozen or killed worker). Applied exactly as the same report in a reconcile (a late
+   * success stops a retry; a repeat changes nothing) and no heartbeat of the worker. Refuses an
+   * attempt that does not exist or was never this worker's.
+   */
+  reportAttemptEnd(workerId: string, r: AttemptReport): { attemptState: TaskState; taskState: TaskState } {
+    const t = this.tasks.get(r.task_id);
+    if (!t) throw new IrisError(API_ERROR_CODES.notFound, `task ${r.task_id} does not exist`);
+    const owner = this.store.attemptOwner(r.task_id, r.attempt);
+    if (!owner) throw new IrisError(API_ERROR_CODES.notFound, `task ${r.task_id} has no attempt ${r.attempt}`);
+    if (owner.workerId !== workerId) {
+      throw new IrisError(API_ERROR_CODES.forbidden, `attempt ${r.attempt} of task ${r.task_id} was assigned to worker ${owner.workerId}, not to ${workerId}`);
+    }
+    const worker = this.workers.get(workerId);
+    this.commit(() => {
+      if (worker) this.applyReport(worker, r);
+      // A worker declared dead is forgotten; only a late success of its attempt still counts.
+      else if (r.state === 'SUCCEEDED') this.acceptLateSuccess(workerId, t, r);
+    });
+    if (isTerminalTaskState(t.state) || t.state === 'PENDING') this.listener.schedulingNeeded();
+    return { attemptState: this.store.attemptOwner(r.task_id, r.attempt)?.state ?? owner.state, taskState: t.state };
   }
 }
 

@@ -122,6 +122,13 @@ describe('the API contract: every route, real data, every answer matches its sch
       attempts: [{ task_id: '/c/parent/0', attempt: 0, state: 'SUCCEEDED', exit_code: 0, started_at_ms: ranAt, finished_at_ms: ranAt + 500 }],
       wait_ms: 0,
     });
+    // The same end from the attempt's supervisor: a no-op once the reconcile carried it.
+    expect(await check('reportAttemptEnd', client.reportAttemptEnd('w1', { task_id: '/c/parent/0', attempt: 0, state: 'SUCCEEDED', exit_code: 0 }))).toEqual({
+      task_id: '/c/parent/0',
+      attempt: 0,
+      attempt_state: 'SUCCEEDED',
+      task_state: 'SUCCEEDED',
+    });
     const task = await check('getTask', client.getTask('/c/parent/0'));
     expect(task.attempts[0]).toMatchObject({ created_at_ms: expect.any(Number), started_at_ms: ranAt, finished_at_ms: ranAt + 500, duration_ms: 500 });
     expect(task.duration_ms).toBe(500);

@@ -2,6 +2,8 @@ import { IrisError } from '../errors.js';
 import {
   API_ERROR_CODES,
   type ActionView,
+  type AttemptEndRequest,
+  type AttemptEndResponse,
   type BundleUploadResponse,
   type HealthResponse,
   type JobState,
@@ -143,6 +145,11 @@ export class IrisClient {
   /** Long-poll: returns at once when there is work for the worker, else after about `wait_ms`. */
   reconcile(workerId: string, request: ReconcileRequest, signal?: AbortSignal): Promise<ReconcileResponse> {
     return this.call('reconcile', { params: { worker_id: workerId }, body: request }, { signal });
+  }
+
+  /** An attempt's end, reported apart from the reconcile (by the attempt's supervisor); a repeat is a no-op. */
+  reportAttemptEnd(workerId: string, end: AttemptEndRequest, signal?: AbortSignal): Promise<AttemptEndResponse> {
+    return this.call('reportAttemptEnd', { params: { worker_id: workerId }, body: end }, { signal });
   }
 
   pushLogs(workerId: string, lines: LogLine[]): Promise<LogPushResponse> {

@@ -31,6 +31,8 @@ import type {
   taskOutputSchema,
 } from './schemas/misc.js';
 import type {
+  attemptEndRequestSchema,
+  attemptEndResponseSchema,
   attemptKillSchema,
   attemptReportSchema,
   attemptStartSchema,
@@ -73,6 +75,8 @@ export type WorkerRegisterResponse = FromSchema<typeof workerRegisterResponseSch
 export type WorkerView = FromSchema<typeof workerViewSchema>;
 export type AttemptReport = FromSchema<typeof attemptReportSchema>;
 export type ReconcileRequest = FromSchema<typeof reconcileRequestSchema>;
+export type AttemptEndRequest = FromSchema<typeof attemptEndRequestSchema>;
+export type AttemptEndResponse = FromSchema<typeof attemptEndResponseSchema>;
 export type AttemptStart = FromSchema<typeof attemptStartSchema>;
 export type AttemptKill = FromSchema<typeof attemptKillSchema>;
 export type ReconcileResponse = FromSchema<typeof reconcileResponseSchema>;

@@ -24,6 +24,8 @@ import {
   terminateAllResponseSchema,
 } from './schemas/misc.js';
 import {
+  attemptEndRequestSchema,
+  attemptEndResponseSchema,
   reconcileRequestSchema,
   reconcileResponseSchema,
   workerRegisterRequestSchema,
@@ -149,6 +151,14 @@ export const routes = {
     auth: 'worker',
     body: reconcileRequestSchema,
     response: reconcileResponseSchema,
+  },
+  reportAttemptEnd: {
+    method: 'POST',
+    path: api('/workers/:worker_id/attempt-ends'),
+    summary: "an attempt's end, straight from its supervisor (it outlives a frozen or killed worker); a repeat is a no-op",
+    auth: 'worker',
+    body: attemptEndRequestSchema,
+    response: attemptEndResponseSchema,
   },
 
   revokeWorker: {

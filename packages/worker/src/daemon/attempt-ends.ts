@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttemptReport } from '@iris/core/api';
-import { readExitFile } from '../runtime/process-runtime.js';
+import { readExitFile, stopMarkerOf } from '../runtime/process-runtime.js';
 
 /**
  * Durable attempt ends: the supervisor writes `<dir>/<task>.<attempt>.exit` the moment a task ends,
@@ -21,9 +21,15 @@ export class AttemptEnds {
   /** Ends recorded by a previous life of this worker that never reached the controller. */
   recover(): Array<{ report: AttemptReport; file: string }> {
     const out: Array<{ report: AttemptReport; file: string }> = [];
-    for (const name of readdirSync(this.dir)) {
-      const m = /^(.+)\.(\d+)\.exit$/.exec(name);
+    const names = readdirSync(this.dir);
+    for (const name of names) {
       const file = join(this.dir, name);
+      if (name.endsWith('.exit.stop')) {
+        // Kept beside its end (the supervisor's reporter reads it); alone, it is left over.
+        if (!names.includes(name.slice(0, -'.stop'.length))) rmSync(file, { force: true });
+        continue;
+      }
+      const m = /^(.+)\.(\d+)\.exit$/.exec(name);
       if (!m) {
         rmSync(file, { force: true }); // a half-written .tmp
         continue;
@@ -50,6 +56,8 @@ export class AttemptEnds {
   }
 
   remove(taskId: string, attempt: number): void {
-    rmSync(this.fileOf(taskId, attempt), { force: true });
+    const file = this.fileOf(taskId, attempt);
+    rmSync(file, { force: true });
+    rmSync(stopMarkerOf(file), { force: true });
   }
 }

@@ -11,6 +11,7 @@ import type { WorkerApi } from './worker-daemon.js';
  */
 export class CredentialedApi implements WorkerApi {
   private client: IrisClient;
+  private credential: string | undefined;
   private refused = false;
 
   constructor(
@@ -18,11 +19,20 @@ export class CredentialedApi implements WorkerApi {
     private readonly onRefused: (reason: string) => void,
   ) {
     this.client = new IrisClient(options);
+    this.credential = options.token;
+  }
+
+  /** What the worker calls with right now (its own credential once registration gave it one). Never logged. */
+  get token(): string | undefined {
+    return this.credential;
   }
 
   async registerWorker(...args: Parameters<IrisClient['registerWorker']>): Promise<WorkerRegisterResponse> {
     const res = await this.guard(() => this.client.registerWorker(...args));
-    if (res.worker_token) this.client = new IrisClient({ ...this.options, token: res.worker_token });
+    if (res.worker_token) {
+      this.client = new IrisClient({ ...this.options, token: res.worker_token });
+      this.credential = res.worker_token;
+    }
     return res;
   }
 

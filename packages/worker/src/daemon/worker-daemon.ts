@@ -9,12 +9,14 @@ import {
   type IrisClient,
   type ReconcileResponse,
   type WorkerRegisterRequest,
+  routePath,
+  routes,
 } from '@iris/core/api';
 import { copyBundleTree } from '../bundle/attempt-copy.js';
 import type { BundleCache } from '../bundle/bundle-cache.js';
 import type { AttemptEnds } from './attempt-ends.js';
 import type { WorkerFacts } from '../probe/env-probe.js';
-import type { TaskRuntime } from '../runtime/types.js';
+import type { AttemptEndReport, TaskRuntime } from '../runtime/types.js';
 import { Backoff } from './backoff.js';
 import { LocalAttempt, attemptKey } from './local-attempt.js';
 import { LogPusher } from './log-pusher.js';
@@ -47,6 +49,12 @@ export interface WorkerDaemonOptions {
    * elsewhere, and two copies of one task must never run at once.
    */
   fenceFraction: number;
+  /**
+   * Supervisors report a successful end straight to the controller, with the worker's own
+   * credential, when the worker does not in time (needs `ends`): a task that completed on a worker
+   * that then froze or died is not run a second time. Absent: only the worker reports.
+   */
+  endReports?: { credential(): string | undefined };
 }
 
 /** How often the fence is checked, at most (a tenth of the worker timeout when that is shorter). */
@@ -58,6 +66,16 @@ const FENCE_CHECK_MS = 1_000;
  */
 const LEASE_FRACTION = 0.4;
 const MIN_LEASE_MS = 2_000;
+
+/**
+ * How long the worker has to report an end itself before the attempt's supervisor does, as a
+ * fraction of the worker timeout (so it lands well before the controller gives up on the worker),
+ * and the floor (a loaded machine's worker is slow, not gone). The supervisor tries for at most
+ * END_REPORT_GIVE_UP worker timeouts.
+ */
+const END_REPORT_GRACE_FRACTION = 0.25;
+const MIN_END_REPORT_GRACE_MS = 2_000;
+const END_REPORT_GIVE_UP = 2;
 
 /** How long a stopping worker tries to deliver its last logs and attempt states. */
 const FINAL_REPORT_TIMEOUT_MS = 5_000;
@@ -311,8 +329,9 @@ export class WorkerDaemon {
       // attempts die within the lease, before the controller's worker timeout frees them.
       const leaseMs = Math.max(MIN_LEASE_MS, Math.floor(this.workerTimeoutMs * LEASE_FRACTION));
       local.startedAtMs = this.o.clock.now();
+      const endReport = exitFile ? this.endReport() : undefined;
       local.running = await this.o.runtime.start(
-        { start: s, workDir, outputDir, leaseMs, ...(exitFile ? { exitFile } : {}) },
+        { start: s, workDir, outputDir, leaseMs, ...(exitFile ? { exitFile } : {}), ...(endReport ? { endReport } : {}) },
         { workerId: this.o.workerId, controllerUrl: this.o.controllerUrl },
         (stream, line) => this.pusher.add({ task_id: s.task_id, attempt: s.attempt, stream, ts: this.o.clock.now(), line }),
       );
@@ -340,6 +359,18 @@ export class WorkerDaemon {
       rmSync(workDir, { recursive: true, force: true });
       rmSync(outputDir, { recursive: true, force: true });
     }
+  }
+
+  /** How this worker's supervisors report ends themselves, or undefined when they do not. */
+  private endReport(): AttemptEndReport | undefined {
+    if (!this.o.endReports) return undefined;
+    const path = routePath(routes.reportAttemptEnd.path, { worker_id: this.o.workerId });
+    return {
+      url: `${this.o.controllerUrl.replace(/\/+$/, '')}${path}`,
+      token: this.o.endReports.credential(),
+      graceMs: Math.max(MIN_END_REPORT_GRACE_MS, Math.floor(this.workerTimeoutMs * END_REPORT_GRACE_FRACTION)),
+      giveUpMs: this.workerTimeoutMs * END_REPORT_GIVE_UP,
+    };
   }
 
   /** Uploads the attempt's outputs; a failure is told in the task's log, never changes its outcome. */

@@ -14,7 +14,7 @@ import { attemptEnv, type AttemptContext, type AttemptExit, type AttemptLaunch, 
 export const ATTEMPT_START_FAILED = 'IRIS_WORKER_ATTEMPT_START_FAILED';
 
 /** Variables of the worker's own environment a task must never see. */
-const WITHHELD_ENV = ['IRIS_TOKEN'];
+const WITHHELD_ENV = ['IRIS_TOKEN', 'IRIS_JOIN_TOKEN'];
 
 export interface ProcessRuntimeOptions {
   clock: Clock;
@@ -57,11 +57,28 @@ export class ProcessRuntime implements TaskRuntime {
     // The supervisor leads nothing: it starts the task as its own group's leader, kills that group
     // if this worker dies (stdin is our lifeline) and records the end in exitFile.
     const exitFile = launch.exitFile ?? join(tmpdir(), `iris-exit-${randomBytes(8).toString('hex')}`);
-    const child = spawn(process.execPath, [SUPERVISOR_MAIN, exitFile, String(launch.leaseMs ?? 0), '--', program, ...args], {
+    // The end report needs the durable exit file: its removal tells the reporter the worker told the controller.
+    const endReport = launch.exitFile !== undefined ? launch.endReport : undefined;
+    const supervisorArgs = [SUPERVISOR_MAIN, exitFile, String(launch.leaseMs ?? 0), ...(endReport ? ['--end-report'] : []), '--', program, ...args];
+    const child = spawn(process.execPath, supervisorArgs, {
       cwd: launch.workDir,
       env,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe', endReport ? 'pipe' : 'ignore'],
     });
+    if (endReport) {
+      // fd 4, not the environment: the task (which inherits the supervisor's env) never sees the credential.
+      const settings = {
+        url: endReport.url,
+        ...(endReport.token === undefined ? {} : { token: endReport.token }),
+        task_id: s.task_id,
+        attempt: s.attempt,
+        grace_ms: endReport.graceMs,
+        give_up_ms: endReport.giveUpMs,
+      };
+      const channel = child.stdio[4] as Writable | null;
+      channel?.on('error', () => undefined);
+      channel?.end(JSON.stringify(settings));
+    }
     const control = new SupervisorChannel(child);
     let pid: number;
     try {
@@ -95,6 +112,8 @@ export class ProcessRuntime implements TaskRuntime {
       killGraceMs: this.options.killGraceMs,
       timeoutMs: s.timeout_ms,
       signal,
+      // Stopped by the worker (a kill, a timeout): its end is the worker's to report, not the supervisor's.
+      ...(endReport ? { onStop: () => markStopped(exitFile) } : {}),
       afterExit: () => {
         // Descendants still in the group (a backgrounded process) must not outlive the attempt.
         signal('SIGKILL');
@@ -125,6 +144,19 @@ export class ProcessRuntime implements TaskRuntime {
     const file = join(this.options.pidDir, `${encodeURIComponent(launch.start.task_id)}.${launch.start.attempt}.pid`);
     writeFileSync(file, String(pid));
     return file;
+  }
+}
+
+/** `<exitFile>.stop`: the worker stops this attempt itself, so its supervisor reports no end. */
+export function stopMarkerOf(exitFile: string): string {
+  return `${exitFile}.stop`;
+}
+
+function markStopped(exitFile: string): void {
+  try {
+    writeFileSync(stopMarkerOf(exitFile), '');
+  } catch {
+    // The attempts dir is gone or full: the worker still reports the end itself.
   }
 }
 

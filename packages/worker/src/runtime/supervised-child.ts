@@ -15,6 +15,8 @@ export interface SupervisedChildOptions {
   timeoutMs: number | undefined;
   /** Delivers a signal to the attempt (its process group, or its container). */
   signal(signal: NodeJS.Signals): void;
+  /** Runs once, before the first signal of a kill or timeout (the worker stops the attempt itself). */
+  onStop?(): void;
   /** Runs once the child has exited, before output is flushed. */
   afterExit?(signal: (signal: NodeJS.Signals) => void): void;
   /** Maps the child's exit status when it is not the attempt's own (the docker CLI's). */
@@ -84,6 +86,7 @@ export class SupervisedChild implements RunningAttempt {
 
   private terminate(kind: 'timeout' | 'kill', reason: string, immediate = false): void {
     if (this.done) return;
+    if (!this.stopReason) this.options.onStop?.();
     if (immediate) {
       this.stopReason ??= { kind, reason };
       this.killTimer?.cancel();

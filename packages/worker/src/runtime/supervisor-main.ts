@@ -1,5 +1,5 @@
 // The tiny supervisor between the worker and one attempt:
-//   node supervisor-main.js EXIT_FILE LEASE_MS -- PROGRAM ARGS...
+//   node supervisor-main.js EXIT_FILE LEASE_MS [--end-report] -- PROGRAM ARGS...
 // It starts the task as the leader of its own process group, and
 // - when the worker dies (its stdin, the worker's lifeline pipe, reaches end of file) it kills the
 //   whole group at once: a task never outlives its worker (prctl PDEATHSIG is not reachable from
@@ -8,19 +8,30 @@
 //   it kills the group too: a worker that lost the controller, or hangs, cannot keep its attempts
 //   alive past the moment the controller may start them elsewhere;
 // - when the task ends it writes EXIT_FILE ({code, signal, lifeline_lost}) before exiting, so the
-//   attempt's end survives a worker that dies before reporting it.
+//   attempt's end survives a worker that dies before reporting it;
+// - with --end-report, when the task succeeded it also hands the end to a detached reporter
+//   (end-reporter-main.js) that tells the controller itself should the worker not do it in time
+//   (frozen, or killed): the end reaches the controller before it gives up on the worker and runs
+//   the task again. The worker's URL and credential arrive on fd 4 (one JSON object), never
+//   through the task's environment or this command line.
 // fd 3 carries JSON lines to the worker: {"pid": N} once the task runs, {"error": "..."} if it
 // cannot start, {"exit": {...}} when it ends. The worker signals the task's group itself (kill,
 // timeout); the supervisor is outside that group, so it always lives to record the end.
 import { spawn } from 'node:child_process';
 import { renameSync, writeFileSync, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
-const [exitFile, leaseArg, separator, program, ...args] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const endReporting = argv[2] === '--end-report';
+if (endReporting) argv.splice(2, 1);
+const [exitFile, leaseArg, separator, program, ...args] = argv;
 const leaseMs = Number(leaseArg);
 if (!exitFile || !Number.isInteger(leaseMs) || leaseMs < 0 || separator !== '--' || !program) {
-  process.stderr.write('usage: supervisor-main EXIT_FILE LEASE_MS -- PROGRAM [ARGS...]\n');
+  process.stderr.write('usage: supervisor-main EXIT_FILE LEASE_MS [--end-report] -- PROGRAM [ARGS...]\n');
   process.exit(2);
 }
+const REPORTER_MAIN = fileURLToPath(new URL('./end-reporter-main.js', import.meta.url));
 
 function tell(message: unknown): void {
   try {
@@ -28,6 +39,52 @@ function tell(message: unknown): void {
   } catch {
     // The worker is gone; the exit file still records the end.
   }
+}
+
+/** The worker's end-report settings (fd 4, read to its end), or undefined without them. */
+const endReport: Promise<Record<string, unknown> | undefined> = endReporting ? readEndReport() : Promise.resolve(undefined);
+function readEndReport(): Promise<Record<string, unknown> | undefined> {
+  return new Promise((resolve) => {
+    let text = '';
+    let channel: Socket;
+    try {
+      channel = new Socket({ fd: 4, readable: true, writable: false });
+    } catch {
+      return resolve(undefined);
+    }
+    channel.setEncoding('utf8');
+    channel.on('data', (chunk: string) => (text += chunk));
+    channel.once('error', () => resolve(undefined));
+    channel.once('end', () => {
+      try {
+        const parsed = JSON.parse(text) as unknown;
+        resolve(typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined);
+      } catch {
+        resolve(undefined);
+      }
+    });
+  });
+}
+
+/**
+ * Starts the detached reporter with everything it needs on its stdin; resolves once handed over
+ * (bounded: a supervisor never hangs on it).
+ */
+async function handOffEnd(startedAtMs: number, finishedAtMs: number): Promise<void> {
+  const settings = await Promise.race([endReport, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000))]);
+  if (!settings) return;
+  const reporter = spawn(process.execPath, [REPORTER_MAIN], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], cwd: '/', env: {} });
+  reporter.on('error', () => undefined);
+  reporter.stdin?.on('error', () => undefined);
+  reporter.unref();
+  const input = { ...settings, exit_file: exitFile, started_at_ms: startedAtMs, finished_at_ms: finishedAtMs };
+  await new Promise<void>((resolve) => {
+    const bound = setTimeout(resolve, 5_000);
+    reporter.stdin?.end(`${JSON.stringify(input)}\n`, () => {
+      clearTimeout(bound);
+      resolve();
+    });
+  });
 }
 
 // Terminal signals reach the worker's whole foreground group; only the lifeline decides here.
@@ -50,8 +107,10 @@ function renewLease(): void {
 renewLease();
 let pid: number | undefined;
 
+let startedAtMs = Date.now();
 child.once('spawn', () => {
   pid = child.pid;
+  startedAtMs = Date.now();
   tell({ pid });
 });
 child.once('error', (err) => {
@@ -71,7 +130,9 @@ child.once('exit', (code, signal) => {
     process.stderr.write(`iris supervisor: cannot record the attempt's end in ${exitFile}: ${(err as Error).message}\n`);
   }
   tell({ exit });
-  process.exit(0);
+  // A task that completed must not run again because its worker froze or died before telling.
+  if (code === 0 && signal === null && endReporting) void handOffEnd(startedAtMs, Date.now()).finally(() => process.exit(0));
+  else process.exit(0);
 });
 
 function killGroup(): void {

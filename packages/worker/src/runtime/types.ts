@@ -25,6 +25,27 @@ export interface AttemptLaunch {
    * this often; absent: no lease.
    */
   leaseMs?: number;
+  /**
+   * The supervisor reports a successful end straight to the controller when the worker has not
+   * reported it within `graceMs` (the worker is frozen or dead): needs `exitFile`, whose removal
+   * tells the supervisor the worker did. Absent: only the worker reports.
+   */
+  endReport?: AttemptEndReport;
+}
+
+/**
+ * What a supervisor needs to report its attempt's end itself. Handed over a pipe of its own, never
+ * through the task's environment or command line: the task must not see the worker's credential.
+ */
+export interface AttemptEndReport {
+  /** The full URL of the controller's reportAttemptEnd route for this worker. */
+  url: string;
+  /** The worker's own credential (a bearer token); absent when the controller needs none. */
+  token: string | undefined;
+  /** How long the worker has to report the end itself before the supervisor does. */
+  graceMs: number;
+  /** When the supervisor stops trying (the worker reports the recorded end when it comes back). */
+  giveUpMs: number;
 }
 
 /** How an attempt ended. */

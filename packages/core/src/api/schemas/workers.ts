@@ -1,4 +1,4 @@
-import { REPORTABLE_ATTEMPT_STATES } from '../states.js';
+import { REPORTABLE_ATTEMPT_STATES, TASK_STATES } from '../states.js';
 import { resourceRequestSchema } from './jobs.js';
 import { anyInt, attributeValue, epochMs, jobName, nonNeg, nonNegInt, sha256, shortString, stringMap, taskId, workerId } from './common.js';
 
@@ -34,6 +34,31 @@ export const attemptReportSchema = {
     started_at_ms: epochMs,
     /** When the process ended. */
     finished_at_ms: epochMs,
+  },
+} as const;
+
+/** Attempt states that end an attempt (what a supervisor reports on its own). */
+const ATTEMPT_END_STATES = ['SUCCEEDED', 'FAILED', 'KILLED', 'WORKER_FAILED'] as const;
+
+/**
+ * An attempt's end, reported by the attempt's supervisor straight to the controller (it outlives a
+ * frozen or killed worker); applied exactly as the same report in a reconcile, so a repeat is a no-op.
+ */
+export const attemptEndRequestSchema = {
+  ...attemptReportSchema,
+  properties: { ...attemptReportSchema.properties, state: { enum: ATTEMPT_END_STATES } },
+} as const;
+
+export const attemptEndResponseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['task_id', 'attempt', 'attempt_state', 'task_state'],
+  properties: {
+    task_id: taskId,
+    attempt: nonNegInt,
+    /** The attempt's state as recorded after the report (unchanged when it was already known). */
+    attempt_state: { enum: TASK_STATES },
+    task_state: { enum: TASK_STATES },
   },
 } as const;
 
