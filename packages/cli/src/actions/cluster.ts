@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { IrisError, formatSize, hasErrorCode, type PlatformHostReport, type Tunnel } from '@iris/core';
 import { API_ERROR_CODES, IrisApiError, IrisClient, type WorkerView } from '@iris/core/api';
@@ -98,6 +98,7 @@ export async function startCluster(options: { file?: string; detach: boolean }, 
   const { config } = target.cluster;
   const { platform: controllerPlatform, host } = await controllerHostOf(target);
   progress(io, `starting the controller of cluster "${config.name}" (${config.controller.provider.type} provider)…`);
+  const log = localControllerLog(config.controller.state_dir);
   // The platform holds SSH connections for a manual controller: release them so the CLI can exit.
   const status = await host.start().finally(() => controllerPlatform.close?.());
   if (!status.running || !status.address) {
@@ -109,7 +110,7 @@ export async function startCluster(options: { file?: string; detach: boolean }, 
   // "Up" means the whole cluster answers: the API and the autoscaler behind it, which only comes
   // after the controller has adopted what its providers hold (retried while a cloud API fails).
   progress(io, `controller answers at ${status.address}; waiting for its autoscaler…`);
-  await waitForAutoscaler(target, io);
+  await waitForAutoscaler(target, io, log);
   io.out(`cluster "${config.name}": controller at ${status.address}\n`);
   io.out(
     `  groups: ${Object.values(config.scale_groups)
@@ -161,7 +162,7 @@ const AUTOSCALER_POLL_MS = 500;
  * Polls the autoscaler route until it answers. The controller serves its API before it has adopted
  * the providers' slices; only then does the autoscaler (and `iris stop`'s terminate route) exist.
  */
-async function waitForAutoscaler(target: ClusterTarget, io: CliIo): Promise<void> {
+async function waitForAutoscaler(target: ClusterTarget, io: CliIo, log: ControllerLog): Promise<void> {
   const { config } = target.cluster;
   const waitMs = Math.max(AUTOSCALER_READY_MIN_MS, config.defaults.timeouts.boot);
   const deadline = Date.now() + waitMs;
@@ -177,6 +178,15 @@ async function waitForAutoscaler(target: ClusterTarget, io: CliIo): Promise<void
       }
     } catch (err) {
       const message = (err as Error).message;
+      // It answered, then went: it failed while adopting its slices, and waiting changes nothing.
+      if (hasErrorCode(err, CONTROLLER_NOT_RUNNING)) {
+        const said = log.lastWords();
+        const where = log.where();
+        throw new IrisError(
+          CONTROLLER_NOT_RUNNING,
+          `the controller of cluster "${config.name}" exited while adopting its slices${said ? `: ${said}` : ''}${where ? `; see ${where}` : ''}`,
+        );
+      }
       if (message !== last) progress(io, `  not yet: ${message}`);
       last = message;
     }
@@ -188,6 +198,38 @@ async function waitForAutoscaler(target: ClusterTarget, io: CliIo): Promise<void
     }
     await new Promise((r) => setTimeout(r, AUTOSCALER_POLL_MS));
   }
+}
+
+interface ControllerLog {
+  /** The log's path when it is on this machine. */
+  where(): string | undefined;
+  /** The error line the controller printed last since the start (`iris: …`). */
+  lastWords(): string | undefined;
+}
+
+/** The log a controller on this machine writes (`<state_dir>/controller.log`), from its current end. */
+function localControllerLog(stateDir: string): ControllerLog {
+  const path = join(stateDir, 'controller.log');
+  let from = 0;
+  try {
+    from = statSync(path).size;
+  } catch {
+    /* no log yet */
+  }
+  return {
+    where: () => (existsSync(path) ? path : undefined),
+    lastWords: () => {
+      try {
+        const lines = readFileSync(path).subarray(from).toString('utf8').trimEnd().split('\n');
+        return [...lines]
+          .reverse()
+          .find((l) => l.startsWith('iris: ') || l.startsWith('iris controller: '))
+          ?.slice(0, 2_000);
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ProviderError, type ProviderErrorKind } from '@iris/core';
+import { EndpointUnreachableError } from './reachability.js';
 
 /** gRPC status codes, which both client libraries put on `err.code` (REST statuses are mapped). */
 export const GRPC = {
@@ -132,6 +133,14 @@ const ADVICE: Record<ProviderErrorKind, string> = {
 
 /** Wraps a Google API error into a ProviderError whose kind drives the autoscaler. */
 export function toProviderError(err: unknown, context: ErrorContext): ProviderError {
+  if (err instanceof EndpointUnreachableError) {
+    // Not worth retrying: the address is wrong or the network does not lead there.
+    return new ProviderError(
+      'invalid_request',
+      `gcp: ${context.action} failed: ${err.message}; check provider.api_endpoint (${err.endpoint}), DNS and the network from this machine`,
+      { cause: err, provider: 'gcp', ...(context.zone !== undefined ? { zone: context.zone } : {}) },
+    );
+  }
   const e = asError(err);
   const kind = gcpErrorKind(err);
   const message = typeof e.message === 'string' ? e.message.split('\n')[0] : String(err);

@@ -76,7 +76,7 @@ export class GcpControllerPlatform implements Platform {
       );
     }
     this.host = new GceControllerHost(controller ?? { provider: this.config, state_dir: this.deps.stateDir, worker_timeout: 0 }, this.config, this.deps, {
-      compute: () => (this.compute ??= createComputeClients(this.config.api_endpoint)),
+      compute: () => (this.compute ??= createComputeClients(this.config.api_endpoint, { now: () => this.deps.clock.now() })),
       project,
       zone,
       operationPollMs: this.options.operationPollMs,

@@ -54,7 +54,7 @@ export class GcpPlatform implements Platform {
     this.ctx = {
       config,
       deps,
-      tpu: createTpuClient(config.api_endpoint),
+      tpu: createTpuClient(config.api_endpoint, { now: () => deps.clock.now() }),
       createLimiter: options.createLimiter,
       operationPollMs: options.operationPollMs,
       operationTimeoutMs: options.operationTimeoutMs,
