@@ -244,6 +244,22 @@ async function allJobs() {
   return jobs;
 }
 
+/** How often the controller's action log says an end came from a supervisor, or a late success was taken. */
+async function recoveryCounts() {
+  const counts = { ends_from_supervisors: 0, late_successes: 0 };
+  let cursor;
+  for (let page = 0; page < 1000; page++) {
+    const res = await client().listActions({ limit: 1000, ...(cursor ? { cursor } : {}) });
+    for (const a of res.items) {
+      if (a.kind === 'supervisor_end') counts.ends_from_supervisors++;
+      if (a.kind === 'late_success') counts.late_successes++;
+    }
+    cursor = res.next_cursor;
+    if (!cursor) break;
+  }
+  return counts;
+}
+
 async function main() {
   log(`soak: ${MINUTES} min, ${WORKERS} workers, worker timeout ${WORKER_TIMEOUT_MS} ms, in ${root}`);
   await startController();
@@ -337,6 +353,8 @@ async function main() {
       job_kill: killedOnPurpose.size,
     },
     counts,
+    // Attempt ends the controller got from a supervisor because the worker had not reported them in time.
+    recovery: await withRetry(recoveryCounts, 'list actions').catch((err) => ({ error: err.message })),
     problems: problems.slice(0, 50),
     root,
   };

@@ -748,6 +748,15 @@ export class ControllerState {
       if (worker) this.applyReport(worker, r);
       // A worker declared dead is forgotten; only a late success of its attempt still counts.
       else if (r.state === 'SUCCEEDED') this.acceptLateSuccess(workerId, t, r);
+      const now = this.store.attemptOwner(r.task_id, r.attempt)?.state;
+      if (now !== undefined && now !== owner.state) {
+        this.store.recordAction(
+          this.clock.now(),
+          'supervisor_end',
+          r.task_id,
+          `attempt ${r.attempt} on ${workerId} ended ${now}: its supervisor reported it (the worker had not)`,
+        );
+      }
     });
     if (isTerminalTaskState(t.state) || t.state === 'PENDING') this.listener.schedulingNeeded();
     return { attemptState: this.store.attemptOwner(r.task_id, r.attempt)?.state ?? owner.state, taskState: t.state };

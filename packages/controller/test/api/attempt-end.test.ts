@@ -75,14 +75,15 @@ describe('reportAttemptEnd', () => {
     expect(await w1.reportAttemptEnd('w1', end)).toEqual({ task_id: taskId, attempt: 0, attempt_state: 'SUCCEEDED', task_state: 'SUCCEEDED' });
     const after = await operator.getTask(taskId);
     expect(after).toMatchObject({ state: 'SUCCEEDED', attempt: 0 });
-    const actions = (await operator.listActions()).items.length;
+    const actions = (await operator.listActions()).items;
+    expect(actions[0]).toMatchObject({ kind: 'supervisor_end', subject: taskId, message: expect.stringMatching(/attempt 0 on w1 ended SUCCEEDED/) });
 
     expect(await w1.reportAttemptEnd('w1', end)).toEqual({ task_id: taskId, attempt: 0, attempt_state: 'SUCCEEDED', task_state: 'SUCCEEDED' });
     // The worker comes back later with the same end in its reconcile: nothing to start, kill or change.
     const work = await w1.reconcile('w1', { attempts: [end], wait_ms: 0 });
     expect(work).toEqual({ start: [], kill: [] });
     expect(await operator.getTask(taskId)).toEqual(after);
-    expect((await operator.listActions()).items).toHaveLength(actions);
+    expect((await operator.listActions()).items).toEqual(actions);
     expect((await operator.getJob('/end/ok')).state).toBe('SUCCEEDED');
   });
 
