@@ -106,7 +106,14 @@ async function startLocked(options: StartWorkerOptions, workDir: string, lock: D
   const killGraceMs = options.killGraceMs ?? 5_000;
   let runtime: TaskRuntime;
   if (options.runtime === 'docker') {
-    const docker = new DockerRuntime({ clock, killGraceMs, image: options.dockerImage ?? 'iris-task:latest', accelerator: facts.accelerator, baseEnv: env });
+    const docker = new DockerRuntime({
+      clock,
+      killGraceMs,
+      image: options.dockerImage ?? 'iris-task:latest',
+      accelerator: facts.accelerator,
+      baseEnv: env,
+      pidDir,
+    });
     const removed = await docker.removeLeftovers(workerId).catch((err: unknown) => {
       logger.warn('cannot list leftover task containers', { error: (err as Error).message });
       return [];
@@ -137,7 +144,9 @@ async function startLocked(options: StartWorkerOptions, workDir: string, lock: D
     runtime,
     bundles: new BundleCache(join(workDir, 'bundles'), (sha) => api.downloadBundle(sha)),
     scratchDir: join(workDir, 'scratch'),
-    ...(options.runtime === 'docker' ? {} : { ends: new AttemptEnds(join(workDir, 'attempts')), endReports: { credential: () => api.token } }),
+    // Both runtimes run attempts under a supervisor that records each end and can report it.
+    ends: new AttemptEnds(join(workDir, 'attempts')),
+    endReports: { credential: () => api.token },
     backoff: new Backoff(200, 10_000),
     logs: { flushMs: 100, maxBatch: 1_000, maxBuffered: 100_000 },
     // Half the worker timeout: a fenced attempt is SIGKILLed long before the controller may retry it.

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import type { AttemptLaunch } from './types.js';
 
 /** The label every container the worker starts carries, so a restarted worker can find them. */
@@ -78,4 +79,16 @@ export function dockerRunArgs(launch: AttemptLaunch, plan: DockerRunPlan): strin
   for (const [k, v] of Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) args.push('-e', `${k}=${v}`);
   args.push(plan.image, ...s.command);
   return args;
+}
+
+/**
+ * The docker CLI exits with the container's code, and with 128+N when the container died of
+ * signal N. 125–127 are the CLI's own failures (daemon, image, command) and stay exit codes.
+ */
+export function dockerExitStatus(code: number | null, signal: NodeJS.Signals | null): { code: number | null; signal: NodeJS.Signals | null } {
+  if (code !== null && code > 128 && code < 128 + 65) {
+    const name = (Object.entries(constants.signals) as Array<[NodeJS.Signals, number]>).find(([, n]) => n === code - 128)?.[0];
+    if (name) return { code: null, signal: name };
+  }
+  return { code, signal };
 }

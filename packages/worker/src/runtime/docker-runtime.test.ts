@@ -1,11 +1,15 @@
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, SystemClock } from '@iris/core';
 import { type AttemptStart } from '@iris/core/api';
 import { containerName, dockerRunArgs, MANAGED_LABEL } from './docker-args.js';
 import { DockerRuntime, dockerExitStatus } from './docker-runtime.js';
+import { readExitFile } from './process-runtime.js';
 
 const context = { workerId: 'w-1', controllerUrl: 'http://ctl:1' };
 
@@ -25,12 +29,16 @@ function start(over: Partial<AttemptStart> = {}): AttemptStart {
 }
 
 /**
- * A stand-in for the docker CLI: records each argv (one file line per call, args joined by \x1f),
- * and for `run` starts a sleep it records by container name so `kill` can signal it, then exits
- * like the CLI does (128+N when the "container" died of signal N).
+ * A stand-in for the docker CLI: records each argv (one file line per call, args joined by \x1f).
+ * `run` records its own environment in <name>.env and starts the "container": a sleep in a
+ * session of its own (so, as with a real daemon, killing the CLI's process group leaves it
+ * running), recorded by container name in <name>.pid so `kill` can signal it; the CLI then waits
+ * for it and exits like the real one (128+N when the container died of signal N). A container
+ * whose command is `ignore-term` ignores SIGTERM.
  */
 function fakeDocker(): { bin: string; log: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'iris-fake-docker-'));
+  fakeDirs.push(dir);
   const log = join(dir, 'argv.log');
   const bin = join(dir, 'docker');
   writeFileSync(
@@ -40,10 +48,16 @@ printf '%s\\037' "$@" >> "${log}"; echo >> "${log}"
 cmd="$1"; shift
 case "$cmd" in
   run)
-    name=""; while [ $# -gt 0 ]; do [ "$1" = "--name" ] && name="$2"; shift; done
+    name=""; last=""; while [ $# -gt 0 ]; do [ "$1" = "--name" ] && name="$2"; last="$1"; shift; done
+    env > "${dir}/$name.env"
     echo "container $name starting"; echo "warn line" >&2
     [ -n "$FAKE_DOCKER_EXIT" ] && exit "$FAKE_DOCKER_EXIT"
-    sleep 60 & echo $! > "${dir}/$name.pid"; echo "ready"
+    if [ "$last" = "ignore-term" ]; then
+      setsid sh -c 'trap "" TERM; exec sleep 600' >/dev/null 2>&1 &
+    else
+      setsid sleep 600 >/dev/null 2>&1 &
+    fi
+    echo $! > "${dir}/$name.pid.tmp"; mv "${dir}/$name.pid.tmp" "${dir}/$name.pid"; echo "ready"
     wait $!; exit $? ;;
   kill)
     sig="$2"; name="$3"; [ -f "${dir}/$name.pid" ] || exit 1
@@ -61,6 +75,33 @@ esac
   return { bin, log, dir };
 }
 
+/** Fake docker dirs of this file: the afterEach kills any "container" a failed test left. */
+const fakeDirs: string[] = [];
+afterEach(() => {
+  for (const dir of fakeDirs.splice(0)) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.pid'))) {
+      const pid = Number(readFileSync(join(dir, file), 'utf8').trim());
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  }
+});
+
+/** The "container" process of `name`, once the fake docker started it. */
+function containerPid(dir: string, name: string): number | undefined {
+  const file = join(dir, `${name}.pid`);
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : undefined;
+}
+
+/** True while `pid` runs (a zombie waiting for its reaper counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 function calls(log: string): string[][] {
   return readFileSync(log, 'utf8')
     .split('\n')
@@ -68,11 +109,16 @@ function calls(log: string): string[][] {
     .map((l) => l.split('\x1f').filter((a) => a !== ''));
 }
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+function killCalls(log: string): string[][] {
+  return calls(log).filter((c) => c[0] === 'kill');
+}
+
+/** Polls `cond` until it holds; generous: CI runs many test files at once on two cores. */
+async function until(cond: () => boolean, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -229,6 +275,100 @@ describe('DockerRuntime with a fake docker CLI', () => {
     expect(calls(fake.log).filter((c) => c[0] === 'kill')).toEqual([['kill', '--signal', 'SIGTERM', 'iris-team-run-0-a1']]);
   });
 
+  it('sends SIGKILL through docker kill once the grace passes when the container ignores SIGTERM', async () => {
+    const fake = fakeDocker();
+    const clock = new FakeClock();
+    const rt = new DockerRuntime({ clock, killGraceMs: 5000, image: 'img', dockerBinary: fake.bin, accelerator: { type: 'cpu', devices: [] } });
+    const lines: string[] = [];
+    const a = await rt.start({ start: start({ command: ['ignore-term'] }), workDir: mkdtempSync(join(tmpdir(), 'iris-dw-')) }, context, (_s, l) =>
+      lines.push(l),
+    );
+    await until(() => lines.includes('ready'));
+    const pid = containerPid(fake.dir, 'iris-team-run-0-a1')!;
+    const exited = a.kill('job killed');
+    await until(() => killCalls(fake.log).length === 1);
+    // The TERM was delivered and ignored: the container still runs until the grace passes.
+    expect(alive(pid)).toBe(true);
+    await clock.advance(5000);
+    const exit = await exited;
+    expect(exit).toMatchObject({ signal: 'SIGKILL', killed: true, error: 'job killed' });
+    expect(killCalls(fake.log)).toEqual([
+      ['kill', '--signal', 'SIGTERM', 'iris-team-run-0-a1'],
+      ['kill', '--signal', 'SIGKILL', 'iris-team-run-0-a1'],
+    ]);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('maps a container that died of a signal to that signal, and records the end in the exit file', async () => {
+    const fake = fakeDocker();
+    const dir = mkdtempSync(join(tmpdir(), 'iris-dw-'));
+    const rt = new DockerRuntime({
+      clock: new SystemClock(),
+      killGraceMs: 1000,
+      image: 'img',
+      dockerBinary: fake.bin,
+      accelerator: { type: 'cpu', devices: [] },
+    });
+    const lines: string[] = [];
+    const exitFile = join(dir, 'attempt.exit');
+    const a = await rt.start({ start: start(), workDir: dir, exitFile }, context, (_s, l) => lines.push(l));
+    await until(() => lines.includes('ready'));
+    // What the kernel's OOM killer does to a container: the CLI exits 137.
+    process.kill(containerPid(fake.dir, 'iris-team-run-0-a1')!, 'SIGKILL');
+    const exit = await a.exited;
+    expect(exit).toMatchObject({ exitCode: undefined, signal: 'SIGKILL', killed: false, error: 'killed by SIGKILL (possibly out of memory)' });
+    expect(exit.fenced).toBeUndefined();
+    // A worker restarted before reporting reads the container's status, not the CLI's.
+    expect(readExitFile(exitFile)).toEqual({ code: null, signal: 'SIGKILL', lifeline_lost: false, lease_expired: false });
+    expect(killCalls(fake.log)).toEqual([]);
+  });
+
+  it('never hands the worker credentials to the docker CLI or the container', async () => {
+    const fake = fakeDocker();
+    const rt = new DockerRuntime({
+      clock: new SystemClock(),
+      killGraceMs: 1000,
+      image: 'img',
+      dockerBinary: fake.bin,
+      accelerator: { type: 'cpu', devices: [] },
+      baseEnv: { IRIS_TOKEN: 'master-secret', IRIS_JOIN_TOKEN: 'join-secret' },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'iris-dw-'));
+    const saved = { token: process.env['IRIS_TOKEN'], join: process.env['IRIS_JOIN_TOKEN'] };
+    process.env['IRIS_TOKEN'] = 'master-secret';
+    process.env['IRIS_JOIN_TOKEN'] = 'join-secret';
+    process.env['FAKE_DOCKER_EXIT'] = '4';
+    try {
+      const a = await rt.start(
+        {
+          start: start(),
+          workDir: dir,
+          exitFile: join(dir, 'attempt.exit'),
+          endReport: { url: 'http://127.0.0.1:9/report', token: 'worker-secret', graceMs: 1000, giveUpMs: 1000 },
+        },
+        context,
+        () => undefined,
+      );
+      expect(await a.exited).toMatchObject({ exitCode: 4 });
+    } finally {
+      for (const [k, v] of [
+        ['IRIS_TOKEN', saved.token],
+        ['IRIS_JOIN_TOKEN', saved.join],
+        ['FAKE_DOCKER_EXIT', undefined],
+      ] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    const cliEnv = readFileSync(join(fake.dir, 'iris-team-run-0-a1.env'), 'utf8');
+    const argv = calls(fake.log)[0]!.join(' ');
+    for (const secret of ['master-secret', 'join-secret', 'worker-secret']) {
+      expect(cliEnv).not.toContain(secret);
+      expect(argv).not.toContain(secret);
+    }
+    expect(cliEnv).toContain('IRIS_TASK_ID=/team/run/0');
+  });
+
   it('inspects a container and reports a missing one as undefined', async () => {
     const fake = fakeDocker();
     const rt = new DockerRuntime({ clock: new SystemClock(), killGraceMs: 1, image: 'img', dockerBinary: fake.bin, accelerator: { type: 'cpu', devices: [] } });
@@ -246,4 +386,101 @@ describe('DockerRuntime with a fake docker CLI', () => {
       ['rm', '-f', 'abc123', 'def456'],
     ]);
   });
+});
+
+// The docker CLI runs under the attempt's supervisor: when the worker dies or stops renewing its
+// lease, the supervisor kills the CLI's group AND runs `docker kill`, since the container belongs
+// to the docker daemon and would otherwise keep running while the controller starts the task
+// elsewhere.
+describe('docker attempts under the supervisor', () => {
+  const NAME = 'iris-team-run-0-a1';
+
+  it('kills the container when the worker dies (its lifeline closes)', async () => {
+    const fake = fakeDocker();
+    const dir = mkdtempSync(join(tmpdir(), 'iris-dw-'));
+    // A stand-in worker: the built runtime in a process of its own, killed with SIGKILL below.
+    const script = join(dir, 'worker.mjs');
+    writeFileSync(
+      script,
+      `const [runtimeModule, coreModule, docker, startJson, workDir] = process.argv.slice(2);
+const { DockerRuntime } = await import(runtimeModule);
+const { SystemClock } = await import(coreModule);
+const rt = new DockerRuntime({ clock: new SystemClock(), killGraceMs: 1000, image: 'img', dockerBinary: docker, accelerator: { type: 'cpu', devices: [] } });
+await rt.start({ start: JSON.parse(startJson), workDir }, { workerId: 'w-1', controllerUrl: 'http://ctl:1' }, (_s, line) => {
+  if (line === 'ready') process.stdout.write('ready\\n');
+});
+setInterval(() => undefined, 60_000);
+`,
+    );
+    const runtimeModule = fileURLToPath(new URL('../../dist/runtime/docker-runtime.js', import.meta.url));
+    const coreModule = createRequire(import.meta.url).resolve('@iris/core');
+    const worker = spawn(process.execPath, [script, runtimeModule, coreModule, fake.bin, JSON.stringify(start()), dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    worker.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const workerExited = new Promise((resolve) => worker.once('exit', resolve));
+    try {
+      await until(() => out.includes('ready') || worker.exitCode !== null);
+      expect(out).toContain('ready');
+      const pid = containerPid(fake.dir, NAME)!;
+      expect(alive(pid)).toBe(true);
+      worker.kill('SIGKILL');
+      await workerExited;
+      await until(() => !alive(pid));
+      expect(killCalls(fake.log)).toContainEqual(['kill', '--signal', 'SIGKILL', NAME]);
+    } finally {
+      if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+    }
+  });
+
+  it('kills the container when the worker stops renewing its lease, and says the attempt was fenced', async () => {
+    const fake = fakeDocker();
+    const dir = mkdtempSync(join(tmpdir(), 'iris-dw-'));
+    const rt = new DockerRuntime({
+      clock: new SystemClock(),
+      killGraceMs: 1000,
+      image: 'img',
+      dockerBinary: fake.bin,
+      accelerator: { type: 'cpu', devices: [] },
+    });
+    const lines: string[] = [];
+    const exitFile = join(dir, 'attempt.exit');
+    // Never renewed: the supervisor fences the attempt one lease after it started.
+    const a = await rt.start({ start: start(), workDir: dir, exitFile, leaseMs: 1000 }, context, (_s, l) => lines.push(l));
+    const exit = await Promise.race([a.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 60_000))]);
+    expect(exit).toMatchObject({ fenced: true, error: expect.stringMatching(/stopped renewing the lease/) });
+    expect(killCalls(fake.log)).toContainEqual(['kill', '--signal', 'SIGKILL', NAME]);
+    // The end is recorded once the fence is done: by then the container is gone.
+    const pid = containerPid(fake.dir, NAME);
+    if (pid !== undefined) expect(alive(pid)).toBe(false);
+    expect(readExitFile(exitFile)).toMatchObject({ lease_expired: true, lifeline_lost: false });
+  }, 90_000);
+
+  it('keeps a container whose lease the worker renews', async () => {
+    const fake = fakeDocker();
+    const dir = mkdtempSync(join(tmpdir(), 'iris-dw-'));
+    const rt = new DockerRuntime({
+      clock: new SystemClock(),
+      killGraceMs: 1000,
+      image: 'img',
+      dockerBinary: fake.bin,
+      accelerator: { type: 'cpu', devices: [] },
+    });
+    const lines: string[] = [];
+    const a = await rt.start({ start: start(), workDir: dir, leaseMs: 3000 }, context, (_s, l) => lines.push(l));
+    await until(() => lines.includes('ready'));
+    // Renewed for longer than one lease: still running, no fence.
+    const renewing = setInterval(() => rt.renewLeases(), 100);
+    try {
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(alive(containerPid(fake.dir, NAME)!)).toBe(true);
+      expect(killCalls(fake.log)).toEqual([]);
+    } finally {
+      clearInterval(renewing);
+    }
+    const exit = await a.kill('done');
+    expect(exit).toMatchObject({ killed: true, signal: 'SIGTERM' });
+    expect(exit.fenced).toBeUndefined();
+  }, 90_000);
 });

@@ -1,12 +1,12 @@
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { IrisError, type Clock } from '@iris/core';
-import { containerName, dockerRunArgs, MANAGED_LABEL } from './docker-args.js';
+import { containerName, dockerExitStatus, dockerRunArgs, MANAGED_LABEL } from './docker-args.js';
 import { allocatePorts } from './ports.js';
-import { ATTEMPT_START_FAILED } from './process-runtime.js';
-import { SupervisedChild } from './supervised-child.js';
+import { ATTEMPT_START_FAILED, ProcessRuntime, withoutCredentials } from './process-runtime.js';
 import { attemptEnv, type AttemptContext, type AttemptLaunch, type LogSink, type RunningAttempt, type TaskRuntime } from './types.js';
-import { constants } from 'node:os';
+
+export { dockerExitStatus };
 
 export interface DockerRuntimeOptions {
   clock: Clock;
@@ -18,6 +18,8 @@ export interface DockerRuntimeOptions {
   accelerator: { type: string; devices: readonly string[] };
   /** The worker's environment; TPU_* variables are passed through to TPU tasks. */
   baseEnv?: Readonly<Record<string, string | undefined>>;
+  /** Where each live attempt's docker CLI process group is recorded (see ProcessRuntime). */
+  pidDir?: string;
 }
 
 /** The parts of `docker inspect`'s `.State` the worker reads. */
@@ -30,14 +32,18 @@ export interface ContainerState {
 
 /**
  * Runs each attempt in a container through the docker CLI, attached, so output and the exit code
- * come back through the CLI process. Stops go through `docker kill`, since signalling the CLI
- * would not reach a container reliably.
+ * come back through the CLI process. The CLI runs under the same supervisor as a process attempt
+ * (lifeline, lease, durable exit file, end report, pid file); since the container belongs to the
+ * docker daemon, not to the CLI's process group, stops go through `docker kill`, and so does the
+ * supervisor's fence: a container never outlives its worker or its lease.
  */
 export class DockerRuntime implements TaskRuntime {
   private readonly docker: string;
+  private readonly supervisor: ProcessRuntime;
 
   constructor(private readonly options: DockerRuntimeOptions) {
     this.docker = options.dockerBinary ?? 'docker';
+    this.supervisor = new ProcessRuntime({ clock: options.clock, killGraceMs: options.killGraceMs, ...(options.pidDir ? { pidDir: options.pidDir } : {}) });
   }
 
   async start(launch: AttemptLaunch, context: AttemptContext, sink: LogSink): Promise<RunningAttempt> {
@@ -62,23 +68,25 @@ export class DockerRuntime implements TaskRuntime {
       accelerator: this.options.accelerator,
       user: `${owner.uid}:${owner.gid}`,
     });
-    const child = spawn(this.docker, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (err) =>
-        reject(new IrisError(ATTEMPT_START_FAILED, `task ${s.task_id} attempt ${s.attempt}: cannot run ${this.docker}: ${err.message}`, { cause: err })),
-      );
-    });
-    return new SupervisedChild({
-      child,
-      ports,
+    // The CLI's own environment (the task's is only what `-e` passes): the worker's, minus its
+    // credentials, plus the attempt's id so a restarted worker recognises a leftover CLI by it.
+    const cliEnv = { ...withoutCredentials(process.env), IRIS_TASK_ID: s.task_id, IRIS_ATTEMPT: String(s.attempt) };
+    return this.supervisor.startSupervised(
+      launch,
+      {
+        argv: [this.docker, ...args],
+        env: cliEnv,
+        ports,
+        signal: (sig) => void this.kill(name, sig),
+        fenceExec: [this.docker, 'kill', '--signal', 'SIGKILL', name],
+        dockerExit: true,
+      },
       sink,
-      clock: this.options.clock,
-      killGraceMs: this.options.killGraceMs,
-      timeoutMs: s.timeout_ms,
-      signal: (sig) => void this.kill(name, sig).catch(() => undefined),
-      mapExit: dockerExitStatus,
-    });
+    );
+  }
+
+  renewLeases(): void {
+    this.supervisor.renewLeases();
   }
 
   /**
@@ -118,16 +126,4 @@ export class DockerRuntime implements TaskRuntime {
       execFile(this.docker, args, { timeout: 30_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
     });
   }
-}
-
-/**
- * The docker CLI exits with the container's code, and with 128+N when the container died of
- * signal N. 125–127 are the CLI's own failures (daemon, image, command) and stay exit codes.
- */
-export function dockerExitStatus(code: number | null, signal: NodeJS.Signals | null): { code: number | null; signal: NodeJS.Signals | null } {
-  if (code !== null && code > 128 && code < 128 + 65) {
-    const name = (Object.entries(constants.signals) as Array<[NodeJS.Signals, number]>).find(([, n]) => n === code - 128)?.[0];
-    if (name) return { code: null, signal: name };
-  }
-  return { code, signal };
 }

@@ -29,6 +29,32 @@ export interface ProcessRuntimeOptions {
   pidDir?: string;
 }
 
+/** What `ProcessRuntime.startSupervised` runs for one attempt, and how it is stopped. */
+export interface SupervisedPlan {
+  /** The supervisor's child, leader of the attempt's process group: the task's command, or the docker CLI. */
+  argv: readonly string[];
+  /** Its environment; never the worker's credentials (see `withoutCredentials`). */
+  env: Record<string, string>;
+  /** Host ports allocated for the attempt. */
+  ports: Readonly<Record<string, number>>;
+  /** How a kill or timeout reaches the attempt; by default a signal to its process group. */
+  signal?(signal: NodeJS.Signals): void;
+  /**
+   * What the supervisor also runs when it fences the attempt (the worker died or stopped renewing
+   * its lease), for a task that lives outside the group (a container: `docker kill`).
+   */
+  fenceExec?: readonly string[];
+  /** The program is the docker CLI: its 128+N exit means the container died of signal N. */
+  dockerExit?: boolean;
+}
+
+/** `env` without the variables a task must never see. */
+export function withoutCredentials(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !WITHHELD_ENV.includes(k)) out[k] = v;
+  return out;
+}
+
 /**
  * Runs each attempt as a child process leading its own process group, so a kill reaches
  * everything the task started (shells, pipelines, forked workers).
@@ -48,18 +74,37 @@ export class ProcessRuntime implements TaskRuntime {
       throw new IrisError(ATTEMPT_START_FAILED, `task ${s.task_id} attempt ${s.attempt}: the job's command is empty`);
     }
     const ports = await allocatePorts(s.ports);
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.options.baseEnv ?? process.env)) {
-      if (v !== undefined && !WITHHELD_ENV.includes(k)) env[k] = v;
-    }
+    const env = withoutCredentials(this.options.baseEnv ?? process.env);
     Object.assign(env, attemptEnv(launch, context, ports));
+    return this.startSupervised(launch, { argv: [program, ...args], env, ports }, sink);
+  }
 
+  /**
+   * Runs `plan.argv` for one attempt under a supervisor (supervisor-main.ts): it leads the
+   * attempt's process group, dies with this worker's lifeline or lease, and records the end in
+   * the attempt's exit file. The docker runtime runs the docker CLI this way.
+   */
+  async startSupervised(launch: AttemptLaunch, plan: SupervisedPlan, sink: LogSink): Promise<RunningAttempt> {
+    const s = launch.start;
+    const [program, ...args] = plan.argv;
+    if (program === undefined) throw new IrisError(ATTEMPT_START_FAILED, `task ${s.task_id} attempt ${s.attempt}: nothing to run`);
+    const { env, ports } = plan;
     // The supervisor leads nothing: it starts the task as its own group's leader, kills that group
     // if this worker dies (stdin is our lifeline) and records the end in exitFile.
     const exitFile = launch.exitFile ?? join(tmpdir(), `iris-exit-${randomBytes(8).toString('hex')}`);
     // The end report needs the durable exit file: its removal tells the reporter the worker told the controller.
     const endReport = launch.exitFile !== undefined ? launch.endReport : undefined;
-    const supervisorArgs = [SUPERVISOR_MAIN, exitFile, String(launch.leaseMs ?? 0), ...(endReport ? ['--end-report'] : []), '--', program, ...args];
+    const supervisorArgs = [
+      SUPERVISOR_MAIN,
+      exitFile,
+      String(launch.leaseMs ?? 0),
+      ...(endReport ? ['--end-report'] : []),
+      ...(plan.fenceExec ? ['--fence-exec', JSON.stringify(plan.fenceExec)] : []),
+      ...(plan.dockerExit ? ['--docker-exit'] : []),
+      '--',
+      program,
+      ...args,
+    ];
     const child = spawn(process.execPath, supervisorArgs, {
       cwd: launch.workDir,
       env,
@@ -94,7 +139,7 @@ export class ProcessRuntime implements TaskRuntime {
       );
     }
     const pidFile = this.writePidFile(launch, pid);
-    const signal = (sig: NodeJS.Signals): void => {
+    const signalGroup = (sig: NodeJS.Signals): void => {
       try {
         process.kill(-pid, sig);
       } catch {
@@ -111,12 +156,12 @@ export class ProcessRuntime implements TaskRuntime {
       clock: this.options.clock,
       killGraceMs: this.options.killGraceMs,
       timeoutMs: s.timeout_ms,
-      signal,
+      signal: plan.signal ?? signalGroup,
       // Stopped by the worker (a kill, a timeout): its end is the worker's to report, not the supervisor's.
       ...(endReport ? { onStop: () => markStopped(exitFile) } : {}),
       afterExit: () => {
         // Descendants still in the group (a backgrounded process) must not outlive the attempt.
-        signal('SIGKILL');
+        signalGroup('SIGKILL');
         if (pidFile) rmSync(pidFile, { force: true });
       },
       // The supervisor exits 0 once it has recorded the task's own status: report that one.

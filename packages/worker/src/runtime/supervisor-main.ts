@@ -1,5 +1,5 @@
 // The tiny supervisor between the worker and one attempt:
-//   node supervisor-main.js EXIT_FILE LEASE_MS [--end-report] -- PROGRAM ARGS...
+//   node supervisor-main.js EXIT_FILE LEASE_MS [--end-report] [--fence-exec JSON_ARGV] [--docker-exit] -- PROGRAM ARGS...
 // It starts the task as the leader of its own process group, and
 // - when the worker dies (its stdin, the worker's lifeline pipe, reaches end of file) it kills the
 //   whole group at once: a task never outlives its worker (prctl PDEATHSIG is not reachable from
@@ -7,8 +7,14 @@
 // - when the worker stops renewing its lease (a byte on stdin at least every LEASE_MS; 0: no lease)
 //   it kills the group too: a worker that lost the controller, or hangs, cannot keep its attempts
 //   alive past the moment the controller may start them elsewhere;
-// - when the task ends it writes EXIT_FILE ({code, signal, lifeline_lost}) before exiting, so the
-//   attempt's end survives a worker that dies before reporting it;
+// - with --fence-exec (a JSON array: program and arguments), in both cases it also runs that
+//   command (bounded, retried a little while it fails) and records the end only once it is done:
+//   for a container, the group holds only the docker CLI, and `docker kill` ends the task itself,
+//   which the docker daemon, not this group, owns. A task that ends on its own needs no fence;
+// - when the task ends it writes EXIT_FILE ({code, signal, lifeline_lost, lease_expired}) before
+//   exiting, so the attempt's end survives a worker that dies before reporting it. With
+//   --docker-exit the program is the docker CLI, whose 128+N means the container died of signal N:
+//   the file records the task's status, not the CLI's;
 // - with --end-report, when the task succeeded it also hands the end to a detached reporter
 //   (end-reporter-main.js) that tells the controller itself should the worker not do it in time
 //   (frozen, or killed): the end reaches the controller before it gives up on the worker and runs
@@ -21,15 +27,43 @@ import { spawn } from 'node:child_process';
 import { renameSync, writeFileSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { dockerExitStatus } from './docker-args.js';
 
+const USAGE = 'usage: supervisor-main EXIT_FILE LEASE_MS [--end-report] [--fence-exec JSON_ARGV] [--docker-exit] -- PROGRAM [ARGS...]\n';
 const argv = process.argv.slice(2);
-const endReporting = argv[2] === '--end-report';
-if (endReporting) argv.splice(2, 1);
-const [exitFile, leaseArg, separator, program, ...args] = argv;
+const [exitFile, leaseArg] = argv;
+let endReporting = false;
+let dockerExit = false;
+let fenceExec: string[] | undefined;
+let badFlag = false;
+let at = 2;
+for (; at < argv.length && argv[at] !== '--'; at++) {
+  const flag = argv[at];
+  if (flag === '--end-report') endReporting = true;
+  else if (flag === '--docker-exit') dockerExit = true;
+  else if (flag === '--fence-exec') {
+    fenceExec = parseArgv(argv[++at]);
+    if (!fenceExec) badFlag = true;
+  } else badFlag = true;
+}
+const [separator, program, ...args] = argv.slice(at);
 const leaseMs = Number(leaseArg);
-if (!exitFile || !Number.isInteger(leaseMs) || leaseMs < 0 || separator !== '--' || !program) {
-  process.stderr.write('usage: supervisor-main EXIT_FILE LEASE_MS [--end-report] -- PROGRAM [ARGS...]\n');
+if (badFlag || !exitFile || !Number.isInteger(leaseMs) || leaseMs < 0 || separator !== '--' || !program) {
+  process.stderr.write(USAGE);
   process.exit(2);
+}
+/** The fence command may hang (a docker daemon that does not answer): it gets this long in all. */
+const FENCE_BOUND_MS = 30_000;
+const FENCE_TRIES = 3;
+
+function parseArgv(text: string | undefined): string[] | undefined {
+  try {
+    const parsed = JSON.parse(text ?? '') as unknown;
+    const ok = Array.isArray(parsed) && parsed.length > 0 && parsed.every((a) => typeof a === 'string');
+    return ok ? (parsed as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 const REPORTER_MAIN = fileURLToPath(new URL('./end-reporter-main.js', import.meta.url));
 
@@ -93,6 +127,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.o
 const child = spawn(program, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
 let lifelineLost = false;
 let leaseExpired = false;
+let exited = false;
 let lease: NodeJS.Timeout | undefined;
 function renewLease(): void {
   if (leaseMs === 0 || leaseExpired) return;
@@ -100,8 +135,7 @@ function renewLease(): void {
   else
     lease = setTimeout(() => {
       leaseExpired = true;
-      if (pid === undefined) child.once('spawn', () => killGroup());
-      else killGroup();
+      fence();
     }, leaseMs);
 }
 renewLease();
@@ -118,22 +152,29 @@ child.once('error', (err) => {
   process.exit(127);
 });
 child.once('exit', (code, signal) => {
+  exited = true;
   if (lease) clearTimeout(lease);
-  const exit = { code, signal, lifeline_lost: lifelineLost, lease_expired: leaseExpired };
   // Descendants left in the group (a backgrounded process) end with the attempt.
   killGroup();
+  // A fenced attempt's end is recorded once the fence command is done: only then is it over.
+  void (fencing ?? Promise.resolve()).then(() => recordEnd(code, signal));
+});
+
+function recordEnd(code: number | null, signal: NodeJS.Signals | null): void {
+  const status = dockerExit ? dockerExitStatus(code, signal) : { code, signal };
+  const exit = { ...status, lifeline_lost: lifelineLost, lease_expired: leaseExpired };
   const tmp = `${exitFile}.tmp`;
   try {
     writeFileSync(tmp, `${JSON.stringify(exit)}\n`);
-    renameSync(tmp, exitFile);
+    renameSync(tmp, exitFile!);
   } catch (err) {
     process.stderr.write(`iris supervisor: cannot record the attempt's end in ${exitFile}: ${(err as Error).message}\n`);
   }
   tell({ exit });
   // A task that completed must not run again because its worker froze or died before telling.
-  if (code === 0 && signal === null && endReporting) void handOffEnd(startedAtMs, Date.now()).finally(() => process.exit(0));
+  if (status.code === 0 && status.signal === null && endReporting) void handOffEnd(startedAtMs, Date.now()).finally(() => process.exit(0));
   else process.exit(0);
-});
+}
 
 function killGroup(): void {
   if (pid === undefined) return;
@@ -141,6 +182,35 @@ function killGroup(): void {
     process.kill(-pid, 'SIGKILL');
   } catch {
     // ESRCH: nothing left in the group.
+  }
+}
+
+/** Set once the fence command runs; settles when it is done (or out of time). */
+let fencing: Promise<void> | undefined;
+
+/** The worker is gone or lost its lease: the attempt ends now, whatever it is doing. */
+function fence(): void {
+  if (exited) return;
+  if (pid === undefined) {
+    // Still starting: fence as soon as it exists.
+    child.once('spawn', fence);
+    return;
+  }
+  killGroup();
+  if (fenceExec && !fencing) fencing = runFence(fenceExec);
+}
+
+async function runFence([command, ...commandArgs]: string[]): Promise<void> {
+  const deadline = Date.now() + FENCE_BOUND_MS;
+  for (let tries = 1; ; tries++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const run = spawn(command!, commandArgs, { stdio: 'ignore', timeout: Math.max(1, deadline - Date.now()), killSignal: 'SIGKILL' });
+      run.once('error', () => resolve(false));
+      run.once('exit', (code) => resolve(code === 0));
+    });
+    // A failure may be a container not created yet, or a daemon that is busy: try again a little.
+    if (ok || tries >= FENCE_TRIES || Date.now() + 1_000 >= deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
 
@@ -152,10 +222,5 @@ process.stdin.once('error', onLifelineLost);
 function onLifelineLost(): void {
   if (lifelineLost) return;
   lifelineLost = true;
-  if (pid === undefined) {
-    // Still starting: kill it as soon as it exists.
-    child.once('spawn', () => killGroup());
-    return;
-  }
-  killGroup();
+  fence();
 }
