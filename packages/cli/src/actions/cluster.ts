@@ -167,6 +167,7 @@ async function waitForAutoscaler(target: ClusterTarget, io: CliIo, log: Controll
   const waitMs = Math.max(AUTOSCALER_READY_MIN_MS, config.defaults.timeouts.boot);
   const deadline = Date.now() + waitMs;
   let last = '';
+  let goneInARow = 0;
   for (;;) {
     try {
       const connection = await clusterClient(target);
@@ -178,8 +179,10 @@ async function waitForAutoscaler(target: ClusterTarget, io: CliIo, log: Controll
       }
     } catch (err) {
       const message = (err as Error).message;
-      // It answered, then went: it failed while adopting its slices, and waiting changes nothing.
-      if (hasErrorCode(err, CONTROLLER_NOT_RUNNING)) {
+      // It answered, then went (twice in a row, no process, no address: not a slow /health under
+      // load): it failed while adopting its slices, and waiting changes nothing.
+      goneInARow = hasErrorCode(err, CONTROLLER_NOT_RUNNING) && (await controllerGone(target)) ? goneInARow + 1 : 0;
+      if (goneInARow >= 2) {
         const said = log.lastWords();
         const where = log.where();
         throw new IrisError(
@@ -197,6 +200,19 @@ async function waitForAutoscaler(target: ClusterTarget, io: CliIo, log: Controll
       );
     }
     await new Promise((r) => setTimeout(r, AUTOSCALER_POLL_MS));
+  }
+}
+
+/** The controller's host says it is not there at all (no process or VM answering for it). */
+async function controllerGone(target: ClusterTarget): Promise<boolean> {
+  const { platform, host } = await controllerHostOf(target);
+  try {
+    const status = await host.status();
+    return !status.running && status.address === undefined;
+  } catch {
+    return false;
+  } finally {
+    await platform.close?.();
   }
 }
 

@@ -192,7 +192,25 @@ scale_groups:
     expect(slicesOf(afterRestart, 'tpu_wait').map((s) => [s.sliceId, s.rawState])).toEqual([[waitSlice, 'WAITING_FOR_RESOURCES']]);
     expect(queueCreates()).toBe(createsBefore);
 
-    // ── iris stop deletes both queued resources, the one without a node too, and the node ──
+    // ── GCP gives up on the waiting request: the slice fails with GCP's reason, and its queued
+    //    resource is deleted (min_slices then asks for another, which waits in the queue) ──
+    emulator.tpu.failQueued(waitSlice, 'the reservation went away');
+    const failedAction = await until(
+      'the failed queued resource to be cleaned up',
+      async () => {
+        const actions = await client().autoscalerStatus<{ recentActions: { type: string; group: string; reason: string }[] }>();
+        return actions.recentActions.find((a) => a.group === 'tpu_wait' && a.type === 'failed_cleanup');
+      },
+      60_000,
+    );
+    expect(failedAction.reason).toContain('FAILED: the reservation went away');
+    await until(
+      'the failed queued resource to be deleted',
+      async () => (queued('tpu-wait').some((q) => q.name.endsWith(waitSlice)) ? undefined : true),
+      60_000,
+    );
+
+    // ── iris stop deletes every queued resource, one without a node too, and the node ──
     const stop = await runIris(['stop', '-c', file], { env, cwd: dir });
     expect(stop.code, `${stop.stdout}\n${stop.stderr}`).toBe(0);
     stopped = true;
