@@ -136,7 +136,7 @@ describe('queued resources through the real @google-cloud/tpu client against the
     expect(slice.zone).toBe(ZONES[1]);
     const qr = [...emulator.tpu.queuedResources.values()][0]!;
     expect(qr.body.reservationName).toBe(`projects/iris-test/locations/${ZONES[1]}/reservations/tpu-res`);
-    expect(qr.body.guaranteed).toEqual({});
+    expect(qr.body.guaranteed).toBeUndefined();
     const node = (qr.body.tpu as { nodeSpec: { node: { schedulingConfig: unknown } }[] }).nodeSpec[0]!.node;
     expect(node.schedulingConfig).toEqual({ preemptible: false, spot: false, reserved: true });
   });

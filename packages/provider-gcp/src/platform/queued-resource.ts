@@ -77,14 +77,15 @@ export function queuedLabels(qr: QueuedResourceView): Record<string, string> {
 }
 
 /**
- * The request body of a queued resource that creates `node` as `nodeId` in `zone`. Spot and
- * reserved capacity are the queued resource's tier; a named reservation is its reservationName.
+ * The request body of a queued resource that creates `node` as `nodeId` in `zone`. Spot capacity is
+ * the queued resource's `spot` tier; reserved capacity stays the node's `schedulingConfig.reserved`
+ * (the v2 `guaranteed` tier has no `reserved` flag: that was v2alpha1); a named reservation is the
+ * queued resource's `reservationName`.
  */
 export function queuedResourceBody(parent: string, nodeId: string, node: Record<string, unknown>, plan: GcpCapacityPlan): Record<string, unknown> {
   return {
     tpu: { nodeSpec: [{ parent, nodeId, node }] },
     ...(plan.capacity === 'spot' ? { spot: {} } : {}),
-    ...(plan.capacity === 'reserved' ? { guaranteed: {} } : {}),
     ...(plan.reservation !== undefined ? { reservationName: plan.reservation } : {}),
   };
 }
