@@ -538,8 +538,10 @@ async function clusterCost(connection: ClusterConnection, autoscaler: Autoscaler
   const groups = autoscaler.groups.flatMap((g) => {
     const price = prices.get(g.name);
     if (price === undefined) return [];
-    // A slice being requested does not exist yet: a stockout must not look like spending.
-    const slices = g.slices.filter((s) => s.state !== 'requesting' && s.state !== 'terminating' && s.state !== 'gone').length;
+    // A slice being requested does not exist yet: a stockout must not look like spending. Nor does
+    // one the provider still holds in a queue (every VM `requesting`: a TPU queued resource waiting).
+    const queued = (s: (typeof g.slices)[number]): boolean => s.vms.length > 0 && s.vms.every((vm) => vm.state === 'requesting');
+    const slices = g.slices.filter((s) => s.state !== 'requesting' && s.state !== 'terminating' && s.state !== 'gone' && !queued(s)).length;
     return [{ name: g.name, slices, perSliceHour: price, perHour: slices * price }];
   });
   return { perHour: groups.reduce((sum, g) => sum + g.perHour, 0), groups };

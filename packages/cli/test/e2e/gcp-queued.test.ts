@@ -19,6 +19,7 @@ interface SliceJson {
 }
 interface StatusJson {
   autoscaler?: { groups: { name: string; slices: SliceJson[] }[] };
+  cost?: { perHour: number; groups: { name: string; slices: number }[] };
 }
 
 function isRunning(pid: number): boolean {
@@ -136,8 +137,15 @@ scale_groups:
     );
     expect(explained).toContain(`slice ${qSlice} (booting): boot phase queued resource WAITING_FOR_RESOURCES on 4/4 VM(s)`);
     expect(explained).toContain(`slice ${waitSlice} (booting): boot phase queued resource WAITING_FOR_RESOURCES on 1/1 VM(s)`);
-    const waiting = slicesOf(await status(), 'tpu_q');
+    const queuedStatus = await status();
+    const waiting = slicesOf(queuedStatus, 'tpu_q');
     expect(waiting.map((s) => [s.sliceId, s.state, s.rawState])).toEqual([[qSlice, 'booting', 'WAITING_FOR_RESOURCES']]);
+    // A request in GCP's queue is not billed: the cost line does not count it.
+    expect(queuedStatus.cost?.groups.map((g) => [g.name, g.slices])).toEqual([
+      ['tpu_q', 0],
+      ['tpu_wait', 0],
+    ]);
+    expect(queuedStatus.cost?.perHour).toBe(0);
     expect(queued('tpu-q')[0]!.body.spot).toEqual({});
 
     // ── capacity for tpu_q: PROVISIONING, ACTIVE, the node boots, its four workers register ──
@@ -149,6 +157,7 @@ scale_groups:
       vmLogs,
     );
     await until('tpu_q to be ready', async () => (slicesOf(await status(), 'tpu_q')[0]?.state === 'ready' ? true : undefined), 60_000);
+    expect((await status()).cost?.groups.find((g) => g.name === 'tpu_q')?.slices).toBe(1);
     expect(queued('tpu-q')[0]!.state).toBe('ACTIVE');
     expect(await player.startupExits(qSlice)).toEqual([0, 0, 0, 0]);
     const run = await runIris(
