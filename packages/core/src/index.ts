@@ -26,6 +26,9 @@ export type {
   PlatformDeps,
   PlatformFactory,
   PlatformHostReport,
+  StateSnapshotObject,
+  StateSnapshotStore,
+  StateSnapshots,
 } from './platform.js';
 export { TOKENS } from './tokens.js';
 export { WORKER_JOIN_ENV, WORKER_JOIN_REFUSED_EXIT_CODE } from './worker-launch.js';

@@ -129,8 +129,37 @@ export interface Platform {
   estimateCost?(group: ScaleGroupConfig, hours: number): number | undefined;
   /** Optional capability: hosts that are failing, with the step and their last lines (fixed-host providers). */
   hostReports?(): PlatformHostReport[];
+  /**
+   * Optional capability of a `controller.provider` platform: where the controller keeps copies of
+   * its database (e.g. a Cloud Storage bucket), how often and how many. Undefined: no snapshots.
+   */
+  stateSnapshots?(controller: ControllerConfig): StateSnapshots | undefined;
   /** Releases clients and connections. */
   close?(): Promise<void>;
+}
+
+/** A copy of the controller's database in a provider's object store. */
+export interface StateSnapshotObject {
+  /** Names sort by time: the last one is the newest. */
+  name: string;
+  sizeBytes?: number;
+}
+
+/** Where the controller's database snapshots live: the objects of one cluster. */
+export interface StateSnapshotStore {
+  /** Where, for log lines and errors (`gs://bucket/cluster/`); never a credential. */
+  readonly location: string;
+  list(): Promise<StateSnapshotObject[]>;
+  upload(file: string, name: string): Promise<void>;
+  download(name: string, file: string): Promise<void>;
+  delete(name: string): Promise<void>;
+}
+
+export interface StateSnapshots {
+  store: StateSnapshotStore;
+  intervalMs: number;
+  /** How many snapshots to keep (the newest). */
+  keep: number;
 }
 
 /** What a platform factory receives besides its own provider block. */

@@ -44,6 +44,12 @@ export interface GcpControllerConfig {
   readonly internal_ip?: string;
   /** How the CLI reaches the controller: SSH to its external IP, SSH through IAP, or straight to its address. */
   readonly access: GcpControllerAccess;
+  /** A Cloud Storage bucket the controller snapshots its database to (objects `<cluster>/controller-<time>.db`). */
+  readonly state_bucket?: string;
+  /** How often to snapshot: a duration as written in the file (`10m`). */
+  readonly state_snapshot_interval?: string;
+  /** How many snapshots to keep in the bucket (the newest). */
+  readonly state_snapshots_kept?: number;
 }
 
 export type GcpControllerAccess = 'ssh' | 'iap' | 'direct';

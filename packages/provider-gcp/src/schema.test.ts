@@ -94,6 +94,8 @@ describe('gcp controller schema', () => {
       state_disk_size_gb: 20,
       state_mount: '/mnt/disks/iris-state',
       access: 'ssh',
+      state_snapshot_interval: '10m',
+      state_snapshots_kept: 10,
     });
   });
 
@@ -107,6 +109,9 @@ describe('gcp controller schema', () => {
       port: 10443,
       image: 'europe-docker.pkg.dev/p/iris/controller:1',
       api_endpoint: 'https://compute.example.internal',
+      state_bucket: 'my-iris-state',
+      state_snapshot_interval: '1h30m',
+      state_snapshots_kept: 24,
     };
     expect(summarize(check(validateController, full).errors)).toEqual([]);
   });

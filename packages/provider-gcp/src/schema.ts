@@ -1,4 +1,4 @@
-import type { JsonSchema } from '@iris/core';
+import { DURATION_PATTERN, type JsonSchema } from '@iris/core';
 import type { GcpControllerConfig, GcpProviderConfig } from './config-types.js';
 
 // GCP's own naming rules, checked at load time so a typo fails with a line number instead of an
@@ -164,6 +164,26 @@ const controllerProperties = {
     description: 'Container image of the controller; defaults to `controller.image`.',
   },
   api_endpoint: apiEndpoint,
+  state_bucket: {
+    type: 'string',
+    pattern: '^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$',
+    description:
+      "A Cloud Storage bucket (its name, without gs://) the controller snapshots its database to, as `<cluster>/controller-<time>.db`, every `state_snapshot_interval` and on shutdown; a controller whose state disk is new restores the newest. The VM's service account needs roles/storage.objectAdmin on it.",
+  },
+  state_snapshot_interval: {
+    // A duration as core writes them (`500ms`, `30s`, `10m`, `1h30m`); above 0 is checked at load.
+    type: 'string',
+    pattern: DURATION_PATTERN,
+    default: '10m',
+    description: 'How often the controller snapshots its database to `state_bucket` (a duration such as `10m`; above 0), and once more on a clean shutdown.',
+  },
+  state_snapshots_kept: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 1000,
+    default: 10,
+    description: 'How many snapshots of the database `state_bucket` keeps (the newest; older ones are deleted).',
+  },
 } satisfies Record<keyof GcpControllerConfig, JsonSchema>;
 
 /** JSON Schema (draft-07) of the `controller.provider: {type: gcp}` block. */

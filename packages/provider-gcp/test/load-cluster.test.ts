@@ -56,6 +56,8 @@ scale_groups:
       state_disk_size_gb: 20,
       state_mount: '/mnt/disks/iris-state',
       access: 'ssh',
+      state_snapshot_interval: '10m',
+      state_snapshots_kept: 10,
     });
   });
 

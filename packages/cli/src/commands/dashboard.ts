@@ -17,20 +17,49 @@ interface DashboardOptions {
   open?: boolean;
 }
 
-/** The controller of the target cluster and its token (read from the state dir: the CLI's own credential). */
-async function controllerOf(options: { config?: string }, io: CliIo): Promise<{ url: string; token: string; tokenFile: string; name: string }> {
-  const { existsSync, readFileSync } = await import('node:fs');
+/**
+ * The controller of the target cluster and its token (the controller host's, e.g. read over SSH
+ * from a GCE controller, else the state dir's). `close` ends the tunnel when one was opened.
+ */
+async function controllerOf(
+  options: { config?: string },
+  io: CliIo,
+): Promise<{ url: string; token: string; tokenFile: string; name: string; tunnelled: boolean; close: () => Promise<void> }> {
   const { join } = await import('node:path');
   const { IrisError } = await import('@iris/core');
   const { resolveClusterTarget } = await import('../cluster/cluster-target.js');
   const { clusterClient } = await import('../actions/cluster.js');
   const target = await resolveClusterTarget(options.config, io);
-  const { url } = await clusterClient(target);
+  const connection = await clusterClient(target);
   const tokenFile = join(target.cluster.config.controller.state_dir, 'token');
-  if (!existsSync(tokenFile)) {
+  if (connection.token === undefined) {
+    await connection.close();
     throw new IrisError(DASHBOARD_LOGIN_FAILED, `no token file at ${tokenFile}: run iris dashboard where the controller's state dir is readable`);
   }
-  return { url, token: readFileSync(tokenFile, 'utf8').trim(), tokenFile, name: target.cluster.config.name };
+  return {
+    url: connection.url,
+    token: connection.token,
+    tokenFile,
+    name: target.cluster.config.name,
+    tunnelled: connection.tunnel !== undefined,
+    close: () => connection.close(),
+  };
+}
+
+/** Until SIGINT or SIGTERM: the tunnel the link goes through must stay open while the browser uses it. */
+async function holdUntilSignal(): Promise<void> {
+  await new Promise<void>((resolve) => {
+    // A pending promise does not keep node running; this timer does.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    const done = (): void => {
+      clearInterval(keepAlive);
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
 }
 
 /** One call to the controller's API with the token; errors say which controller and what to do. */
@@ -47,8 +76,21 @@ async function call(url: string, token: string, method: string, path: string, wh
 }
 
 async function openDashboard(options: DashboardOptions, io: CliIo): Promise<void> {
+  const { url, token, tokenFile, name, tunnelled, close } = await controllerOf(options, io);
+  try {
+    await signIn(options, io, { url, token, tokenFile, name });
+    if (tunnelled) {
+      io.err(`the link goes through an SSH tunnel that stays open while this command runs; press Ctrl-C to close it\n`);
+      await holdUntilSignal();
+    }
+  } finally {
+    await close();
+  }
+}
+
+async function signIn(options: DashboardOptions, io: CliIo, target: { url: string; token: string; tokenFile: string; name: string }): Promise<void> {
   const { IrisError } = await import('@iris/core');
-  const { url, token, tokenFile, name } = await controllerOf(options, io);
+  const { url, token, tokenFile, name } = target;
   // A one-time code, not the token, goes into the URL: it may end up in a browser history or a terminal log.
   const { res, body } = await call(url, token, 'POST', '/api/v1/login-codes', 'get a sign-in link');
   if (!res.ok || typeof body['path'] !== 'string') {
@@ -90,9 +132,17 @@ interface SessionRow {
 
 /** `iris dashboard sessions [--revoke ID]`: who is signed in to the dashboard, and cutting one browser off. */
 async function sessions(options: { config?: string; revoke?: string; json?: boolean }, io: CliIo): Promise<void> {
+  const { url, token, close } = await controllerOf(options, io);
+  try {
+    await listOrRevoke(options, io, url, token);
+  } finally {
+    await close();
+  }
+}
+
+async function listOrRevoke(options: { revoke?: string; json?: boolean }, io: CliIo, url: string, token: string): Promise<void> {
   const { IrisError } = await import('@iris/core');
   const { printJson } = await import('../output/json.js');
-  const { url, token } = await controllerOf(options, io);
   if (options.revoke !== undefined) {
     const { res, body } = await call(url, token, 'DELETE', `/api/v1/sessions/${encodeURIComponent(options.revoke)}`, 'revoke a session');
     if (!res.ok) throw new IrisError(DASHBOARD_SESSIONS_FAILED, `cannot revoke session ${options.revoke}: ${String(body['message'] ?? `HTTP ${res.status}`)}`);

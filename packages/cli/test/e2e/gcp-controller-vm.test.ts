@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,15 @@ const ZONE = 'europe-west4-b';
 const PROJECT = 'iris-e2e';
 /** The controller VM: its internal and external address (GCP's emulated VMs use 127.0.0.20–40). */
 const CONTROLLER_VM = '127.0.0.20';
+const BUCKET = 'iris-e2e-state';
+
+/** A long-running `iris` (logs -f, dashboard): its output so far and its exit. */
+interface IrisChild {
+  child: ChildProcess;
+  out(): string;
+  err(): string;
+  exit: Promise<number | null>;
+}
 
 interface StatusJson {
   controller: { running: boolean; address?: string; via?: string; workers?: number };
@@ -42,6 +52,21 @@ describe('a cluster whose controller is a GCE VM (emulated), reached through the
   const iris = (args: string[]): Promise<IrisRun> =>
     runIris([...args.slice(0, 1), ...(args[0] === 'job' ? [args[1]!, '-c', file, ...args.slice(2)] : ['-c', file, ...args.slice(1)])], { env, cwd: work });
   const explain = (): string => `${gce.logs(instance)}\n${tpus.liveWorkers().join(', ')}`;
+  const children: ChildProcess[] = [];
+  const spawnIris = (args: string[]): IrisChild => {
+    const child = spawn(process.execPath, [IRIS_BIN, ...args], {
+      cwd: work,
+      env: { ...process.env, IRIS_DEBUG: undefined, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    return { child, out: () => out, err: () => err, exit };
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'iris-gcpvm-e2e-'));
@@ -65,6 +90,7 @@ describe('a cluster whose controller is a GCE VM (emulated), reached through the
       hostKey: () => sshd.host(CONTROLLER_VM).hostKeyPub,
     });
     await gce.attach(emulator.compute);
+    emulator.storage.createBucket(BUCKET);
     tpus = new TpuVmPlayer({ rootDir: join(dir, 'tpu'), entrypoint: [process.execPath, IRIS_BIN] });
     await tpus.attach(emulator.tpu);
     file = join(dir, 'cluster.yaml');
@@ -79,6 +105,9 @@ controller:
     port: ${await freePort()}
     api_endpoint: "${endpoint}"
     state_mount: ${join(dir, 'controller-state')}
+    state_bucket: ${BUCKET}
+    state_snapshot_interval: 2s
+    state_snapshots_kept: 3
   image: europe-docker.pkg.dev/${PROJECT}/iris/iris-controller:e2e
   state_dir: ${join(dir, 'local-state')}
   worker_timeout: 10s
@@ -106,6 +135,7 @@ scale_groups:
   }, 120_000);
 
   afterAll(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     if (!stopped) await runIris(['stop', '-c', file], { env, cwd: work });
     await gce.close();
     await tpus.close();
@@ -149,6 +179,63 @@ scale_groups:
     expect(JSON.stringify(node.metadata)).not.toContain(masterToken);
     expect(JSON.stringify([...emulator.compute.instances.values()].map((i) => i.metadata))).not.toContain(masterToken);
 
+    // ── iris job logs -f through the tunnel: lines arrive while the job runs; exit 0 when it ends ──
+    const release = join(dir, 'release-lines');
+    const submit = await iris([
+      'job',
+      'run',
+      '--name',
+      '/e2e/lines',
+      '--detach',
+      '--cpu',
+      '0.1',
+      '--memory',
+      '100MB',
+      '--',
+      'sh',
+      '-c',
+      `for i in 1 2 3; do echo line-$i; sleep 1; done; while [ ! -e '${release}' ]; do sleep 0.2; done; echo line-end`,
+    ]);
+    expect(submit.code, `${submit.stdout}\n${submit.stderr}\n${explain()}`).toBe(0);
+    const follow = spawnIris(['job', 'logs', '-c', file, '-f', '/e2e/lines']);
+    await until(
+      'iris job logs -f to stream line-3 while the job runs',
+      () => (follow.out().includes('line-3') ? true : undefined),
+      120_000,
+      () => `${follow.out()}\n${follow.err()}\n${explain()}`,
+    );
+    expect(follow.out()).not.toContain('line-end');
+    expect(follow.child.exitCode).toBeNull();
+    writeFileSync(release, '');
+    const followed = await Promise.race([follow.exit, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 120_000))]);
+    expect(followed, `${follow.out()}\n${follow.err()}`).toBe(0);
+    expect(follow.out()).toMatch(/line-1[\s\S]*line-2[\s\S]*line-3[\s\S]*line-end/);
+
+    // ── iris dashboard through the tunnel: a one-time link that works while the command runs ──
+    const dashboard = spawnIris(['dashboard', '-c', file]);
+    const link = await until(
+      'iris dashboard to print its sign-in link',
+      () => /^(http:\/\/127\.0\.0\.1:\d+\/dashboard\/login\?code=\S+)$/m.exec(dashboard.out())?.[1],
+      120_000,
+      () => `${dashboard.out()}\n${dashboard.err()}`,
+    );
+    const login = await fetch(link, { redirect: 'manual' });
+    expect(login.status).toBe(303);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(cookie).toMatch(/=/);
+    const page = await fetch(new URL('/dashboard/', link), { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/<html[\s\S]*Iris/i);
+    const jobsApi = await fetch(new URL('/api/v1/jobs', link), { headers: { cookie } });
+    expect(jobsApi.status).toBe(200);
+    expect(await jobsApi.text()).toContain('/e2e/lines');
+    expect(dashboard.child.exitCode).toBeNull();
+    dashboard.child.kill('SIGINT');
+    expect(await dashboard.exit).toBe(0);
+    // The tunnel closed with the command.
+    await expect(fetch(new URL('/dashboard/', link))).rejects.toThrow();
+
     // ── the VM is lost; a new one attaches the same disk and finds the job ──
     const op = emulator.compute.delete(PROJECT, ZONE, instance);
     emulator.compute.getOperation(PROJECT, ZONE, String(op.name));
@@ -171,6 +258,34 @@ scale_groups:
     );
     expect(emulator.requests.filter((r) => r.startsWith('POST') && r.endsWith('/nodes'))).toHaveLength(1);
 
+    // ── the VM AND its disk are lost: a new disk, and the newest snapshot from the bucket ──
+    const restartedAt = new Date().toISOString();
+    const prefix = `${cluster}/controller-`;
+    await until(
+      'a snapshot taken by the second controller',
+      () => (emulator.storage.names(BUCKET).some((n) => n.startsWith(prefix) && n.slice(prefix.length) > restartedAt) ? true : undefined),
+      120_000,
+      () => `${emulator.storage.names(BUCKET).join('\n')}\n${explain()}`,
+    );
+    // Retention: the newest 3 (state_snapshots_kept) at most, plus possibly one being written.
+    expect(emulator.storage.names(BUCKET).length).toBeLessThanOrEqual(4);
+    const vmGone = emulator.compute.delete(PROJECT, ZONE, instance);
+    emulator.compute.getOperation(PROJECT, ZONE, String(vmGone.name));
+    const diskGone = emulator.compute.deleteDisk(PROJECT, ZONE, `iris-state-${cluster}`);
+    emulator.compute.getOperation(PROJECT, ZONE, String(diskGone.name));
+    rmSync(join(dir, 'disks', `iris-state-${cluster}`), { recursive: true, force: true });
+    expect(emulator.compute.disks.size).toBe(0);
+    const restored = await iris(['start', '--detach']);
+    expect(restored.code, `${restored.stdout}\n${restored.stderr}\n${explain()}`).toBe(0);
+    expect([...emulator.compute.disks.values()].map((d) => d.name)).toEqual([`iris-state-${cluster}`]);
+    expect(existsSync(join(dir, 'disks', `iris-state-${cluster}`, 'controller.db'))).toBe(true);
+    expect(gce.logs(instance)).toMatch(/restored the state from a snapshot/);
+    const history = await iris(['job', 'list', '--json']);
+    expect(history.code, history.stderr).toBe(0);
+    const rows = JSON.parse(history.stdout) as { name: string; state: string }[];
+    expect(rows.find((j) => j.name === '/e2e/tpu')?.state, history.stdout).toBe('SUCCEEDED');
+    expect(rows.find((j) => j.name === '/e2e/lines')?.state, history.stdout).toBe('SUCCEEDED');
+
     // ── iris stop: slices and VM gone, the state disk kept ──
     const stop = await iris(['stop']);
     expect(stop.code, `${stop.stdout}\n${stop.stderr}`).toBe(0);
@@ -184,5 +299,5 @@ scale_groups:
       async () => (processesMentioning(dir).length === 0 && tpus.liveWorkers().length === 0 ? true : undefined),
       30_000,
     );
-  }, 600_000);
+  }, 900_000);
 });

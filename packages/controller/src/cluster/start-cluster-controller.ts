@@ -1,17 +1,22 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   LABEL_ROLE,
   SystemClock,
   silentLogger,
   type ClusterConfig,
+  type Logger,
   type Platform,
   type PlatformDeps,
   type ScaleGroupConfig,
+  type StateSnapshots,
   type VmBootstrapSpec,
 } from '@iris/core';
 import { type ProviderRegistry } from '@iris/core/config';
 import { createAutoscaler } from '../autoscaler/create-autoscaler.js';
 import type { Autoscaler, ReconcileReport } from '../autoscaler/autoscaler.js';
-import { controllerTimeouts, inputLimits, startController, type ControllerHandle, type StartControllerOptions } from '../controller.js';
+import { controllerTimeouts, DATABASE_FILE, inputLimits, startController, type ControllerHandle, type StartControllerOptions } from '../controller.js';
+import { restoreNewestSnapshot, StateSnapshotService } from '../state/state-snapshots.js';
 import { SqliteSliceStore } from '../store/sqlite-slice-store.js';
 import { demandFromState, workerSnapshot } from './demand.js';
 import { createPlatforms } from './platforms.js';
@@ -39,6 +44,8 @@ export interface ClusterControllerHandle extends ControllerHandle {
   autoscalerInstance: Autoscaler;
   platforms: readonly Platform[];
   reconcileReport: ReconcileReport;
+  /** Present when the controller's provider keeps snapshots of the database (gcp `state_bucket`). */
+  stateSnapshots?: StateSnapshotService;
 }
 
 /** How long a slice that dies must have lived for its death not to count against its group. */
@@ -54,28 +61,45 @@ export async function startClusterController(options: StartClusterControllerOpti
   const { config, registry } = options;
   const clock = options.clock ?? new SystemClock();
   const logger = options.logger ?? silentLogger;
-  const handle = await startController({
-    ...options,
+  const deps: PlatformDeps = {
+    clusterName: config.name,
+    bootstrap: config.defaults.bootstrap,
+    timeouts: config.defaults.timeouts,
+    ssh: config.defaults.ssh,
     clock,
-    logger,
-    limits: {
-      ...controllerTimeouts(config.controller),
-      ...(config.controller.limits ? inputLimits(config.controller.limits) : {}),
-      ...options.limits,
-    },
-  });
+    logger: logger,
+    stateDir: options.stateDir,
+    ...(options.irisCommand ? { irisCommand: options.irisCommand } : {}),
+    ...(options.clusterFile ? { clusterFile: options.clusterFile } : {}),
+  };
+  // A new state disk gets the newest snapshot before the database is opened.
+  const snapshots = await controllerSnapshots(config, registry, deps, logger);
+  if (snapshots) {
+    try {
+      mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+      await restoreNewestSnapshot({ store: snapshots.settings.store, databaseFile: join(options.stateDir, DATABASE_FILE), logger });
+    } catch (err) {
+      await snapshots.platform.close?.();
+      throw err;
+    }
+  }
+  let handle: ControllerHandle;
   try {
-    const deps: PlatformDeps = {
-      clusterName: config.name,
-      bootstrap: config.defaults.bootstrap,
-      timeouts: config.defaults.timeouts,
-      ssh: config.defaults.ssh,
+    handle = await startController({
+      ...options,
       clock,
-      logger: logger,
-      stateDir: handle.stateDir,
-      ...(options.irisCommand ? { irisCommand: options.irisCommand } : {}),
-      ...(options.clusterFile ? { clusterFile: options.clusterFile } : {}),
-    };
+      logger,
+      limits: {
+        ...controllerTimeouts(config.controller),
+        ...(config.controller.limits ? inputLimits(config.controller.limits) : {}),
+        ...options.limits,
+      },
+    });
+  } catch (err) {
+    await snapshots?.platform.close?.();
+    throw err;
+  }
+  try {
     const created = await createPlatforms(config, registry, deps);
     // Provider calls and their errors by kind show in /metrics; the providers do not know.
     const instrumented = new Map(created.all.map((p) => [p, instrumentPlatform(p, handle.metrics)]));
@@ -144,6 +168,16 @@ export async function startClusterController(options: StartClusterControllerOpti
     };
     autoscaler.start();
     autoscaler.notifyDemand();
+    const stateSnapshots = snapshots
+      ? new StateSnapshotService({
+          ...snapshots.settings,
+          clock,
+          logger,
+          backup: (file) => handle.store.db.backup(file),
+          tempDir: handle.stateDir,
+        })
+      : undefined;
+    stateSnapshots?.start();
 
     const stopController = handle.stop;
     return {
@@ -151,16 +185,47 @@ export async function startClusterController(options: StartClusterControllerOpti
       autoscalerInstance: autoscaler,
       platforms: platforms.all,
       reconcileReport,
+      ...(stateSnapshots ? { stateSnapshots } : {}),
       async stop() {
         // Slices stay up: a restarted controller adopts them. `iris stop` is what removes them.
         autoscaler.stop();
         await autoscaler.settle();
-        await Promise.all(platforms.all.map((p) => p.close?.()));
+        // The last snapshot, while the database is still open.
+        await stateSnapshots?.stop();
+        await Promise.all([...platforms.all, ...(snapshots ? [snapshots.platform] : [])].map((p) => p.close?.()));
         await stopController();
       },
     };
   } catch (err) {
     await handle.stop();
+    await snapshots?.platform.close?.();
     throw err;
   }
+}
+
+/**
+ * The snapshot settings the `controller.provider` platform offers (gcp: `state_bucket`), with that
+ * platform to close later. A provider that cannot be created here (not installed where the
+ * controller runs, or a block only the CLI's side uses) offers none.
+ */
+async function controllerSnapshots(
+  config: ClusterConfig,
+  registry: ProviderRegistry,
+  deps: PlatformDeps,
+  logger: Logger,
+): Promise<{ platform: Platform; settings: StateSnapshots } | undefined> {
+  let platform: Platform;
+  try {
+    platform = await registry.createPlatform(config.controller.provider, deps);
+  } catch (err) {
+    logger.debug('no state snapshots: the controller provider has no platform here', {
+      provider: config.controller.provider.type,
+      error: (err as Error).message,
+    });
+    return undefined;
+  }
+  const settings = platform.stateSnapshots?.(config.controller);
+  if (settings) return { platform, settings };
+  await platform.close?.();
+  return undefined;
 }

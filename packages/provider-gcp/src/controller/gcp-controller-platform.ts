@@ -1,5 +1,6 @@
 import {
   ProviderError,
+  parseDuration,
   type ControllerConfig,
   type ControllerHost,
   type ListVmsQuery,
@@ -7,6 +8,7 @@ import {
   type PlatformDeps,
   type ProviderConfig,
   type StartVmsRequest,
+  type StateSnapshots,
   type Tunnel,
   type VmInfo,
   type VmManager,
@@ -14,6 +16,10 @@ import {
 import { createComputeClients, type ComputeClients } from '../api/clients.js';
 import type { GcpControllerConfig } from '../config-types.js';
 import { GceControllerHost } from './gce-controller-host.js';
+import { GcsSnapshotStore } from './gcs-snapshot-store.js';
+
+const DEFAULT_SNAPSHOT_INTERVAL = '10m';
+const DEFAULT_SNAPSHOTS_KEPT = 10;
 
 export interface GcpControllerPlatformOptions {
   operationPollMs: number;
@@ -42,6 +48,22 @@ export class GcpControllerPlatform implements Platform {
   /** SSH port forwarding to the controller VM (its external IP, or IAP), with its host key pinned. */
   async tunnel(address: string): Promise<Tunnel> {
     return this.gceHost(undefined).tunnel(address);
+  }
+
+  /** With `state_bucket`: snapshots of the controller's database in `gs://<bucket>/<cluster>/`. */
+  stateSnapshots(): StateSnapshots | undefined {
+    const bucket = this.config.state_bucket;
+    if (bucket === undefined) return undefined;
+    return {
+      store: new GcsSnapshotStore({
+        bucket,
+        prefix: `${this.deps.clusterName}/`,
+        ...(this.config.project_id !== undefined ? { projectId: this.config.project_id } : {}),
+        ...(this.config.api_endpoint !== undefined ? { apiEndpoint: this.config.api_endpoint } : {}),
+      }),
+      intervalMs: parseDuration(this.config.state_snapshot_interval ?? DEFAULT_SNAPSHOT_INTERVAL),
+      keep: this.config.state_snapshots_kept ?? DEFAULT_SNAPSHOTS_KEPT,
+    };
   }
 
   vmManager(): VmManager {

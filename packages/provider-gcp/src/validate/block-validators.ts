@@ -1,4 +1,4 @@
-import type { ClusterConfig, ScaleGroupConfig } from '@iris/core';
+import { parseDuration, type ClusterConfig, type ScaleGroupConfig } from '@iris/core';
 import type { GcpControllerConfig, GcpProviderConfig } from '../config-types.js';
 import { validateControllerAddress, validateGcpController, validateGcpGroup, type GcpConfigIssue } from './validate-gcp.js';
 
@@ -30,8 +30,20 @@ export function gcpGroupBlockIssues(provider: GcpProviderConfig, ctx: BlockValid
 }
 
 /** The rules of the `controller.provider: {type: gcp}` block, for core's `validateController` hook. */
-export function gcpControllerBlockIssues(_controller: GcpControllerConfig, ctx: BlockValidationContext): BlockIssue[] {
-  return validateGcpController(ctx.cluster as unknown as ClusterConfig).map(relativeTo(['controller', 'provider']));
+export function gcpControllerBlockIssues(controller: GcpControllerConfig, ctx: BlockValidationContext): BlockIssue[] {
+  return [...validateGcpController(ctx.cluster as unknown as ClusterConfig).map(relativeTo(['controller', 'provider'])), ...snapshotIssues(controller)];
+}
+
+/** `state_snapshot_interval` above 0 (the schema checked its form). */
+function snapshotIssues(controller: GcpControllerConfig): BlockIssue[] {
+  if (controller.state_snapshot_interval === undefined) return [];
+  let ms: number;
+  try {
+    ms = parseDuration(controller.state_snapshot_interval);
+  } catch {
+    return [];
+  }
+  return ms > 0 ? [] : [{ path: ['state_snapshot_interval'], message: `state_snapshot_interval must be above 0 (got ${ms}ms): give a duration such as 10m` }];
 }
 
 function relativeTo(prefix: readonly string[]): (issue: GcpConfigIssue) => BlockIssue {

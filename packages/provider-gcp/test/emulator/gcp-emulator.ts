@@ -3,19 +3,23 @@ import type { AddressInfo } from 'node:net';
 import { ComputeApi } from './compute-api.js';
 import { FaultBook } from './faults.js';
 import { readJson, ReplyError, sendError, sendJson } from './http-json.js';
+import { StorageApi } from './storage-api.js';
 import { TpuApi } from './tpu-api.js';
 
 type Handler = (m: RegExpExecArray, url: URL, req: IncomingMessage) => Promise<Record<string, unknown>> | Record<string, unknown>;
 
 /**
- * One loopback HTTP server speaking the TPU v2 REST API (`/v2/…`: nodes, queued resources) and the Compute Engine v1
- * instances API (`/compute/v1/…`), so the real client libraries can be pointed at it through
+ * One loopback HTTP server speaking the TPU v2 REST API (`/v2/…`: nodes, queued resources), the
+ * Compute Engine v1 instances API (`/compute/v1/…`) and the Cloud Storage JSON API (`/storage/v1/…`),
+ * so the real client libraries can be pointed at it through
  * `api_endpoint`. Bound to port 0.
  */
 export class GcpEmulator {
   readonly faults = new FaultBook();
   readonly tpu: TpuApi;
   readonly compute: ComputeApi;
+  /** Cloud Storage JSON API (`/storage/v1/…`, `/upload/storage/v1/…`). */
+  readonly storage: StorageApi;
   /** Every request as `METHOD path`. */
   readonly requests: string[] = [];
   private server: Server | undefined;
@@ -24,6 +28,7 @@ export class GcpEmulator {
   constructor(now: () => number = () => Date.now()) {
     this.tpu = new TpuApi(this.faults, now);
     this.compute = new ComputeApi(this.faults, now);
+    this.storage = new StorageApi(now);
     const seg = '([^/]+)';
     const loc = `/v2/(projects/${seg}/locations/${seg})`;
     const cz = `/compute/v1/projects/${seg}/zones/${seg}`;
@@ -87,6 +92,7 @@ export class GcpEmulator {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const method = req.method ?? 'GET';
     this.requests.push(`${method} ${url.pathname}`);
+    if (await this.storage.handle(req, res, url)) return;
     try {
       for (const [m, pattern, handler] of this.routes) {
         if (m !== method) continue;
