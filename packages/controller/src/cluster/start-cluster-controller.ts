@@ -73,13 +73,13 @@ export async function startClusterController(options: StartClusterControllerOpti
     ...(options.clusterFile ? { clusterFile: options.clusterFile } : {}),
   };
   // A new state disk gets the newest snapshot before the database is opened.
-  const snapshots = await controllerSnapshots(config, registry, deps, logger);
+  const { platform: controllerPlatform, snapshots } = await controllerSnapshots(config, registry, deps, logger);
   if (snapshots) {
     try {
       mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
-      await restoreNewestSnapshot({ store: snapshots.settings.store, databaseFile: join(options.stateDir, DATABASE_FILE), logger });
+      await restoreNewestSnapshot({ store: snapshots.store, databaseFile: join(options.stateDir, DATABASE_FILE), logger });
     } catch (err) {
-      await snapshots.platform.close?.();
+      await controllerPlatform?.close?.();
       throw err;
     }
   }
@@ -96,7 +96,7 @@ export async function startClusterController(options: StartClusterControllerOpti
       },
     });
   } catch (err) {
-    await snapshots?.platform.close?.();
+    await controllerPlatform?.close?.();
     throw err;
   }
   try {
@@ -170,7 +170,7 @@ export async function startClusterController(options: StartClusterControllerOpti
     autoscaler.notifyDemand();
     const stateSnapshots = snapshots
       ? new StateSnapshotService({
-          ...snapshots.settings,
+          ...snapshots,
           clock,
           logger,
           backup: (file) => handle.store.db.backup(file),
@@ -192,28 +192,29 @@ export async function startClusterController(options: StartClusterControllerOpti
         await autoscaler.settle();
         // The last snapshot, while the database is still open.
         await stateSnapshots?.stop();
-        await Promise.all([...platforms.all, ...(snapshots ? [snapshots.platform] : [])].map((p) => p.close?.()));
+        // A provider may hand the controller block and a group the same instance: close each once.
+        await Promise.all([...new Set([...platforms.all, ...(controllerPlatform ? [controllerPlatform] : [])])].map((p) => p.close?.()));
         await stopController();
       },
     };
   } catch (err) {
     await handle.stop();
-    await snapshots?.platform.close?.();
+    await controllerPlatform?.close?.();
     throw err;
   }
 }
 
 /**
- * The snapshot settings the `controller.provider` platform offers (gcp: `state_bucket`), with that
- * platform to close later. A provider that cannot be created here (not installed where the
- * controller runs, or a block only the CLI's side uses) offers none.
+ * The `controller.provider` platform and the snapshot settings it offers (gcp: `state_bucket`); the
+ * platform is closed with the others at stop. A provider that cannot be created here (not
+ * installed where the controller runs) offers none.
  */
 async function controllerSnapshots(
   config: ClusterConfig,
   registry: ProviderRegistry,
   deps: PlatformDeps,
   logger: Logger,
-): Promise<{ platform: Platform; settings: StateSnapshots } | undefined> {
+): Promise<{ platform?: Platform; snapshots?: StateSnapshots }> {
   let platform: Platform;
   try {
     platform = await registry.createPlatform(config.controller.provider, deps);
@@ -222,10 +223,8 @@ async function controllerSnapshots(
       provider: config.controller.provider.type,
       error: (err as Error).message,
     });
-    return undefined;
+    return {};
   }
-  const settings = platform.stateSnapshots?.(config.controller);
-  if (settings) return { platform, settings };
-  await platform.close?.();
-  return undefined;
+  const snapshots = platform.stateSnapshots?.(config.controller);
+  return snapshots ? { platform, snapshots } : { platform };
 }

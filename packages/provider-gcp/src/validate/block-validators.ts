@@ -43,7 +43,7 @@ function snapshotIssues(controller: GcpControllerConfig): BlockIssue[] {
   } catch {
     return [];
   }
-  return ms > 0 ? [] : [{ path: ['state_snapshot_interval'], message: `state_snapshot_interval must be above 0 (got ${ms}ms): give a duration such as 10m` }];
+  return ms > 0 ? [] : [{ path: ['state_snapshot_interval'], message: `must be above 0 (got ${ms}ms): give a duration such as 10m` }];
 }
 
 function relativeTo(prefix: readonly string[]): (issue: GcpConfigIssue) => BlockIssue {
