@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Storage } from '@google-cloud/storage';
 import { ProviderError, type ControllerConfig, type Platform, type ProviderConfig } from '@iris/core';
 import { GcsSnapshotStore } from '../src/controller/gcs-snapshot-store.js';
 import { gcpPlatformFactory } from '../src/platform/gcp-platform.js';
@@ -116,5 +117,26 @@ describe('state snapshots in Cloud Storage (real @google-cloud/storage client, e
     const err = await store.upload(join(dir, 'up.db'), 'controller-2026-11-29T10:00:00.000Z.db').catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'transient' });
     expect((err as Error).message).toContain(`upload gs://${BUCKET}/demo/controller-2026-11-29T10:00:00.000Z.db failed`);
+  });
+
+  it('the emulator takes what the library sends: resumable and multipart uploads, media uploads, buckets', async () => {
+    const storage = new Storage({ apiEndpoint: endpoint, projectId: 'iris-test', retryOptions: { maxRetries: 0 } });
+    const file = join(dir, 'any.bin');
+    writeFileSync(file, Buffer.alloc(100_000, 3));
+    await storage.bucket(BUCKET).upload(file, { destination: 'r/resumable', resumable: true });
+    await storage.bucket(BUCKET).file('r/saved').save('hello', { resumable: false });
+    const media = await fetch(`${endpoint}/upload/storage/v1/b/${BUCKET}/o?uploadType=media&name=${encodeURIComponent('r/media')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: 'raw',
+    });
+    expect(media.status).toBe(200);
+    expect(emulator.storage.names(BUCKET)).toEqual(['r/media', 'r/resumable', 'r/saved']);
+    expect(emulator.storage.buckets.get(BUCKET)?.get('r/resumable')?.data.length).toBe(100_000);
+    const [contents] = await storage.bucket(BUCKET).file('r/saved').download();
+    expect(contents.toString()).toBe('hello');
+    await storage.createBucket('iris-other');
+    const [buckets] = await storage.getBuckets();
+    expect(buckets.map((b) => b.name)).toEqual(['iris-other', BUCKET]);
   });
 });

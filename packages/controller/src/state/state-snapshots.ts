@@ -1,4 +1,4 @@
-import { closeSync, existsSync, linkSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { IrisError, type Clock, type Logger, type StateSnapshotStore, type TimerHandle } from '@iris/core';
 
@@ -113,6 +113,8 @@ export class StateSnapshotService {
 
   start(): void {
     if (this.timer || this.stopped) return;
+    // Copies a killed controller left half-written.
+    for (const f of readdirSync(this.options.tempDir)) if (/^\.snapshot-\d+-\d+\.db$/.test(f)) rmSync(join(this.options.tempDir, f), { force: true });
     this.timer = this.options.clock.setInterval(() => void this.snapshot('interval'), this.options.intervalMs);
   }
 

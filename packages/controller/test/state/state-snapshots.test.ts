@@ -93,8 +93,10 @@ describe('StateSnapshotService', () => {
     });
 
   it('uploads a snapshot every interval, named by the time it was taken, and leaves no temp file', async () => {
+    writeFileSync(join(dir, '.snapshot-123-4.db'), 'left by a killed controller');
     const s = service();
     s.start();
+    expect(readdirSync(dir)).toEqual([]);
     await clock.advance(10 * MINUTE - 1);
     expect(store.snapshots()).toEqual([]);
     await clock.advance(1);
