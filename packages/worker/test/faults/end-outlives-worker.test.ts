@@ -10,7 +10,9 @@ import { ControllerProcess, startWorkers, waitFor, WorkerProcess } from '../e2e/
 // task a second time elsewhere; the worker's own report, when it comes back, changes nothing.
 // Real controller and worker processes; every wait polls a condition with a deadline of 30 s or more.
 
-const WORKER_TIMEOUT_MS = 20_000;
+// Long enough that the supervisor's report (after a quarter of it) lands well before the controller could
+// give the worker up, even on a loaded machine.
+const WORKER_TIMEOUT_MS = 30_000;
 
 let controller: ControllerProcess | undefined;
 let workers: WorkerProcess[] = [];
