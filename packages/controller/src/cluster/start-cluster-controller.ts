@@ -22,7 +22,7 @@ import { demandFromState, workerSnapshot } from './demand.js';
 import { createPlatforms } from './platforms.js';
 import { StartupRetry } from './startup-retry.js';
 import { configView } from '../dashboard/config-view.js';
-import { instrumentAutoscaler, instrumentPlatform } from '../metrics/instrument.js';
+import { instrumentAutoscaler, instrumentPlatform, instrumentProviderObject } from '../metrics/instrument.js';
 import { RevokeOnSliceEnd } from './revoke-on-slice-end.js';
 import { planWorkerLaunches, workerLaunchFactory } from './worker-launch.js';
 
@@ -171,6 +171,8 @@ export async function startClusterController(options: StartClusterControllerOpti
     const stateSnapshots = snapshots
       ? new StateSnapshotService({
           ...snapshots,
+          // Uploads, lists and deletes and their failures by kind show in /metrics as provider calls.
+          store: instrumentProviderObject(snapshots.store, controllerPlatform?.type ?? 'unknown', handle.metrics),
           clock,
           logger,
           backup: (file) => handle.store.db.backup(file),

@@ -14,6 +14,11 @@ export function instrumentPlatform(platform: Platform, metrics: ControllerMetric
   );
 }
 
+/** Counts the asynchronous calls of any provider object (e.g. a state snapshot store) as provider calls. */
+export function instrumentProviderObject<T extends object>(target: T, provider: string, metrics: ControllerMetrics): T {
+  return counted(target, provider, metrics);
+}
+
 function counted<T extends object>(target: T, provider: string, metrics: ControllerMetrics, override?: (name: string, value: unknown) => unknown): T {
   return new Proxy(target, {
     get(obj, prop, receiver) {

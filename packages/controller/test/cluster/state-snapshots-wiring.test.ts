@@ -84,6 +84,10 @@ describe('state snapshots wired into the cluster controller', () => {
     const second = await start(join(dir, 'disk-2'));
     const restored = new IrisClient({ baseUrl: second.url, token: second.token });
     expect((await restored.getJob('/t/kept')).name).toBe('/t/kept');
+    // Its store calls count as provider calls in /metrics.
+    expect(await second.stateSnapshots!.snapshot()).toBe(true);
+    const metrics = await (await fetch(`${second.url}/metrics`, { headers: { authorization: `Bearer ${second.token}` } })).text();
+    expect(metrics).toMatch(/iris_provider_calls_total\{provider="fake",call="upload"\} 1/);
   });
 
   it('refuses to start on an empty state dir when the snapshots cannot be listed, and leaves no database behind', async () => {
