@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -455,6 +457,73 @@ setInterval(() => undefined, 60_000);
     const pid = containerPid(fake.dir, NAME);
     if (pid !== undefined) expect(alive(pid)).toBe(false);
     expect(readExitFile(exitFile)).toMatchObject({ lease_expired: true, lifeline_lost: false });
+  }, 90_000);
+
+  it('records the running CLI in the pid dir until the attempt ends', async () => {
+    const fake = fakeDocker();
+    const dir = mkdtempSync(join(tmpdir(), 'iris-dw-'));
+    const pidDir = join(dir, 'pids');
+    const rt = new DockerRuntime({
+      clock: new SystemClock(),
+      killGraceMs: 1000,
+      image: 'img',
+      dockerBinary: fake.bin,
+      accelerator: { type: 'cpu', devices: [] },
+      pidDir,
+    });
+    const lines: string[] = [];
+    const a = await rt.start({ start: start(), workDir: dir }, context, (_s, l) => lines.push(l));
+    await until(() => lines.includes('ready'));
+    const [pidFile] = readdirSync(pidDir);
+    expect(pidFile).toBe(`${encodeURIComponent('/team/run/0')}.1.pid`);
+    // The group a restarted worker would end: the docker CLI's, recognisable by the attempt's id.
+    const pgid = Number(readFileSync(join(pidDir, pidFile!), 'utf8'));
+    expect(readFileSync(`/proc/${pgid}/environ`, 'utf8').split('\0')).toContain('IRIS_TASK_ID=/team/run/0');
+    await a.kill('done');
+    expect(readdirSync(pidDir)).toEqual([]);
+  });
+
+  it('hands a container’s success to the end reporter, which tells the controller when the worker does not', async () => {
+    const fake = fakeDocker();
+    const dir = mkdtempSync(join(tmpdir(), 'iris-dw-'));
+    const received: Array<{ auth: string | undefined; body: Record<string, unknown> }> = [];
+    const server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        received.push({ auth: req.headers.authorization, body: JSON.parse(text) as Record<string, unknown> });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/workers/w-1/attempt-ends`;
+      const rt = new DockerRuntime({
+        clock: new SystemClock(),
+        killGraceMs: 1000,
+        image: 'img',
+        dockerBinary: fake.bin,
+        accelerator: { type: 'cpu', devices: [] },
+      });
+      process.env['FAKE_DOCKER_EXIT'] = '0';
+      let exit;
+      try {
+        const a = await rt.start(
+          { start: start(), workDir: dir, exitFile: join(dir, 'attempt.exit'), endReport: { url, token: 'worker-secret', graceMs: 200, giveUpMs: 60_000 } },
+          context,
+          () => undefined,
+        );
+        exit = await a.exited;
+      } finally {
+        delete process.env['FAKE_DOCKER_EXIT'];
+      }
+      expect(exit).toMatchObject({ exitCode: 0, error: undefined });
+      // The worker here never removes the exit file (as if it froze): the reporter posts the end.
+      await until(() => received.length > 0);
+      expect(received[0]).toMatchObject({ auth: 'Bearer worker-secret', body: { task_id: '/team/run/0', attempt: 1, state: 'SUCCEEDED', exit_code: 0 } });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   }, 90_000);
 
   it('keeps a container whose lease the worker renews', async () => {
