@@ -250,6 +250,31 @@ describe('ScalingGroup housekeeping', () => {
     expect(ctx.actions.at(-1)?.reason).toContain('never registered');
   });
 
+  it('holds startup_grace while the provider keeps the request queued, and starts it when capacity arrives', async () => {
+    const ctx = setup({}, { startup_grace: 600_000 });
+    ctx.platform.stickNextBoots('g', 1);
+    await scaleTo(ctx, 1);
+    const [queued] = ctx.platform.liveSlices('g');
+    const setVms = (state: string): void => {
+      for (const vm of queued!.vms) (vm as { state: string }).state = state;
+    };
+    // A queued resource waiting for capacity: every VM requesting, for far longer than the grace.
+    setVms('requesting');
+    for (let hour = 0; hour < 3; hour++) {
+      await ctx.clock.advance(3_600_000);
+      await ctx.g.refresh();
+      expect(ctx.g.observeWorkers(NO_WORKERS)).toBe(0);
+    }
+    // Capacity arrives: from here the VMs have startup_grace to register their workers.
+    setVms('booting');
+    await ctx.g.refresh();
+    await ctx.clock.advance(590_000);
+    expect(ctx.g.observeWorkers(NO_WORKERS)).toBe(0);
+    await ctx.clock.advance(10_001);
+    expect(ctx.g.observeWorkers(NO_WORKERS)).toBe(1);
+    expect(ctx.actions.at(-1)?.reason).toContain('never registered');
+  });
+
   it('keeps a heartbeating slice past startup_grace and reaps it heartbeat_grace after the last beat', async () => {
     const ctx = setup({}, { startup_grace: 60_000, heartbeat_grace: 30_000 });
     await scaleTo(ctx, 1);

@@ -32,6 +32,12 @@ export function observeWorkers(slice: SliceRow, workers: WorkerSnapshot, nowMs: 
     if (deadline > slice.livenessDeadlineMs) slice.livenessDeadlineMs = deadline;
     if (w.runningTasks > 0) slice.lastActiveMs = nowMs;
   }
+  // Every VM still `requesting` after the create returned: the provider holds the request in its
+  // queue (a TPU queued resource waiting for capacity). startup_grace runs from when capacity
+  // arrives, so a long queue does not get the request deleted and its place in line lost.
+  if (!heard && slice.vms.length > 0 && slice.vms.every((vm) => vm.state === 'requesting')) {
+    slice.livenessDeadlineMs = Math.max(slice.livenessDeadlineMs, nowMs + config.startup_grace);
+  }
   if (nowMs > slice.livenessDeadlineMs) {
     return {
       kind: 'reap',
