@@ -96,7 +96,11 @@ export interface StateSnapshotServiceOptions {
   backup: (file: string) => Promise<unknown>;
   /** Where the copy is written before the upload (the state dir: same disk, no size surprise). */
   tempDir: string;
+  /** How long stop() waits for the last snapshot (default 30 s): a hung store must not hold the shutdown. */
+  shutdownTimeoutMs?: number;
 }
+
+const SHUTDOWN_TIMEOUT_MS = 30_000;
 
 /**
  * Snapshots the controller's database to a provider's object store every `intervalMs` and once
@@ -131,14 +135,29 @@ export class StateSnapshotService {
     await this.running;
   }
 
-  /** Stops the interval, waits for a snapshot under way, then takes the last one. */
+  /** Stops the interval, waits for a snapshot under way, then takes the last one (for at most shutdownTimeoutMs). */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.timer?.cancel();
     this.timer = undefined;
-    await this.running;
-    await this.snapshot('shutdown');
+    const last = (async () => {
+      await this.running;
+      await this.snapshot('shutdown');
+    })();
+    const timeoutMs = this.options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS;
+    let deadline: TimerHandle | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      deadline = this.options.clock.setTimeout(() => resolve(true), timeoutMs);
+    });
+    const gaveUp = await Promise.race([last.then(() => false), timedOut]);
+    deadline?.cancel();
+    if (gaveUp) {
+      this.options.logger.warn('the last state snapshot did not finish in time; stopping without it', {
+        location: this.options.store.location,
+        timeoutMs,
+      });
+    }
   }
 
   private async take(reason: string): Promise<boolean> {

@@ -137,6 +137,34 @@ describe('StateSnapshotService', () => {
     expect(store.calls.filter((c) => c.startsWith('upload'))).toHaveLength(2);
   });
 
+  it('stop gives up on a last snapshot the store never answers, after shutdownTimeoutMs', async () => {
+    const s = new StateSnapshotService({
+      store: {
+        ...store,
+        location: store.location,
+        list: () => store.list(),
+        upload: () => new Promise<void>(() => undefined),
+        download: () => Promise.resolve(),
+        delete: () => Promise.resolve(),
+      },
+      intervalMs: 10 * MINUTE,
+      keep: 3,
+      clock,
+      logger: recordingLogger(logs),
+      tempDir: dir,
+      shutdownTimeoutMs: 5_000,
+      backup: async (file) => writeFileSync(file, SQLITE),
+    });
+    s.start();
+    let stopped = false;
+    const stopping = s.stop().then(() => (stopped = true));
+    await clock.advance(4_999);
+    expect(stopped).toBe(false);
+    await clock.advance(1);
+    await stopping;
+    expect(logs.at(-1)).toMatchObject({ level: 'warn', message: expect.stringMatching(/did not finish in time/), fields: { timeoutMs: 5_000 } });
+  });
+
   it('a failed upload is logged with the store and the object and tried again at the next interval', async () => {
     const s = service();
     s.start();
