@@ -54,13 +54,13 @@ case "$cmd" in
     env > "${dir}/$name.env"
     echo "container $name starting"; echo "warn line" >&2
     [ -n "$FAKE_DOCKER_EXIT" ] && exit "$FAKE_DOCKER_EXIT"
-    if [ "$last" = "ignore-term" ]; then
-      setsid sh -c 'trap "" TERM; exec sleep 600' >/dev/null 2>&1 &
-    else
-      setsid sleep 600 >/dev/null 2>&1 &
-    fi
-    echo $! > "${dir}/$name.pid.tmp"; mv "${dir}/$name.pid.tmp" "${dir}/$name.pid"; echo "ready"
-    wait $!; exit $? ;;
+    # The container records its own pid once ready (after its trap), then becomes the sleep.
+    trap=""; [ "$last" = "ignore-term" ] && trap='trap "" TERM;'
+    setsid sh -c "$trap"' echo $$ > "$0.tmp"; mv "$0.tmp" "$0"; exec sleep 600' "${dir}/$name.pid" >/dev/null 2>&1 &
+    container=$!
+    while [ ! -f "${dir}/$name.pid" ]; do sleep 0.01; done
+    echo "ready"
+    wait $container; exit $? ;;
   kill)
     sig="$2"; name="$3"; [ -f "${dir}/$name.pid" ] || exit 1
     kill -s "\${sig#SIG}" "$(cat "${dir}/$name.pid")" ;;
@@ -230,7 +230,8 @@ describe('dockerRunArgs', () => {
   });
 });
 
-describe('DockerRuntime with a fake docker CLI', () => {
+// Generous: every wait polls a condition, and CI runs many test files at once on two cores.
+describe('DockerRuntime with a fake docker CLI', { timeout: 120_000 }, () => {
   it('runs the container attached, streaming its output and passing TPU_* through for TPU tasks', async () => {
     const fake = fakeDocker();
     const workDir = mkdtempSync(join(tmpdir(), 'iris-dw-'));
@@ -394,7 +395,7 @@ describe('DockerRuntime with a fake docker CLI', () => {
 // lease, the supervisor kills the CLI's group AND runs `docker kill`, since the container belongs
 // to the docker daemon and would otherwise keep running while the controller starts the task
 // elsewhere.
-describe('docker attempts under the supervisor', () => {
+describe('docker attempts under the supervisor', { timeout: 120_000 }, () => {
   const NAME = 'iris-team-run-0-a1';
 
   it('kills the container when the worker dies (its lifeline closes)', async () => {
@@ -457,7 +458,7 @@ setInterval(() => undefined, 60_000);
     const pid = containerPid(fake.dir, NAME);
     if (pid !== undefined) expect(alive(pid)).toBe(false);
     expect(readExitFile(exitFile)).toMatchObject({ lease_expired: true, lifeline_lost: false });
-  }, 90_000);
+  });
 
   it('records the running CLI in the pid dir until the attempt ends', async () => {
     const fake = fakeDocker();
@@ -524,7 +525,7 @@ setInterval(() => undefined, 60_000);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
-  }, 90_000);
+  });
 
   it('keeps a container whose lease the worker renews', async () => {
     const fake = fakeDocker();
@@ -537,12 +538,12 @@ setInterval(() => undefined, 60_000);
       accelerator: { type: 'cpu', devices: [] },
     });
     const lines: string[] = [];
-    const a = await rt.start({ start: start(), workDir: dir, leaseMs: 3000 }, context, (_s, l) => lines.push(l));
+    const a = await rt.start({ start: start(), workDir: dir, leaseMs: 6000 }, context, (_s, l) => lines.push(l));
     await until(() => lines.includes('ready'));
     // Renewed for longer than one lease: still running, no fence.
     const renewing = setInterval(() => rt.renewLeases(), 100);
     try {
-      await new Promise((r) => setTimeout(r, 4000));
+      await new Promise((r) => setTimeout(r, 7000));
       expect(alive(containerPid(fake.dir, NAME)!)).toBe(true);
       expect(killCalls(fake.log)).toEqual([]);
     } finally {
@@ -551,5 +552,5 @@ setInterval(() => undefined, 60_000);
     const exit = await a.kill('done');
     expect(exit).toMatchObject({ killed: true, signal: 'SIGTERM' });
     expect(exit.fenced).toBeUndefined();
-  }, 90_000);
+  });
 });
