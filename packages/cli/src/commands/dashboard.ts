@@ -185,7 +185,7 @@ function browserName(ua: string | undefined): string {
 function register(program: Command, io: CliIo): void {
   const dashboard = program
     .command('dashboard')
-    .description('print a one-time sign-in link to the dashboard of the running cluster')
+    .description('print a one-time sign-in link to the dashboard of the running cluster (through a tunnel: runs until Ctrl-C, keeping it open)')
     .option('-c, --config <file>', 'the cluster file (default: the built-in local cluster)')
     .option('--open', 'also open the link in the default browser')
     .action(async (options: DashboardOptions) => {
