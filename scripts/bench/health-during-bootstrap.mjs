@@ -38,7 +38,8 @@ export async function run() {
   const root = mkdtempSync(join(tmpdir(), 'iris-bench-health-boot-'));
   const stateDir = join(root, 'state');
   const file = join(root, 'cluster.yaml');
-  const env = { HOME: root };
+  // An empty program cache: the controller packs the worker program during this bootstrap.
+  const env = { HOME: root, XDG_CACHE_HOME: join(root, '.cache'), IRIS_PROGRAM_CACHE: '' };
   const sshd = new SshdHarness();
   try {
     await sshd.start([HOST]);
@@ -61,8 +62,20 @@ scale_groups:
 `,
     );
     const started = performance.now();
-    await iris(['start', '--detach', '-c', file], env);
-    const info = JSON.parse(readFileSync(join(stateDir, 'controller.json'), 'utf8'));
+    // Polling starts as soon as the controller answers, not when `iris start` returns: the
+    // autoscaler may begin the bootstrap (and the packing) before then.
+    const starting = iris(['start', '--detach', '-c', file], env);
+    let info;
+    while (!info) {
+      try {
+        const candidate = JSON.parse(readFileSync(join(stateDir, 'controller.json'), 'utf8'));
+        if ((await fetch(`${candidate.url}/health`)).ok) info = candidate;
+      } catch {
+        // Not written or not answering yet.
+      }
+      if (!info) await new Promise((r) => setTimeout(r, 10));
+      if (performance.now() - started > 120_000) throw new Error('the controller did not answer within 120 s');
+    }
     const { hostname, port } = new URL(info.url);
     const health = new LeanHttpConnection({ hostname, port });
     const latencies = [];
@@ -87,7 +100,7 @@ scale_groups:
       registered = true;
       throw new Error('the manual worker did not register within 180 s');
     };
-    const [, bootMs] = await Promise.all([poll(), watch()]);
+    const [, bootMs] = await Promise.all([poll(), watch(), starting]);
     health.close();
     const p99 = percentile(latencies, 99);
     const worst = Math.max(...latencies);
