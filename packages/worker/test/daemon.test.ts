@@ -7,7 +7,7 @@ import { IrisClient, type AttemptStart } from '@iris/core/api';
 import { BundleCache } from '../src/bundle/bundle-cache.js';
 import { Backoff } from '../src/daemon/backoff.js';
 import { stderrLogger } from '../src/daemon/stderr-logger.js';
-import { WorkerDaemon } from '../src/daemon/worker-daemon.js';
+import { DEFAULT_FENCE_FRACTION, WorkerDaemon } from '../src/daemon/worker-daemon.js';
 import type { WorkerFacts } from '../src/probe/env-probe.js';
 import { ProcessRuntime } from '../src/runtime/process-runtime.js';
 import { makeBundle } from './helpers/make-bundle.js';
@@ -63,7 +63,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(options: { clock?: Clock; random?: () => number } = {}) {
+async function setup(options: { clock?: Clock; random?: () => number; fenceFraction?: number } = {}) {
   const ctl = new ScriptedController();
   const url = await ctl.listen();
   const dir = mkdtempSync(join(tmpdir(), 'iris-daemon-'));
@@ -82,7 +82,7 @@ async function setup(options: { clock?: Clock; random?: () => number } = {}) {
     scratchDir: join(dir, 'scratch'),
     backoff: new Backoff(200, 10_000, options.random ?? (() => 1)),
     logs: { flushMs: 50, maxBatch: 1000, maxBuffered: 10_000 },
-    fenceFraction: 0.8,
+    fenceFraction: options.fenceFraction ?? 0.8,
   });
   cleanups.push(async () => {
     ctl.failing = false;
@@ -93,6 +93,22 @@ async function setup(options: { clock?: Clock; random?: () => number } = {}) {
 }
 
 describe('WorkerDaemon against a controller on loopback', () => {
+  it('keeps an attempt that outlasts the fence alive while the controller holds its long polls', async () => {
+    // The production fence against a controller that holds every reconcile as long as asked: an
+    // idle worker is silent between answers, and that must never look like a lost controller.
+    const { ctl, daemon } = await setup({ fenceFraction: DEFAULT_FENCE_FRACTION });
+    ctl.workerTimeoutMs = 8_000;
+    daemon.start();
+    await until(() => ctl.reconciles.length > 0);
+    ctl.queueStart(attempt('/long/0', 0, ['sleep', '12']));
+    await until(() => ctl.lastReport('/long/0', 0)?.state === 'RUNNING');
+    await until(() => ['SUCCEEDED', 'FAILED', 'WORKER_FAILED', 'KILLED'].includes(ctl.lastReport('/long/0', 0)?.state ?? ''), 60_000);
+    expect(ctl.lastReport('/long/0', 0)).toMatchObject({ state: 'SUCCEEDED', exit_code: 0 });
+    // No poll asked to be held longer than a quarter of the worker timeout.
+    const waits = ctl.reconciles.map((r) => r.wait_ms ?? 0);
+    expect(Math.max(...waits)).toBe(2_000);
+  }, 90_000);
+
   it('registers its probed facts with the token', async () => {
     const { ctl, daemon } = await setup();
     daemon.start();

@@ -57,12 +57,27 @@ export interface WorkerDaemonOptions {
   endReports?: { credential(): string | undefined };
 }
 
+/**
+ * The fence, as a fraction of the worker timeout, counted from when the last answered reconcile was
+ * sent (the latest moment the worker knows the controller saw it). A healthy worker is never
+ * silent longer than two long polls (the answered one, then the one in flight), each held up to
+ * POLL_FRACTION: 2 × 1/4 = 1/2 of the timeout, so a quarter of it is left for slow answers before
+ * the fence, and another quarter for the SIGKILL before the controller may run the attempts
+ * elsewhere. (The fence once sat at 1/2 with polls of 1/3: every attempt longer than about half the
+ * timeout was killed on an idle cluster — with `iris start`'s 10 s, every task over ~5 s.)
+ */
+export const DEFAULT_FENCE_FRACTION = 0.75;
+/** Longest a reconcile is held, as a fraction of the worker timeout (see DEFAULT_FENCE_FRACTION). */
+const POLL_FRACTION = 0.25;
+
 /** How often the fence is checked, at most (a tenth of the worker timeout when that is shorter). */
 const FENCE_CHECK_MS = 1_000;
 /**
- * Attempts' leases, as a fraction of the worker timeout: renewals stop at the fence (fenceFraction)
- * and the lease runs out before the worker timeout (0.5 + 0.4 < 1). The floor keeps a loaded
- * machine's event-loop lag from killing healthy attempts when the timeout is tiny (tests).
+ * Attempts' leases, as a fraction of the worker timeout: they cover a worker that hangs or freezes
+ * (one that is alive kills its attempts itself at the fence). A hung worker last renewed at most one
+ * long poll after the controller last saw it, so its attempts die before the worker timeout
+ * (POLL_FRACTION + 0.4 < 1). The floor keeps a loaded machine's event-loop lag from killing
+ * healthy attempts when the timeout is tiny (tests).
  */
 const LEASE_FRACTION = 0.4;
 const MIN_LEASE_MS = 2_000;
@@ -203,8 +218,9 @@ export class WorkerDaemon {
   }
 
   private pollWaitMs(): number {
-    // Come back well within the worker timeout: the reconcile is also the heartbeat.
-    return Math.max(0, Math.min(this.reconcileWaitMs, Math.floor(this.workerTimeoutMs / 3)));
+    // Come back well within the worker timeout: the reconcile is also the heartbeat, and two of
+    // them in a row must fit before the fence (see DEFAULT_FENCE_FRACTION).
+    return Math.max(0, Math.min(this.reconcileWaitMs, Math.floor(this.workerTimeoutMs * POLL_FRACTION)));
   }
 
   private async register(): Promise<void> {
