@@ -1,6 +1,7 @@
 import { isProviderError } from '@iris/core';
 import { isAlreadyExists, isNotFound, toProviderError } from '../api/gcp-errors.js';
 import { waitForOperation } from '../api/wait-operation.js';
+import { deleteAndWait } from './delete-and-wait.js';
 import type { GcpContext } from './gcp-context.js';
 import type { QueuedResourceView } from './queued-resource.js';
 import { nodeParent } from './tpu-node.js';
@@ -71,27 +72,11 @@ export async function createQueuedResource(ctx: GcpContext, zone: string, id: st
  * the zone has no such queued resource, so deleting twice is not an error.
  */
 export async function deleteQueuedResource(ctx: GcpContext, zone: string, id: string): Promise<boolean> {
-  const action = `delete TPU queued resource ${id}`;
-  const byHand = deleteByHand(ctx, zone, id);
-  let operationName: string;
-  try {
-    const [operation] = await ctx.tpu.deleteQueuedResource({ name: queuedResourceName(ctx.config.project_id, zone, id), force: true });
-    operationName = operation.name ?? '';
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw toProviderError(err, { action, zone, byHand });
-  }
-  try {
-    await waitForOperation(
-      async () => {
-        const op = await ctx.tpu.checkDeleteQueuedResourceProgress(operationName);
-        return { done: op.done === true, error: op.error ?? undefined };
-      },
-      { clock: ctx.deps.clock, pollMs: ctx.operationPollMs, timeoutMs: ctx.operationTimeoutMs, action, zone },
-    );
-  } catch (err) {
-    if (isProviderError(err)) throw err;
-    if (!isNotFound(err)) throw toProviderError(err, { action, zone, byHand });
-  }
-  return true;
+  return deleteAndWait(ctx, {
+    action: `delete TPU queued resource ${id}`,
+    zone,
+    byHand: deleteByHand(ctx, zone, id),
+    start: async () => (await ctx.tpu.deleteQueuedResource({ name: queuedResourceName(ctx.config.project_id, zone, id), force: true }))[0],
+    progress: (operationName) => ctx.tpu.checkDeleteQueuedResourceProgress(operationName),
+  });
 }

@@ -1,6 +1,6 @@
-import { aggregateSliceState, LABEL_REQUEST, type SliceInfo, type VmInfo, type VmState } from '@iris/core';
+import { type SliceInfo, type VmState } from '@iris/core';
 import type { GcpCapacityPlan } from '../capacity.js';
-import { nodeToSlice, timestampMs, tpuVmId, type TpuNodeView } from './tpu-node.js';
+import { nodeToSlice, timestampMs, tpuSlice, type TpuNodeView } from './tpu-node.js';
 
 /** The fields of a TPU v2 `QueuedResource` (as the client returns it) that Iris reads. */
 export interface QueuedResourceView {
@@ -109,22 +109,16 @@ export function queuedToSlice(qr: QueuedResourceView, node: TpuNodeView | undefi
   const state: VmState = mapped === 'node' ? 'booting' : mapped;
   const reason = qr.state?.failedData?.error?.message;
   const rawState = stateName === 'FAILED' && reason ? `FAILED: ${reason}` : stateName;
-  const labels = queuedLabels(qr);
-  const createdAtMs = timestampMs(qr.createTime, nowMs);
   const endpoints = node?.networkEndpoints ?? [];
-  const addresses = endpoints.length > 0 ? endpoints.map((e) => e?.ipAddress ?? '') : Array.from({ length: Math.max(1, expectedHosts) }, () => '');
-  const phase = state === 'requesting' ? { initPhase: queuedPhase(stateName) } : {};
-  const vms: VmInfo[] = addresses.map((address, i) => ({ vmId: tpuVmId(id, i), address, zone, labels, state, rawState, createdAtMs, ...phase }));
-  const requestId = labels[LABEL_REQUEST];
-  return {
-    sliceId: id,
+  return tpuSlice({
+    id,
     group,
     zone,
-    labels,
-    state: aggregateSliceState(vms.map((v) => v.state)),
+    labels: queuedLabels(qr),
+    state,
     rawState,
-    vms,
-    createdAtMs,
-    ...(requestId !== undefined ? { requestId } : {}),
-  };
+    createdAtMs: timestampMs(qr.createTime, nowMs),
+    addresses: endpoints.length > 0 ? endpoints.map((e) => e?.ipAddress ?? '') : Array.from({ length: Math.max(1, expectedHosts) }, () => ''),
+    ...(state === 'requesting' ? { initPhase: queuedPhase(stateName) } : {}),
+  });
 }

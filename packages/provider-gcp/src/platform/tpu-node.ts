@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { aggregateSliceState, LABEL_REQUEST, sanitizeLabelValue, type SliceInfo, type VmInfo } from '@iris/core';
+import { aggregateSliceState, LABEL_REQUEST, sanitizeLabelValue, type SliceInfo, type VmInfo, type VmState } from '@iris/core';
 import { mapTpuState, tpuStateName } from './tpu-state.js';
 
 /** The fields of a TPU v2 `Node` (as the client returns it) that Iris reads. */
@@ -55,30 +55,28 @@ export function tpuVmId(nodeId: string, index: number): string {
   return `${nodeId}-w-${index}`;
 }
 
-/**
- * A TPU node as an Iris slice: one VM per network endpoint. While the node is being created it has
- * no endpoints yet; it then shows `expectedHosts` VMs without addresses.
- */
-export function nodeToSlice(node: TpuNodeView, group: string, expectedHosts: number, nowMs: number): SliceInfo {
-  const { zone, nodeId } = parseNodeName(node.name ?? '');
-  const labels = { ...(node.labels ?? {}) };
-  const rawState = tpuStateName(node.state);
-  const state = mapTpuState(node.state);
-  const createdAtMs = timestampMs(node.createTime, nowMs);
-  const endpoints = node.networkEndpoints ?? [];
-  const addresses = endpoints.length > 0 ? endpoints.map((e) => e?.ipAddress ?? '') : Array.from({ length: expectedHosts }, () => '');
-  const vms: VmInfo[] = addresses.map((address, i) => ({
-    vmId: tpuVmId(nodeId, i),
-    address,
-    zone,
-    labels,
-    state,
-    rawState,
-    createdAtMs,
-  }));
+/** What one TPU slice (a node, or a queued resource before its node) shows as an Iris slice. */
+export interface TpuSliceParts {
+  readonly id: string;
+  readonly group: string;
+  readonly zone: string;
+  readonly labels: Record<string, string>;
+  readonly state: VmState;
+  readonly rawState: string;
+  readonly createdAtMs: number;
+  /** One per host; empty strings while the hosts have no addresses yet. */
+  readonly addresses: readonly string[];
+  readonly initPhase?: string;
+}
+
+/** One VM per host address, the slice's state aggregated from them, its request id from the labels. */
+export function tpuSlice(p: TpuSliceParts): SliceInfo {
+  const { id, group, zone, labels, state, rawState, createdAtMs } = p;
+  const phase = p.initPhase !== undefined ? { initPhase: p.initPhase } : {};
+  const vms: VmInfo[] = p.addresses.map((address, i) => ({ vmId: tpuVmId(id, i), address, zone, labels, state, rawState, createdAtMs, ...phase }));
   const requestId = labels[LABEL_REQUEST];
   return {
-    sliceId: nodeId,
+    sliceId: id,
     group,
     zone,
     labels,
@@ -88,4 +86,23 @@ export function nodeToSlice(node: TpuNodeView, group: string, expectedHosts: num
     createdAtMs,
     ...(requestId !== undefined ? { requestId } : {}),
   };
+}
+
+/**
+ * A TPU node as an Iris slice: one VM per network endpoint. While the node is being created it has
+ * no endpoints yet; it then shows `expectedHosts` VMs without addresses.
+ */
+export function nodeToSlice(node: TpuNodeView, group: string, expectedHosts: number, nowMs: number): SliceInfo {
+  const { zone, nodeId } = parseNodeName(node.name ?? '');
+  const endpoints = node.networkEndpoints ?? [];
+  return tpuSlice({
+    id: nodeId,
+    group,
+    zone,
+    labels: { ...(node.labels ?? {}) },
+    state: mapTpuState(node.state),
+    rawState: tpuStateName(node.state),
+    createdAtMs: timestampMs(node.createTime, nowMs),
+    addresses: endpoints.length > 0 ? endpoints.map((e) => e?.ipAddress ?? '') : Array.from({ length: expectedHosts }, () => ''),
+  });
 }

@@ -18,6 +18,7 @@ import { waitForOperation } from '../api/wait-operation.js';
 import { queuesResources, resolveCapacity } from '../capacity.js';
 import { resolveRuntimeVersion } from '../runtime-versions.js';
 import { BootPhases } from './boot-phases.js';
+import { deleteAndWait } from './delete-and-wait.js';
 import type { GcpContext } from './gcp-context.js';
 import { queuedLabels, queuedNodeName, queuedResourceBody, queuedStateName, queuedToSlice } from './queued-resource.js';
 import { createQueuedResource, deleteQueuedResource, getQueuedResource, listQueuedResources } from './queued-resource-api.js';
@@ -318,30 +319,13 @@ export class TpuVmManager implements VmManager {
  * deleting twice, or a node that is already going, is not an error.
  */
 export async function deleteTpuNode(ctx: GcpContext, zone: string, nodeId: string): Promise<boolean> {
-  const name = `${nodeParent(ctx.config.project_id, zone)}/nodes/${nodeId}`;
-  const action = `delete TPU node ${nodeId}`;
-  const byHand = `gcloud compute tpus tpu-vm delete ${nodeId} --zone ${zone} --project ${ctx.config.project_id} --quiet`;
-  let operationName: string;
-  try {
-    const [operation] = await ctx.tpu.deleteNode({ name });
-    operationName = operation.name ?? '';
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw toProviderError(err, { action, zone, byHand });
-  }
-  try {
-    await waitForOperation(
-      async () => {
-        const op = await ctx.tpu.checkDeleteNodeProgress(operationName);
-        return { done: op.done === true, error: op.error ?? undefined };
-      },
-      { clock: ctx.deps.clock, pollMs: ctx.operationPollMs, timeoutMs: ctx.operationTimeoutMs, action, zone },
-    );
-  } catch (err) {
-    if (isProviderError(err)) throw err;
-    if (!isNotFound(err)) throw toProviderError(err, { action, zone, byHand });
-  }
-  return true;
+  return deleteAndWait(ctx, {
+    action: `delete TPU node ${nodeId}`,
+    zone,
+    byHand: `gcloud compute tpus tpu-vm delete ${nodeId} --zone ${zone} --project ${ctx.config.project_id} --quiet`,
+    start: async () => (await ctx.tpu.deleteNode({ name: `${nodeParent(ctx.config.project_id, zone)}/nodes/${nodeId}` }))[0],
+    progress: (operationName) => ctx.tpu.checkDeleteNodeProgress(operationName),
+  });
 }
 
 function sanitizeLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
