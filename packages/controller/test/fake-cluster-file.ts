@@ -37,3 +37,23 @@ export async function loadFakeCluster(
   const cluster = await loadClusterText(text, join(dir, 'cluster.yaml'), { builtins: [{ plugin, packageName: 'iris-provider-fake', version: '0.0.0' }] });
   return { platform, cluster };
 }
+
+/**
+ * The text of a fake cluster: a `type: fake` controller and one cpu group of 4 cpu / 8GB VMs whose
+ * autoscaler scales up at once and never scales down during a test.
+ */
+export function fakeCpuClusterText(options: { name: string; maxSlices: number; group?: string; sliceSize?: number; workerTimeout?: string }): string {
+  return `name: ${options.name}
+controller:
+  provider: { type: fake }
+${options.workerTimeout === undefined ? '' : `  worker_timeout: ${options.workerTimeout}\n`}defaults:
+  autoscaler: { evaluation_interval: 200ms, scale_up_delay: 0s, scale_down_delay: 10m, startup_grace: 10m }
+scale_groups:
+  ${options.group ?? 'cpu'}:
+    provider: { type: fake }
+    accelerator_type: cpu
+    accelerator_variant: cpu
+${options.sliceSize === undefined ? '' : `    slice_size: ${options.sliceSize}\n`}    resources: { cpu: 4, ram: 8GB }
+    max_slices: ${options.maxSlices}
+`;
+}

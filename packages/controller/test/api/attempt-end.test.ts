@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_ERROR_CODES, IrisApiError, IrisClient } from '@iris/core/api';
 import { startController, type ControllerHandle } from '../../src/controller.js';
 import { WORKER } from '../support/controller-fixture.js';
+import { until } from '../support/until.js';
 
 // POST /api/v1/workers/:worker_id/attempt-ends: an attempt's end straight from its supervisor. It is
 // applied as the same report in a reconcile would be; anything else is refused and changes nothing.
@@ -41,16 +42,6 @@ async function refusal(call: Promise<unknown>): Promise<IrisApiError> {
   );
   expect(err).toBeInstanceOf(IrisApiError);
   return err as IrisApiError;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Submits a one-task job and has `workerId` start it; returns the running task's id. */

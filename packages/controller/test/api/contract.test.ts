@@ -6,21 +6,9 @@ import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IrisClient, routes, type RouteName } from '@iris/core/api';
 import { startClusterController, type ClusterControllerHandle } from '../../src/index.js';
-import { loadFakeCluster } from '../fake-cluster-file.js';
+import { fakeCpuClusterText, loadFakeCluster } from '../fake-cluster-file.js';
 
-const CLUSTER = `name: contract
-controller:
-  provider: { type: fake }
-defaults:
-  autoscaler: { evaluation_interval: 200ms, scale_up_delay: 0s, scale_down_delay: 10m, startup_grace: 10m }
-scale_groups:
-  cpu:
-    provider: { type: fake }
-    accelerator_type: cpu
-    accelerator_variant: cpu
-    resources: { cpu: 4, ram: 8GB }
-    max_slices: 1
-`;
+const CLUSTER = fakeCpuClusterText({ name: 'contract', maxSlices: 1 });
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 const called = new Set<RouteName>();

@@ -6,32 +6,10 @@ import type { LoadedCluster } from '@iris/core/config';
 import { IrisClient, IrisApiError } from '@iris/core/api';
 import { startClusterController, type AutoscalerExplanation, type AutoscalerStatus, type ClusterControllerHandle } from '../../src/index.js';
 import type { FakePlatform } from '../../src/testing.js';
-import { loadFakeCluster } from '../fake-cluster-file.js';
+import { fakeCpuClusterText, loadFakeCluster } from '../fake-cluster-file.js';
+import { until } from '../support/until.js';
 
-const CLUSTER = `name: unit
-controller:
-  provider: { type: fake }
-  worker_timeout: 30s
-defaults:
-  autoscaler: { evaluation_interval: 200ms, scale_up_delay: 0s, scale_down_delay: 10m, startup_grace: 10m }
-scale_groups:
-  cpu:
-    provider: { type: fake }
-    accelerator_type: cpu
-    accelerator_variant: cpu
-    resources: { cpu: 4, ram: 8GB }
-    max_slices: 2
-`;
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const CLUSTER = fakeCpuClusterText({ name: 'unit', maxSlices: 2, workerTimeout: '30s' });
 
 describe('startClusterController: a controller with platforms and an autoscaler behind its API', () => {
   let stateDir: string;

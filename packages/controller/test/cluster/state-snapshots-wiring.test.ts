@@ -8,21 +8,9 @@ import { IrisClient } from '@iris/core/api';
 import { startClusterController, type ClusterControllerHandle } from '../../src/index.js';
 import { STATE_RESTORE_FAILED } from '../../src/state/state-snapshots.js';
 import type { FakePlatform } from '../../src/testing.js';
-import { loadFakeCluster } from '../fake-cluster-file.js';
+import { fakeCpuClusterText, loadFakeCluster } from '../fake-cluster-file.js';
 
-const CLUSTER = `name: unit
-controller:
-  provider: { type: fake }
-defaults:
-  autoscaler: { evaluation_interval: 200ms, scale_up_delay: 0s, scale_down_delay: 10m, startup_grace: 10m }
-scale_groups:
-  cpu:
-    provider: { type: fake }
-    accelerator_type: cpu
-    accelerator_variant: cpu
-    resources: { cpu: 4, ram: 8GB }
-    max_slices: 0
-`;
+const CLUSTER = fakeCpuClusterText({ name: 'unit', maxSlices: 0 });
 
 class MemoryStore implements StateSnapshotStore {
   readonly location = 'mem://snapshots/unit/';

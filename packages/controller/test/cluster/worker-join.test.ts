@@ -6,22 +6,10 @@ import type { LoadedCluster } from '@iris/core/config';
 import { IrisClient, IrisApiError } from '@iris/core/api';
 import { startClusterController, type ClusterControllerHandle } from '../../src/index.js';
 import type { FakePlatform } from '../../src/testing.js';
-import { loadFakeCluster } from '../fake-cluster-file.js';
+import { fakeCpuClusterText, loadFakeCluster } from '../fake-cluster-file.js';
+import { until } from '../support/until.js';
 
-const CLUSTER = `name: join
-controller:
-  provider: { type: fake }
-defaults:
-  autoscaler: { evaluation_interval: 200ms, scale_up_delay: 0s, scale_down_delay: 10m, startup_grace: 10m }
-scale_groups:
-  pair:
-    provider: { type: fake }
-    accelerator_type: cpu
-    accelerator_variant: cpu
-    slice_size: 2
-    resources: { cpu: 4, ram: 8GB }
-    max_slices: 1
-`;
+const CLUSTER = fakeCpuClusterText({ name: 'join', group: 'pair', sliceSize: 2, maxSlices: 1 });
 
 const WORKER = {
   address: '10.0.0.1',
@@ -29,16 +17,6 @@ const WORKER = {
   accelerators: [],
   attributes: {},
 };
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function status(work: Promise<unknown>): Promise<number> {
   const err = await work.then(
