@@ -169,6 +169,19 @@ describe('Autoscaler reconcile and terminateAll', () => {
     expect(fresh.group('a')!.trackedSlices()).toHaveLength(1);
   });
 
+  it('runs no evaluation that was asked for once terminateAll has begun', async () => {
+    const c = cluster([testScaleGroup('a')]);
+    await c.autoscaler.runOnce();
+    const stopping = c.autoscaler.terminateAll();
+    // An evaluation queued by a timer or a request while `iris stop` runs: it must not list or create.
+    c.demand.push(entry('late'));
+    const late = c.autoscaler.runOnce();
+    for (let i = 0; i < 5; i++) await c.clock.advance(10_000);
+    await Promise.all([stopping, late]);
+    expect(c.platform.createCalls).toBe(0);
+    expect(c.platform.heldVms()).toEqual([]);
+  });
+
   it('terminateAll leaves no worker VM behind, including creates still in flight', async () => {
     const c = cluster([testScaleGroup('a'), testScaleGroup('b', { provider: { type: 'fake' } })]);
     c.demand.push(entry('1'), entry('2'));

@@ -272,7 +272,11 @@ export class Autoscaler {
   }
 
   private async evaluate(): Promise<EvaluationReport> {
+    // Stopped (`iris stop`, shutdown): an evaluation asked for before that (a timer, a request
+    // queued behind a slow one) neither lists nor creates — a create now would be a VM nobody stops.
+    if (this.stopped) return this.stoppedReport();
     await Promise.all(this.ordered.map((g) => (g.trackedSlices().length > 0 ? g.refresh() : undefined)));
+    if (this.stopped) return this.stoppedReport();
     const { clock, inputs } = this.parts;
     const workers = inputs.workers();
     let terminated = 0;
@@ -281,12 +285,7 @@ export class Autoscaler {
       terminated += g.observeWorkers(workers) + g.cleanupFailed();
       g.expireRequests();
     }
-    const { config } = this.parts;
-    const routing = routeDemand(this.ordered, inputs.demand(), workers, clock.now(), {
-      strategy: config.routing,
-      maxSlicesTotal: config.max_slices_total,
-      maxCostPerHour: config.max_cost_per_hour,
-    });
+    const routing = routeDemand(this.ordered, inputs.demand(), workers, clock.now(), this.routingOptions());
     const limits = routing.limits;
     let launched = 0;
     let retryAt = Number.POSITIVE_INFINITY;
@@ -302,6 +301,17 @@ export class Autoscaler {
     this.notes = undefined;
     if (Number.isFinite(retryAt)) this.scheduleWake(retryAt);
     return { atMs: clock.now(), routing, launched, terminated };
+  }
+
+  /** What an evaluation of a stopped autoscaler reports: nothing routed, launched or terminated. */
+  private stoppedReport(): EvaluationReport {
+    const { clock, inputs } = this.parts;
+    return { atMs: clock.now(), routing: routeDemand(this.ordered, [], inputs.workers(), clock.now(), this.routingOptions()), launched: 0, terminated: 0 };
+  }
+
+  private routingOptions(): Parameters<typeof routeDemand>[4] {
+    const { config } = this.parts;
+    return { strategy: config.routing, maxSlicesTotal: config.max_slices_total, maxCostPerHour: config.max_cost_per_hour };
   }
 }
 
