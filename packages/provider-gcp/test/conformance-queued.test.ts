@@ -1,7 +1,7 @@
 import { runProviderConformance } from '@iris/provider-testkit';
 import gcpProvider, { TPU_STATE_MAP } from '../src/index.js';
 import { QUEUED_STATE_MAP } from '../src/platform/queued-resource.js';
-import { emulatedPlatform, platformDeps, startEmulator, tpuGroup, ZONES } from './platform-fixture.js';
+import { conformanceBackend } from './platform-fixture.js';
 
 // The raw states a queued group's VMs report: the queue's while GCP holds the request, then the
 // node's (ACTIVE hands over to the node, and a node state of the same name wins).
@@ -14,19 +14,5 @@ runProviderConformance({
   sampleConfig: { type: 'gcp', project_id: 'my-project', zones: ['europe-west4-b'], queued_resource: true },
   stateTable,
   mapState: (raw) => stateTable[raw] ?? 'unknown',
-  backend: async () => {
-    const { emulator, endpoint } = await startEmulator();
-    return {
-      createPlatform: () => emulatedPlatform(endpoint, platformDeps(), { queued_resource: true }),
-      group: tpuGroup('tpu_v5e_16'),
-      bootstrap: { role: 'worker', labels: {}, providerOverrides: {} },
-      zones: ZONES,
-      // Every zone refuses the queued resource for capacity.
-      refuseCreate: () => {
-        emulator.faults.add({ at: 'operation', kind: 'stockout', times: ZONES.length });
-        return { kinds: ['capacity'] };
-      },
-      cleanup: () => emulator.stop(),
-    };
-  },
+  backend: conformanceBackend({ queued_resource: true }),
 });

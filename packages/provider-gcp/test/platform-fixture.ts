@@ -1,4 +1,5 @@
-import { silentLogger, SystemClock, type PlatformDeps, type ScaleGroupConfig } from '@iris/core';
+import { isProviderError, silentLogger, SystemClock, type PlatformDeps, type ProviderError, type ScaleGroupConfig, type VmBootstrapSpec } from '@iris/core';
+import { testWorkerLaunch, type ConformanceBackend } from '@iris/provider-testkit';
 import { CreateRateLimiter } from '../src/api/create-rate-limiter.js';
 import type { GcpProviderConfig } from '../src/config-types.js';
 import { GcpPlatform } from '../src/platform/gcp-platform.js';
@@ -66,4 +67,41 @@ export function emulatedPlatform(endpoint: string, deps = platformDeps(), overri
 export async function startEmulator(): Promise<{ emulator: GcpEmulator; endpoint: string }> {
   const emulator = new GcpEmulator();
   return { emulator, endpoint: await emulator.start() };
+}
+
+/** What the autoscaler passes to createSlice for a worker slice. */
+export const bootstrap: VmBootstrapSpec = { role: 'worker', labels: {}, providerOverrides: {} };
+/** The worker launch passed on every create (a controller address nobody listens on). */
+export const launch = testWorkerLaunch({ controllerUrl: 'http://10.0.0.2:10000' });
+
+/** Awaits `promise`, which must fail with a ProviderError, and returns that error. */
+export async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (isProviderError(err)) return err;
+    throw err;
+  }
+  throw new Error('expected a ProviderError');
+}
+
+/**
+ * The conformance backend: a fresh emulator, platforms on the real clients configured with `overrides`,
+ * and a create refused for capacity by a stockout in every zone.
+ */
+export function conformanceBackend(overrides: Partial<GcpProviderConfig> = {}): () => Promise<ConformanceBackend> {
+  return async () => {
+    const { emulator, endpoint } = await startEmulator();
+    return {
+      createPlatform: () => emulatedPlatform(endpoint, platformDeps(), overrides),
+      group: tpuGroup('tpu_v5e_16'),
+      bootstrap,
+      zones: ZONES,
+      refuseCreate: () => {
+        emulator.faults.add({ at: 'operation', kind: 'stockout', times: ZONES.length });
+        return { kinds: ['capacity'] };
+      },
+      cleanup: () => emulator.stop(),
+    };
+  };
 }

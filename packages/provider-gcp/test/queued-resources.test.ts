@@ -1,25 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isProviderError, LABEL_CLUSTER, LABEL_GROUP, LABEL_REQUEST, type ProviderError, type SliceInfo } from '@iris/core';
-import { testWorkerLaunch } from '@iris/provider-testkit';
+import { LABEL_CLUSTER, LABEL_GROUP, LABEL_REQUEST, type SliceInfo } from '@iris/core';
 import type { GcpProviderConfig } from '../src/config-types.js';
 import type { GcpPlatform } from '../src/platform/gcp-platform.js';
 import { QUEUED_STATE_MAP, QUEUED_STATE_NAMES } from '../src/platform/queued-resource.js';
 import type { GcpEmulator } from './emulator/gcp-emulator.js';
-import { emulatedPlatform, platformDeps, startEmulator, tpuGroup, ZONES } from './platform-fixture.js';
+import { bootstrap, emulatedPlatform, failure, launch, platformDeps, startEmulator, tpuGroup, ZONES } from './platform-fixture.js';
 
-const bootstrap = { role: 'worker' as const, labels: {}, providerOverrides: {} };
-const launch = testWorkerLaunch({ controllerUrl: 'http://10.0.0.2:10000' });
 const request = (requestId: string) => ({ requestId, labels: {}, bootstrap, launch });
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isProviderError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 describe('queued resources through the real @google-cloud/tpu client against the emulator', () => {
   let emulator: GcpEmulator;

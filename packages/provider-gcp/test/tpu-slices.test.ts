@@ -1,22 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isProviderError, LABEL_CLUSTER, LABEL_GROUP, LABEL_REQUEST, LABEL_ROLE, LABEL_SLICE, type ProviderError } from '@iris/core';
-import { testWorkerLaunch } from '@iris/provider-testkit';
+import { LABEL_CLUSTER, LABEL_GROUP, LABEL_REQUEST, LABEL_ROLE, LABEL_SLICE } from '@iris/core';
 import type { GcpPlatform } from '../src/platform/gcp-platform.js';
 import type { GcpEmulator } from './emulator/gcp-emulator.js';
-import { emulatedPlatform, platformDeps, startEmulator, tpuGroup, ZONES } from './platform-fixture.js';
-
-const bootstrap = { role: 'worker' as const, labels: {}, providerOverrides: {} };
-const launch = testWorkerLaunch({ controllerUrl: 'http://10.0.0.2:10000' });
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isProviderError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a ProviderError');
-}
+import { bootstrap, emulatedPlatform, failure, launch, platformDeps, startEmulator, tpuGroup, ZONES } from './platform-fixture.js';
 
 describe('TPU slices through the real @google-cloud/tpu client against the emulator', () => {
   let emulator: GcpEmulator;

@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { FakeClock, isProviderError, type ProviderError } from '@iris/core';
-import { emulatedPlatform, platformDeps, startEmulator, tpuGroup } from './platform-fixture.js';
+import { FakeClock } from '@iris/core';
+import { emulatedPlatform, failure, platformDeps, startEmulator, tpuGroup } from './platform-fixture.js';
 
 /** A loopback port nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {
@@ -11,15 +11,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isProviderError(err)) throw new Error(`expected a ProviderError, got ${String(err)}`);
-  return err;
 }
 
 describe('an api_endpoint where nothing answers', () => {
