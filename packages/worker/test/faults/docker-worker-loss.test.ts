@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IrisClient } from '@iris/core/api';
-import { ControllerProcess, waitFor, WORKER_MAIN } from '../e2e/cluster-processes.js';
+import { waitFor, WORKER_MAIN } from '../e2e/cluster-processes.js';
+import { alive, lines, procState, useFaultProcesses } from './fault-processes.js';
 
 // A worker with the docker runtime dies (SIGKILL) or freezes (SIGSTOP) while its task runs. The
 // container belongs to the docker daemon, not to the worker: without the attempt's supervisor
@@ -24,12 +24,10 @@ interface Worker {
   stderr: string[];
 }
 
-let controller: ControllerProcess | undefined;
 let workers: Worker[] = [];
-const roots: string[] = [];
 const fakeStates: string[] = [];
 
-afterEach(async () => {
+const fault = useFaultProcesses('iris-fault-docker-', async () => {
   for (const w of workers) {
     for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
       try {
@@ -52,9 +50,6 @@ afterEach(async () => {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  await controller?.kill('SIGTERM');
-  controller = undefined;
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
 });
 
 /** A `docker` on PATH that runs the fake with its state in `<root>/docker`. */
@@ -72,7 +67,7 @@ function installFakeDocker(root: string): { binDir: string; state: string } {
 function startDockerWorker(root: string, id: string, binDir: string): Worker {
   const env: Record<string, string | undefined> = { ...process.env, PATH: `${binDir}${delimiter}${process.env['PATH'] ?? ''}` };
   delete env['IRIS_TOKEN'];
-  const args = [WORKER_MAIN, '--controller', controller!.url, '--token-file', controller!.tokenFile, '--work-dir', join(root, id), '--worker-id', id];
+  const args = [WORKER_MAIN, '--controller', fault.controller.url, '--token-file', fault.controller.tokenFile, '--work-dir', join(root, id), '--worker-id', id];
   const proc = spawn(process.execPath, [...args, '--runtime', 'docker'], { stdio: ['ignore', 'ignore', 'pipe'], env });
   const worker = { proc, stderr: [] as string[] };
   proc.stderr?.on('data', (c: Buffer) => worker.stderr.push(c.toString()));
@@ -93,25 +88,6 @@ function containerPid(state: string, name: string): number | undefined {
   return existsSync(file) ? Number(readFileSync(file, 'utf8')) : undefined;
 }
 
-/** True while `pid` runs (a zombie waiting for its reaper counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function procState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0];
-  } catch {
-    return undefined;
-  }
-}
-
 function dockerCalls(state: string): string[][] {
   const file = join(state, 'calls.log');
   return existsSync(file)
@@ -122,24 +98,14 @@ function dockerCalls(state: string): string[][] {
     : [];
 }
 
-function lines(file: string): string[] {
-  return existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((l) => l !== '')
-    : [];
-}
-
 /**
  * A one-task job running in a container on docker worker w1 (a second docker worker, w2, is up):
  * it appends start-<worker> to `marker`, waits for `go`, then appends done-<worker>.
  */
 async function containerRunningOnW1(): Promise<{ client: IrisClient; w1: Worker; state: string; go: string; marker: string; pid: number }> {
-  const root = mkdtempSync(join(tmpdir(), 'iris-fault-docker-'));
-  roots.push(root);
+  const root = fault.tempRoot();
   const { binDir, state } = installFakeDocker(root);
-  controller = await ControllerProcess.start(join(root, 'state'), { workerTimeoutMs: WORKER_TIMEOUT_MS });
-  const client = controller.client();
+  const client = (await fault.startController(join(root, 'state'), { workerTimeoutMs: WORKER_TIMEOUT_MS })).client();
   const w1 = startDockerWorker(root, 'w1', binDir);
   await registered(client, 'w1');
   const go = join(root, 'go');

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IrisClient } from '@iris/core/api';
-import { ControllerProcess, startWorkers, waitFor, WorkerProcess } from '../e2e/cluster-processes.js';
+import { waitFor, WorkerProcess } from '../e2e/cluster-processes.js';
+import { lines, procState, useFaultProcesses } from './fault-processes.js';
 
 // A task finished, then its worker froze or died before telling the controller. The attempt's
 // supervisor reports the end itself, so the controller does not give up on the worker and run the
@@ -14,54 +14,12 @@ import { ControllerProcess, startWorkers, waitFor, WorkerProcess } from '../e2e/
 // give the worker up, even on a loaded machine.
 const WORKER_TIMEOUT_MS = 30_000;
 
-let controller: ControllerProcess | undefined;
-let workers: WorkerProcess[] = [];
-const roots: string[] = [];
-afterEach(async () => {
-  for (const w of workers) {
-    try {
-      process.kill(w.proc.pid!, 'SIGCONT');
-    } catch {
-      // already gone
-    }
-  }
-  await Promise.all(workers.map((w) => w.stop()));
-  workers = [];
-  await controller?.kill('SIGTERM');
-  controller = undefined;
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
-});
-
-function tempRoot(): string {
-  const r = mkdtempSync(join(tmpdir(), 'iris-fault-end-'));
-  roots.push(r);
-  return r;
-}
-
-/** The process's state letter in /proc (T: stopped), or undefined once it is gone. */
-function procState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0];
-  } catch {
-    return undefined;
-  }
-}
-
-function lines(file: string): string[] {
-  return existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((l) => l !== '')
-    : [];
-}
+const fault = useFaultProcesses('iris-fault-end-');
 
 /** Two workers; a one-task job on w1 that waits for `go`, then appends its worker's id to `marker`. */
 async function taskWaitingOnW1(root: string): Promise<{ client: IrisClient; w1: WorkerProcess; go: string; marker: string; ends: string }> {
-  controller = await ControllerProcess.start(join(root, 'state'), { workerTimeoutMs: WORKER_TIMEOUT_MS });
-  const client = controller.client();
-  const [w1] = await startWorkers(controller, root, [{ id: 'w1' }]);
-  workers.push(w1!);
+  const client = (await fault.startController(join(root, 'state'), { workerTimeoutMs: WORKER_TIMEOUT_MS })).client();
+  const [w1] = await fault.startWorkers(root, [{ id: 'w1' }]);
   const go = join(root, 'go');
   const marker = join(root, 'marker');
   await client.submitJob({
@@ -71,7 +29,7 @@ async function taskWaitingOnW1(root: string): Promise<{ client: IrisClient; w1: 
   });
   await waitFor('the task to run on w1', async () => ((await client.getTask('/once/0')).state === 'RUNNING' ? true : undefined));
   // A second worker, where the controller would run the task again.
-  workers.push(...(await startWorkers(controller, root, [{ id: 'w2' }])));
+  await fault.startWorkers(root, [{ id: 'w2' }]);
   return { client, w1: w1!, go, marker, ends: join(root, 'w1', 'attempts') };
 }
 
@@ -85,7 +43,7 @@ async function expectRanOnce(client: IrisClient, marker: string): Promise<void> 
 
 describe('the end of a finished task reaches the controller without its worker', () => {
   it('worker frozen (SIGSTOP) past the worker timeout: SUCCEEDED while it is stopped; nothing runs again when it resumes', { timeout: 240_000 }, async () => {
-    const root = tempRoot();
+    const root = fault.tempRoot();
     const { client, w1, go, marker, ends } = await taskWaitingOnW1(root);
     const pid = w1.proc.pid!;
     process.kill(pid, 'SIGSTOP');
@@ -113,7 +71,7 @@ describe('the end of a finished task reaches the controller without its worker',
     'worker SIGKILLed after the task ended, before it reported: SUCCEEDED without it; the restarted worker’s report changes nothing',
     { timeout: 240_000 },
     async () => {
-      const root = tempRoot();
+      const root = fault.tempRoot();
       const { client, w1, go, marker, ends } = await taskWaitingOnW1(root);
       // Frozen first, so the task surely ends before the kill and the worker surely has not reported it.
       process.kill(w1.proc.pid!, 'SIGSTOP');
@@ -128,8 +86,7 @@ describe('the end of a finished task reaches the controller without its worker',
       await expectRanOnce(client, marker);
 
       // The worker restarts on its work dir, finds the recorded end and reports it: a no-op.
-      const again = WorkerProcess.start({ controller: controller!, workDir: join(root, 'w1'), workerId: 'w1' });
-      workers.push(again);
+      fault.track(WorkerProcess.start({ controller: fault.controller, workDir: join(root, 'w1'), workerId: 'w1' }));
       await waitFor('the recorded end to be reported and removed', () => (readdirSync(ends).length === 0 ? true : undefined), 60_000);
       await expectRanOnce(client, marker);
     },

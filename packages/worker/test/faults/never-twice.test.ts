@@ -1,51 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ControllerProcess, startWorkers, waitFor, WORKER_MAIN, WorkerProcess } from '../e2e/cluster-processes.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor, WORKER_MAIN, WorkerProcess } from '../e2e/cluster-processes.js';
+import { alive, lines, useFaultProcesses } from './fault-processes.js';
 
 // Real controller and worker processes. Every wait polls a condition with a deadline of 30 s or
 // more; nothing asserts how fast a step was.
-let controller: ControllerProcess | undefined;
-let workers: WorkerProcess[] = [];
-const roots: string[] = [];
-afterEach(async () => {
-  for (const w of workers) {
-    try {
-      process.kill(w.proc.pid!, 'SIGCONT');
-    } catch {
-      // already gone
-    }
-  }
-  await Promise.all(workers.map((w) => w.stop()));
-  workers = [];
-  if (controller) {
-    try {
-      process.kill(controller.proc.pid!, 'SIGCONT');
-    } catch {
-      // already gone
-    }
-    await controller.kill('SIGTERM');
-  }
-  controller = undefined;
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
-});
-
-function tempRoot(): string {
-  const r = mkdtempSync(join(tmpdir(), 'iris-fault-worker-'));
-  roots.push(r);
-  return r;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const fault = useFaultProcesses('iris-fault-worker-');
 
 async function readPid(file: string): Promise<number> {
   return waitFor(`the task to write ${file}`, () => {
@@ -54,20 +16,11 @@ async function readPid(file: string): Promise<number> {
   });
 }
 
-function lines(file: string): string[] {
-  return existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((l) => l !== '')
-    : [];
-}
-
 describe('tasks never outlive their worker', () => {
   it('a SIGKILLed worker takes its task (and the task children) with it', { timeout: 90_000 }, async () => {
-    const root = tempRoot();
-    controller = await ControllerProcess.start(join(root, 'state'));
-    const [worker] = await startWorkers(controller, root, [{ id: 'w1' }]);
-    workers.push(worker!);
+    const root = fault.tempRoot();
+    const controller = await fault.startController(join(root, 'state'));
+    const [worker] = await fault.startWorkers(root, [{ id: 'w1' }]);
     const pidFile = join(root, 'task.pid');
     const childPidFile = join(root, 'child.pid');
     await controller.client().submitJob({
@@ -84,10 +37,9 @@ describe('tasks never outlive their worker', () => {
 
 describe('fence: a worker cut off from the controller stops its attempts before they run elsewhere', () => {
   it('kills its attempt on its own while the controller does not answer', { timeout: 120_000 }, async () => {
-    const root = tempRoot();
-    controller = await ControllerProcess.start(join(root, 'state'), { workerTimeoutMs: 10_000 });
-    const [worker] = await startWorkers(controller, root, [{ id: 'w1' }]);
-    workers.push(worker!);
+    const root = fault.tempRoot();
+    const controller = await fault.startController(join(root, 'state'), { workerTimeoutMs: 10_000 });
+    await fault.startWorkers(root, [{ id: 'w1' }]);
     const pidFile = join(root, 'task.pid');
     await controller.client().submitJob({ name: '/cut', command: ['sh', '-c', `echo $$ > ${pidFile}; exec sleep 300`] });
     const pid = await readPid(pidFile);
@@ -98,18 +50,17 @@ describe('fence: a worker cut off from the controller stops its attempts before 
   });
 
   it("a hung worker's task dies by lease before the controller starts it on another worker", { timeout: 150_000 }, async () => {
-    const root = tempRoot();
-    controller = await ControllerProcess.start(join(root, 'state'), { workerTimeoutMs: 10_000 });
+    const root = fault.tempRoot();
+    const controller = await fault.startController(join(root, 'state'), { workerTimeoutMs: 10_000 });
     const client = controller.client();
-    const [first] = await startWorkers(controller, root, [{ id: 'first' }]);
-    workers.push(first!);
+    const [first] = await fault.startWorkers(root, [{ id: 'first' }]);
     const lock = join(root, 'task.lock');
     const log = join(root, 'runs.log');
     // Two copies at once would find the lock taken and say DOUBLE.
     const script = `flock -n ${lock} -c 'echo "start $IRIS_WORKER_ID" >> ${log}; exec sleep 300' || echo DOUBLE >> ${log}`;
     await client.submitJob({ name: '/hung', command: ['sh', '-c', script], max_retries_preemption: 3 });
     await waitFor('the first copy to run', () => (lines(log).length === 1 ? true : undefined));
-    workers.push(...(await startWorkers(controller, root, [{ id: 'second' }])));
+    await fault.startWorkers(root, [{ id: 'second' }]);
     // The first worker hangs: it neither reports nor renews its attempt's lease.
     process.kill(first!.proc.pid!, 'SIGSTOP');
     await waitFor('the task to run on the second worker', () => (lines(log).length >= 2 ? true : undefined), 90_000);
@@ -119,11 +70,10 @@ describe('fence: a worker cut off from the controller stops its attempts before 
 
 describe('an attempt that ended is never lost', () => {
   it('a worker killed after its task ended but before reporting reports the end when it restarts: the task runs once', { timeout: 120_000 }, async () => {
-    const root = tempRoot();
-    controller = await ControllerProcess.start(join(root, 'state'));
+    const root = fault.tempRoot();
+    const controller = await fault.startController(join(root, 'state'));
     const client = controller.client();
-    const [worker] = await startWorkers(controller, root, [{ id: 'w1' }]);
-    workers.push(worker!);
+    const [worker] = await fault.startWorkers(root, [{ id: 'w1' }]);
     const marker = join(root, 'marker');
     const go = join(root, 'go');
     await client.submitJob({ name: '/once', command: ['sh', '-c', `while [ ! -e ${go} ]; do sleep 0.05; done; echo run >> ${marker}`] });
@@ -138,7 +88,7 @@ describe('an attempt that ended is never lost', () => {
     await worker!.kill('SIGKILL');
     expect((await client.getTask('/once/0')).state).toBe('RUNNING');
 
-    workers.push(WorkerProcess.start({ controller: controller!, workDir: join(root, 'w1'), workerId: 'w1' }));
+    fault.track(WorkerProcess.start({ controller, workDir: join(root, 'w1'), workerId: 'w1' }));
     await waitFor('the job to succeed', async () => ((await client.getJob('/once')).state === 'SUCCEEDED' ? true : undefined));
     expect(lines(marker)).toEqual(['run']);
     expect((await client.getTask('/once/0')).attempt).toBe(0);
@@ -148,7 +98,7 @@ describe('an attempt that ended is never lost', () => {
 
 describe('one worker per work dir', () => {
   it('refuses a second worker on the default work dir with a message naming the first', { timeout: 60_000 }, async () => {
-    const home = tempRoot();
+    const home = fault.tempRoot();
     const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
     delete env['IRIS_TOKEN'];
     const args = [WORKER_MAIN, '--controller', 'http://127.0.0.1:9'];
