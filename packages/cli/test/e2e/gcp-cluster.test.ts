@@ -1,25 +1,28 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IrisClient, type TaskView, type WorkerView } from '@iris/core/api';
-import { GcpEmulator } from '../../../provider-gcp/test/emulator/gcp-emulator.js';
-import { TpuVmPlayer } from '../../../provider-gcp/test/emulator/tpu-vm-player.js';
-import { IRIS_BIN, runIris } from '../run-iris.js';
+import type { IrisClient, TaskView, WorkerView } from '@iris/core/api';
+import type { GcpEmulator } from '../../../provider-gcp/test/emulator/gcp-emulator.js';
+import type { TpuVmPlayer } from '../../../provider-gcp/test/emulator/tpu-vm-player.js';
+import { runIris } from '../run-iris.js';
+import {
+  attachTpuPlayer,
+  controllerClient,
+  controllerPid,
+  gcpProvider,
+  isRunning,
+  killProcessesMentioning,
+  localControllerCluster,
+  PROJECT,
+  startGcpEmulator,
+  statusJson,
+  tpuGroup,
+} from './gcp-harness.js';
 import { freePort, processesMentioning, until } from './support.js';
 
 const Z1 = 'europe-west4-b';
 const Z2 = 'europe-west4-a';
-const PROJECT = 'iris-e2e';
-
-/** Alive and not a zombie (a zombie holds no port). */
-function isRunning(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 interface GroupJson {
   name: string;
@@ -47,42 +50,31 @@ describe('a cluster with TPU groups on the GCP emulator and a local group (real 
     dir = mkdtempSync(join(tmpdir(), 'iris-gcp-e2e-'));
     stateDir = join(dir, 'state');
     file = join(dir, 'cluster.yaml');
-    emulator = new GcpEmulator();
-    const endpoint = await emulator.start();
-    // Operations finish on their first poll: the platform's 5 s poll interval never comes into play.
-    emulator.tpu.operationPolls = 0;
-    player = new TpuVmPlayer({ rootDir: join(dir, 'vms'), entrypoint: [process.execPath, IRIS_BIN] });
-    await player.attach(emulator.tpu);
-    const gcp = (zones: string[]): string => `{ type: gcp, project_id: ${PROJECT}, zones: [${zones.join(', ')}], api_endpoint: "${endpoint}" }`;
-    const tpuGroup = (zones: string[], priority: number): string => `
-    provider: ${gcp(zones)}
-    accelerator_type: tpu
-    accelerator_variant: v5litepod-16
-    slice_size: 4
-    resources: { cpu: 1, ram: 1GB, disk: 1GB, tpu_count: 4 }
-    preemptible: true
-    min_slices: 0
-    max_slices: 1
-    priority: ${priority}`;
+    let endpoint: string;
+    ({ emulator, endpoint } = await startGcpEmulator());
+    player = await attachTpuPlayer(emulator, join(dir, 'vms'));
+    const tpu = (zones: string[], priority: number): string =>
+      tpuGroup({
+        provider: gcpProvider(endpoint, zones),
+        variant: 'v5litepod-16',
+        hosts: 4,
+        disk: true,
+        preemptible: true,
+        minSlices: 0,
+        maxSlices: 1,
+        priority,
+      });
     writeFileSync(
       file,
-      `name: gcp-e2e-${process.pid}
-controller:
-  provider: { type: local, port: ${await freePort()} }
-  state_dir: ${stateDir}
-  worker_timeout: 4s
-defaults:
-  bootstrap: { docker_image: "europe-docker.pkg.dev/iris-e2e/iris/iris-worker:e2e", cache_dir: ${join(dir, 'cache')} }
-  autoscaler:
-    evaluation_interval: 500ms
-    requesting_timeout: 60s
-    scale_up_delay: 0s
-    scale_down_delay: 10m
-    startup_grace: 60s
-    heartbeat_grace: 20s
-scale_groups:
-  tpu_a:${tpuGroup([Z1, Z2], 10)}
-  tpu_b:${tpuGroup([Z2], 20)}
+      localControllerCluster({
+        name: `gcp-e2e-${process.pid}`,
+        port: await freePort(),
+        stateDir,
+        workerTimeout: '4s',
+        cacheDir: join(dir, 'cache'),
+        startupGrace: '60s',
+        groups: `  tpu_a:${tpu([Z1, Z2], 10)}
+  tpu_b:${tpu([Z2], 20)}
   cpu:
     provider: { type: local }
     accelerator_type: cpu
@@ -93,6 +85,7 @@ scale_groups:
     max_slices: 1
     priority: 50
 `,
+      }),
     );
     env = { HOME: dir };
   }, 120_000);
@@ -102,26 +95,13 @@ scale_groups:
     if (!stopped) await runIris(['stop', '-c', file], { env, cwd: dir });
     await player.close();
     await emulator.stop();
-    for (const pid of processesMentioning(dir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    killProcessesMentioning(dir);
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
-  const status = async (): Promise<StatusJson> => {
-    const run = await runIris(['status', '-c', file, '--json'], { env, cwd: dir });
-    expect(run.code, run.stderr).toBe(0);
-    return JSON.parse(run.stdout) as StatusJson;
-  };
+  const status = (): Promise<StatusJson> => statusJson<StatusJson>(file, dir);
   const group = (s: StatusJson, name: string): GroupJson => s.autoscaler!.groups.find((g) => g.name === name)!;
-  const client = (): IrisClient => {
-    const { url } = JSON.parse(readFileSync(join(stateDir, 'controller.json'), 'utf8')) as { url: string };
-    return new IrisClient({ baseUrl: url, token: readFileSync(join(stateDir, 'token'), 'utf8').trim() });
-  };
+  const client = (): IrisClient => controllerClient(stateDir);
   const workers = async (): Promise<WorkerView[]> => (await client().listWorkers({ limit: 1000 })).items;
   const tasks = async (job: string): Promise<TaskView[]> => (await client().listTasks(job, { limit: 100 })).items;
   const nodeIds = (zone?: string): string[] =>
@@ -207,7 +187,7 @@ scale_groups:
     // ── a controller killed outright and started again adopts the nodes it finds ──
     const creates = (): number => emulator.requests.filter((r) => r.startsWith('POST') && r.endsWith('/nodes')).length;
     const createsBefore = creates();
-    const { pid } = JSON.parse(readFileSync(join(stateDir, 'controller.json'), 'utf8')) as { pid: number };
+    const pid = controllerPid(stateDir);
     process.kill(pid, 'SIGKILL');
     // Its port must be free again before the new controller binds it.
     await until('the killed controller to be gone', async () => (isRunning(pid) ? undefined : true), 30_000);

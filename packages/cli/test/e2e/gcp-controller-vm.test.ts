@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshdHarness } from '@iris/provider-manual/testing';
 import { GceVmPlayer } from '../../../provider-gcp/test/emulator/gce-vm-player.js';
-import { GcpEmulator } from '../../../provider-gcp/test/emulator/gcp-emulator.js';
-import { TpuVmPlayer } from '../../../provider-gcp/test/emulator/tpu-vm-player.js';
+import type { GcpEmulator } from '../../../provider-gcp/test/emulator/gcp-emulator.js';
+import type { TpuVmPlayer } from '../../../provider-gcp/test/emulator/tpu-vm-player.js';
 import { IRIS_BIN, runIris, type IrisRun } from '../run-iris.js';
+import { attachTpuPlayer, gcpProvider, killProcessesMentioning, PROJECT, startGcpEmulator, WORKER_IMAGE } from './gcp-harness.js';
 import { freePort, processesMentioning, until } from './support.js';
 
 const ZONE = 'europe-west4-b';
-const PROJECT = 'iris-e2e';
 /** The controller VM: its internal and external address (GCP's emulated VMs use 127.0.0.20–40). */
 const CONTROLLER_VM = '127.0.0.20';
 const BUCKET = 'iris-e2e-state';
@@ -75,9 +75,8 @@ describe('a cluster whose controller is a GCE VM (emulated), reached through the
     writeFileSync(join(work, 'hello.sh'), 'echo "hello from $TPU_NAME worker $TPU_WORKER_ID"\n');
     sshd = new SshdHarness();
     await sshd.start([CONTROLLER_VM]);
-    emulator = new GcpEmulator();
-    const endpoint = await emulator.start();
-    emulator.tpu.operationPolls = 0;
+    let endpoint: string;
+    ({ emulator, endpoint } = await startGcpEmulator());
     emulator.compute.operationPolls = 0;
     emulator.compute.instanceIp = CONTROLLER_VM;
     emulator.compute.externalIp = CONTROLLER_VM;
@@ -91,8 +90,7 @@ describe('a cluster whose controller is a GCE VM (emulated), reached through the
     });
     await gce.attach(emulator.compute);
     emulator.storage.createBucket(BUCKET);
-    tpus = new TpuVmPlayer({ rootDir: join(dir, 'tpu'), entrypoint: [process.execPath, IRIS_BIN] });
-    await tpus.attach(emulator.tpu);
+    tpus = await attachTpuPlayer(emulator, join(dir, 'tpu'));
     file = join(dir, 'cluster.yaml');
     writeFileSync(
       file,
@@ -113,7 +111,7 @@ controller:
   worker_timeout: 10s
 defaults:
   ssh: { user: root, port: ${sshd.host(CONTROLLER_VM).port}, key_file: ${sshd.clientKey} }
-  bootstrap: { docker_image: "europe-docker.pkg.dev/${PROJECT}/iris/iris-worker:e2e", cache_dir: ${join(dir, 'cache')} }
+  bootstrap: { docker_image: "${WORKER_IMAGE}", cache_dir: ${join(dir, 'cache')} }
   autoscaler:
     evaluation_interval: 500ms
     scale_up_delay: 0s
@@ -122,7 +120,7 @@ defaults:
     heartbeat_grace: 30s
 scale_groups:
   tpu:
-    provider: { type: gcp, project_id: ${PROJECT}, zones: [${ZONE}], api_endpoint: "${endpoint}" }
+    provider: ${gcpProvider(endpoint, [ZONE])}
     accelerator_type: tpu
     accelerator_variant: v4-16
     slice_size: 2
@@ -141,13 +139,7 @@ scale_groups:
     await tpus.close();
     await emulator.stop();
     await sshd.stop();
-    for (const pid of processesMentioning(dir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    killProcessesMentioning(dir);
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 

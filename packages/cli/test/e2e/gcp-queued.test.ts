@@ -1,15 +1,26 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IrisClient, type WorkerView } from '@iris/core/api';
-import { GcpEmulator } from '../../../provider-gcp/test/emulator/gcp-emulator.js';
-import { TpuVmPlayer } from '../../../provider-gcp/test/emulator/tpu-vm-player.js';
-import { IRIS_BIN, runIris } from '../run-iris.js';
-import { freePort, processesMentioning, until } from './support.js';
+import type { IrisClient, WorkerView } from '@iris/core/api';
+import type { GcpEmulator } from '../../../provider-gcp/test/emulator/gcp-emulator.js';
+import type { TpuVmPlayer } from '../../../provider-gcp/test/emulator/tpu-vm-player.js';
+import { runIris } from '../run-iris.js';
+import {
+  attachTpuPlayer,
+  controllerClient,
+  controllerPid,
+  gcpProvider,
+  isRunning,
+  killProcessesMentioning,
+  localControllerCluster,
+  startGcpEmulator,
+  statusJson,
+  tpuGroup,
+} from './gcp-harness.js';
+import { freePort, until } from './support.js';
 
 const ZONE = 'europe-west4-b';
-const PROJECT = 'iris-e2e';
 
 interface SliceJson {
   sliceId?: string;
@@ -20,14 +31,6 @@ interface SliceJson {
 interface StatusJson {
   autoscaler?: { groups: { name: string; slices: SliceJson[] }[] };
   cost?: { perHour: number; groups: { name: string; slices: number }[] };
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -49,42 +52,26 @@ describe('a gcp cluster whose slices are queued resources (real clients, real pr
     dir = mkdtempSync(join(tmpdir(), 'iris-gcp-queued-'));
     stateDir = join(dir, 'state');
     file = join(dir, 'cluster.yaml');
-    emulator = new GcpEmulator();
-    const endpoint = await emulator.start();
-    emulator.tpu.operationPolls = 0;
+    let endpoint: string;
+    ({ emulator, endpoint } = await startGcpEmulator());
     // Nothing leaves the queue until the test says so.
     emulator.tpu.holdQueued = true;
-    player = new TpuVmPlayer({ rootDir: join(dir, 'vms'), entrypoint: [process.execPath, IRIS_BIN] });
-    await player.attach(emulator.tpu);
-    const group = (variant: string, hosts: number): string => `
-    provider: { type: gcp, project_id: ${PROJECT}, zones: [${ZONE}], api_endpoint: "${endpoint}", queued_resource: true, capacity: spot }
-    accelerator_type: tpu
-    accelerator_variant: ${variant}
-    slice_size: ${hosts}
-    resources: { cpu: 1, ram: 1GB, disk: 1GB, tpu_count: 4 }
-    preemptible: true
-    min_slices: 1
-    max_slices: 1`;
+    player = await attachTpuPlayer(emulator, join(dir, 'vms'));
+    const provider = gcpProvider(endpoint, [ZONE], 'queued_resource: true, capacity: spot');
+    const group = (variant: string, hosts: number): string => tpuGroup({ provider, variant, hosts, disk: true, preemptible: true, minSlices: 1, maxSlices: 1 });
     writeFileSync(
       file,
-      `name: gcp-queued-${process.pid}
-controller:
-  provider: { type: local, port: ${await freePort()} }
-  state_dir: ${stateDir}
-  worker_timeout: 4s
-defaults:
-  bootstrap: { docker_image: "europe-docker.pkg.dev/iris-e2e/iris/iris-worker:e2e", cache_dir: ${join(dir, 'cache')} }
-  autoscaler:
-    evaluation_interval: 500ms
-    requesting_timeout: 60s
-    scale_up_delay: 0s
-    scale_down_delay: 10m
-    startup_grace: 10m
-    heartbeat_grace: 20s
-scale_groups:
-  tpu_q:${group('v5litepod-16', 4)}
+      localControllerCluster({
+        name: `gcp-queued-${process.pid}`,
+        port: await freePort(),
+        stateDir,
+        workerTimeout: '4s',
+        cacheDir: join(dir, 'cache'),
+        startupGrace: '10m',
+        groups: `  tpu_q:${group('v5litepod-16', 4)}
   tpu_wait:${group('v5litepod-4', 1)}
 `,
+      }),
     );
     env = { HOME: dir };
   }, 120_000);
@@ -93,26 +80,13 @@ scale_groups:
     if (!stopped) await runIris(['stop', '-c', file], { env, cwd: dir });
     await player.close();
     await emulator.stop();
-    for (const pid of processesMentioning(dir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    killProcessesMentioning(dir);
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
-  const status = async (): Promise<StatusJson> => {
-    const run = await runIris(['status', '-c', file, '--json'], { env, cwd: dir });
-    expect(run.code, run.stderr).toBe(0);
-    return JSON.parse(run.stdout) as StatusJson;
-  };
+  const status = (): Promise<StatusJson> => statusJson<StatusJson>(file, dir);
   const slicesOf = (s: StatusJson, name: string): SliceJson[] => s.autoscaler?.groups.find((g) => g.name === name)?.slices ?? [];
-  const client = (): IrisClient => {
-    const { url } = JSON.parse(readFileSync(join(stateDir, 'controller.json'), 'utf8')) as { url: string };
-    return new IrisClient({ baseUrl: url, token: readFileSync(join(stateDir, 'token'), 'utf8').trim() });
-  };
+  const client = (): IrisClient => controllerClient(stateDir);
   const workers = async (): Promise<WorkerView[]> => (await client().listWorkers({ limit: 1000 })).items;
   const queued = (group: string) => [...emulator.tpu.queuedResources.values()].filter((q) => q.name.includes(`-${group}-`));
   const queueCreates = (): number => emulator.requests.filter((r) => r.startsWith('POST') && r.endsWith('/queuedResources')).length;
@@ -186,7 +160,7 @@ scale_groups:
 
     // ── a controller killed and started again adopts both: the active one and the one still queued ──
     const createsBefore = queueCreates();
-    const { pid } = JSON.parse(readFileSync(join(stateDir, 'controller.json'), 'utf8')) as { pid: number };
+    const pid = controllerPid(stateDir);
     process.kill(pid, 'SIGKILL');
     await until('the killed controller to be gone', async () => (isRunning(pid) ? undefined : true), 30_000);
     const restart = await runIris(['start', '-c', file, '--detach'], { env, cwd: dir });

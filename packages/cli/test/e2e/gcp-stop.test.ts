@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterLabels, LABEL_GROUP } from '@iris/core';
-import { GcpEmulator } from '../../../provider-gcp/test/emulator/gcp-emulator.js';
+import type { GcpEmulator } from '../../../provider-gcp/test/emulator/gcp-emulator.js';
 import { runIris } from '../run-iris.js';
+import { gcpProvider, localControllerCluster, PROJECT, startGcpEmulator, tpuGroup } from './gcp-harness.js';
 
 const ZONE = 'europe-west4-b';
-const PROJECT = 'iris-e2e';
 
 describe('iris stop and iris status against a gcp cluster whose controller is down', () => {
   let dir: string;
@@ -18,26 +18,16 @@ describe('iris stop and iris status against a gcp cluster whose controller is do
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'iris-gcp-stop-'));
     file = join(dir, 'cluster.yaml');
-    emulator = new GcpEmulator();
-    const endpoint = await emulator.start();
-    emulator.tpu.operationPolls = 0;
+    let endpoint: string;
+    ({ emulator, endpoint } = await startGcpEmulator());
     writeFileSync(
       file,
-      `name: ${cluster}
-controller:
-  provider: { type: local, port: 0 }
-  state_dir: ${join(dir, 'state')}
-defaults:
-  bootstrap: { docker_image: "europe-docker.pkg.dev/iris-e2e/iris/iris-worker:e2e" }
-scale_groups:
-  pod:
-    provider: { type: gcp, project_id: ${PROJECT}, zones: [${ZONE}], api_endpoint: "${endpoint}" }
-    accelerator_type: tpu
-    accelerator_variant: v5litepod-4
-    slice_size: 1
-    resources: { cpu: 1, ram: 1GB, tpu_count: 4 }
-    max_slices: 2
-`,
+      localControllerCluster({
+        name: cluster,
+        port: 0,
+        stateDir: join(dir, 'state'),
+        groups: `  pod:${tpuGroup({ provider: gcpProvider(endpoint, [ZONE]), variant: 'v5litepod-4', hosts: 1, maxSlices: 2 })}\n`,
+      }),
     );
   }, 60_000);
 

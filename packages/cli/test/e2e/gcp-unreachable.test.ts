@@ -1,19 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIris } from '../run-iris.js';
-import { processesMentioning } from './support.js';
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { gcpProvider, killProcessesMentioning, localControllerCluster, tpuGroup } from './gcp-harness.js';
+import { freePort } from './support.js';
 
 describe('iris start against a gcp api_endpoint where nothing answers', () => {
   let dir: string;
@@ -23,35 +14,21 @@ describe('iris start against a gcp api_endpoint where nothing answers', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'iris-gcp-unreachable-'));
     file = join(dir, 'cluster.yaml');
-    endpoint = `http://127.0.0.1:${await closedPort()}`;
+    // A port nothing listens on (bound, then released).
+    endpoint = `http://127.0.0.1:${await freePort()}`;
     writeFileSync(
       file,
-      `name: gcp-unreachable-${process.pid}
-controller:
-  provider: { type: local, port: 0 }
-  state_dir: ${join(dir, 'state')}
-defaults:
-  bootstrap: { docker_image: "europe-docker.pkg.dev/iris-e2e/iris/iris-worker:e2e" }
-scale_groups:
-  pod:
-    provider: { type: gcp, project_id: iris-e2e, zones: [europe-west4-b], api_endpoint: "${endpoint}" }
-    accelerator_type: tpu
-    accelerator_variant: v5litepod-4
-    slice_size: 1
-    resources: { cpu: 1, ram: 1GB, tpu_count: 4 }
-    max_slices: 1
-`,
+      localControllerCluster({
+        name: `gcp-unreachable-${process.pid}`,
+        port: 0,
+        stateDir: join(dir, 'state'),
+        groups: `  pod:${tpuGroup({ provider: gcpProvider(endpoint, ['europe-west4-b']), variant: 'v5litepod-4', hosts: 1, maxSlices: 1 })}\n`,
+      }),
     );
   });
 
   afterAll(async () => {
-    for (const pid of processesMentioning(dir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    killProcessesMentioning(dir);
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
