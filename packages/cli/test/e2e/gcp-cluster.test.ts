@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,11 +8,12 @@ import type { TpuVmPlayer } from '../../../provider-gcp/test/emulator/tpu-vm-pla
 import { runIris } from '../run-iris.js';
 import {
   attachTpuPlayer,
+  cleanUpCluster,
   controllerClient,
   controllerPid,
+  firstHostLogs,
   gcpProvider,
   isRunning,
-  killProcessesMentioning,
   localControllerCluster,
   PROJECT,
   startGcpEmulator,
@@ -92,11 +93,7 @@ describe('a cluster with TPU groups on the GCP emulator and a local group (real 
 
   afterAll(async () => {
     // After a failure, `iris stop` is the cleanup; the player and the kill below catch the rest.
-    if (!stopped) await runIris(['stop', '-c', file], { env, cwd: dir });
-    await player.close();
-    await emulator.stop();
-    killProcessesMentioning(dir);
-    rmSync(dir, { recursive: true, force: true });
+    await cleanUpCluster({ file, dir, stopped, close: [() => player.close(), () => emulator.stop()] });
   }, 120_000);
 
   const status = (): Promise<StatusJson> => statusJson<StatusJson>(file, dir);
@@ -106,7 +103,7 @@ describe('a cluster with TPU groups on the GCP emulator and a local group (real 
   const tasks = async (job: string): Promise<TaskView[]> => (await client().listTasks(job, { limit: 100 })).items;
   const nodeIds = (zone?: string): string[] =>
     [...emulator.tpu.nodes.values()].filter((n) => zone === undefined || n.name.includes(`/locations/${zone}/`)).map((n) => n.name.replace(/.*\//, ''));
-  const vmLogs = (): string => [...emulator.tpu.nodes.keys()].map((n) => player.logs(`${n.replace(/.*\//, '')}-w-0`)).join('\n');
+  const vmLogs = (): string => firstHostLogs(emulator, player);
   /** The tpu-name of the workers running the job's tasks, once all four run on one slice. */
   const gangSlice = async (job: string): Promise<string | undefined> => {
     const ts = await tasks(job);

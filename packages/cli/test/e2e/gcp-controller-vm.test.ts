@@ -8,7 +8,7 @@ import { GceVmPlayer } from '../../../provider-gcp/test/emulator/gce-vm-player.j
 import type { GcpEmulator } from '../../../provider-gcp/test/emulator/gcp-emulator.js';
 import type { TpuVmPlayer } from '../../../provider-gcp/test/emulator/tpu-vm-player.js';
 import { IRIS_BIN, runIris, type IrisRun } from '../run-iris.js';
-import { attachTpuPlayer, gcpProvider, killProcessesMentioning, PROJECT, startGcpEmulator, WORKER_IMAGE } from './gcp-harness.js';
+import { attachTpuPlayer, cleanUpCluster, gcpProvider, PROJECT, startGcpEmulator, WORKER_IMAGE } from './gcp-harness.js';
 import { freePort, processesMentioning, until } from './support.js';
 
 const ZONE = 'europe-west4-b';
@@ -134,13 +134,7 @@ scale_groups:
 
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    if (!stopped) await runIris(['stop', '-c', file], { env, cwd: work });
-    await gce.close();
-    await tpus.close();
-    await emulator.stop();
-    await sshd.stop();
-    killProcessesMentioning(dir);
-    rmSync(dir, { recursive: true, force: true });
+    await cleanUpCluster({ file, dir, cwd: work, stopped, close: [() => gce.close(), () => tpus.close(), () => emulator.stop(), () => sshd.stop()] });
   }, 120_000);
 
   const status = async (): Promise<StatusJson> => {

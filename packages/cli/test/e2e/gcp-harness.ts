@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { IrisClient } from '@iris/core/api';
@@ -129,4 +129,20 @@ export function killProcessesMentioning(dir: string): void {
       /* gone */
     }
   }
+}
+
+/** The log of each emulated TPU node's first host, for a wait's failure message. */
+export function firstHostLogs(emulator: GcpEmulator, player: TpuVmPlayer): string {
+  return [...emulator.tpu.nodes.keys()].map((n) => player.logs(`${n.replace(/.*\//, '')}-w-0`)).join('\n');
+}
+
+/**
+ * After the test: `iris stop` unless the test got that far, then each of `close` in order (players,
+ * emulator…), the processes left killed and `dir` removed.
+ */
+export async function cleanUpCluster(o: { file: string; dir: string; cwd?: string; stopped: boolean; close: Array<() => Promise<void>> }): Promise<void> {
+  if (!o.stopped) await runIris(['stop', '-c', o.file], { env: { HOME: o.dir }, cwd: o.cwd ?? o.dir });
+  for (const close of o.close) await close();
+  killProcessesMentioning(o.dir);
+  rmSync(o.dir, { recursive: true, force: true });
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,11 +8,12 @@ import type { TpuVmPlayer } from '../../../provider-gcp/test/emulator/tpu-vm-pla
 import { runIris } from '../run-iris.js';
 import {
   attachTpuPlayer,
+  cleanUpCluster,
   controllerClient,
   controllerPid,
+  firstHostLogs,
   gcpProvider,
   isRunning,
-  killProcessesMentioning,
   localControllerCluster,
   startGcpEmulator,
   statusJson,
@@ -77,11 +78,7 @@ describe('a gcp cluster whose slices are queued resources (real clients, real pr
   }, 120_000);
 
   afterAll(async () => {
-    if (!stopped) await runIris(['stop', '-c', file], { env, cwd: dir });
-    await player.close();
-    await emulator.stop();
-    killProcessesMentioning(dir);
-    rmSync(dir, { recursive: true, force: true });
+    await cleanUpCluster({ file, dir, stopped, close: [() => player.close(), () => emulator.stop()] });
   }, 120_000);
 
   const status = (): Promise<StatusJson> => statusJson<StatusJson>(file, dir);
@@ -90,7 +87,7 @@ describe('a gcp cluster whose slices are queued resources (real clients, real pr
   const workers = async (): Promise<WorkerView[]> => (await client().listWorkers({ limit: 1000 })).items;
   const queued = (group: string) => [...emulator.tpu.queuedResources.values()].filter((q) => q.name.includes(`-${group}-`));
   const queueCreates = (): number => emulator.requests.filter((r) => r.startsWith('POST') && r.endsWith('/queuedResources')).length;
-  const vmLogs = (): string => [...emulator.tpu.nodes.keys()].map((n) => player.logs(`${n.replace(/.*\//, '')}-w-0`)).join('\n');
+  const vmLogs = (): string => firstHostLogs(emulator, player);
 
   it('waits in the queue (shown by explain), provisions, registers its workers, survives a restart, and stops clean', async () => {
     const start = await runIris(['start', '-c', file, '--detach'], { env, cwd: dir });
