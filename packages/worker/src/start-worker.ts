@@ -12,6 +12,7 @@ import { probeEnvironment, type WorkerFacts } from './probe/env-probe.js';
 import { systemProbeSources, type ProbeSources } from './probe/probe-sources.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
 import { ProcessRuntime } from './runtime/process-runtime.js';
+import { workerCgroups } from './runtime/cgroup.js';
 import { reapOrphans } from './runtime/reap-orphans.js';
 import type { TaskRuntime } from './runtime/types.js';
 import { resolveWorkerId } from './worker-identity.js';
@@ -100,7 +101,11 @@ async function startLocked(options: StartWorkerOptions, workDir: string, lock: D
   const workerId = resolveWorkerId({ explicit: options.workerId, env, workDir, hostname: facts.hostname });
 
   const pidDir = join(workDir, 'pids');
-  const reaped = reapOrphans(pidDir);
+  // Process attempts in cgroups of their own where the machine allows it; otherwise process groups alone.
+  const cgroups = options.runtime === 'docker' ? undefined : workerCgroups({ workerId, workDir, env });
+  const cgroupDir = cgroups && 'dir' in cgroups ? cgroups.dir : undefined;
+  if (cgroups && 'unusable' in cgroups) logger.info('attempts run in process groups only (no cgroup)', { reason: cgroups.unusable });
+  const reaped = reapOrphans(pidDir, cgroupDir);
   if (reaped.length > 0) logger.warn('killed attempts left running by a previous worker process', { processGroups: reaped });
 
   const killGraceMs = options.killGraceMs ?? 5_000;
@@ -113,6 +118,7 @@ async function startLocked(options: StartWorkerOptions, workDir: string, lock: D
       accelerator: facts.accelerator,
       baseEnv: env,
       pidDir,
+      // No cgroup: it would hold only the docker CLI; the container, the daemon's, is fenced by docker kill.
     });
     const removed = await docker.removeLeftovers(workerId).catch((err: unknown) => {
       logger.warn('cannot list leftover task containers', { error: (err as Error).message });
@@ -121,7 +127,7 @@ async function startLocked(options: StartWorkerOptions, workDir: string, lock: D
     if (removed.length > 0) logger.warn('removed task containers left by a previous worker process', { containers: removed });
     runtime = docker;
   } else {
-    runtime = new ProcessRuntime({ clock, killGraceMs, baseEnv: env, pidDir });
+    runtime = new ProcessRuntime({ clock, killGraceMs, baseEnv: env, pidDir, ...(cgroupDir ? { cgroupDir } : {}) });
   }
 
   let refuse: (reason: string) => void = () => undefined;

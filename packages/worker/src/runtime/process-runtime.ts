@@ -6,6 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IrisError, type Clock } from '@iris/core';
+import { killCgroup, makeAttemptCgroup, removeCgroup, removeEmptyDir } from './cgroup.js';
 import { allocatePorts } from './ports.js';
 import { SupervisedChild } from './supervised-child.js';
 import { SUPERVISOR_MAIN } from './supervisor-path.js';
@@ -27,6 +28,12 @@ export interface ProcessRuntimeOptions {
    * can end the attempts its previous life left behind (see `reapOrphans`).
    */
   pidDir?: string;
+  /**
+   * The worker's cgroup (v2) dir, when attempts can run in cgroups (see `workerCgroups`): each
+   * attempt then runs in a cgroup of its own under it, so a SIGKILL of the attempt also reaches
+   * what left its process group (setsid). Absent: process groups alone.
+   */
+  cgroupDir?: string;
 }
 
 /** What `ProcessRuntime.startSupervised` runs for one attempt, and how it is stopped. */
@@ -57,7 +64,8 @@ export function withoutCredentials(env: Readonly<Record<string, string | undefin
 
 /**
  * Runs each attempt as a child process leading its own process group, so a kill reaches
- * everything the task started (shells, pipelines, forked workers).
+ * everything the task started (shells, pipelines, forked workers); with `cgroupDir`, also in a
+ * cgroup of its own, which a descendant cannot leave as it can leave the group (setsid).
  */
 export class ProcessRuntime implements TaskRuntime {
   /** Each running attempt's supervisor stdin: renewing writes a byte, closing it kills the attempt. */
@@ -92,6 +100,8 @@ export class ProcessRuntime implements TaskRuntime {
     // The supervisor leads nothing: it starts the task as its own group's leader, kills that group
     // if this worker dies (stdin is our lifeline) and records the end in exitFile.
     const exitFile = launch.exitFile ?? join(tmpdir(), `iris-exit-${randomBytes(8).toString('hex')}`);
+    // Quietly none when it cannot be made: the process group still holds the attempt.
+    const cgroup = this.options.cgroupDir ? makeAttemptCgroup(this.options.cgroupDir, s.task_id, s.attempt) : undefined;
     // The end report needs the durable exit file: its removal tells the reporter the worker told the controller.
     const endReport = launch.exitFile !== undefined ? launch.endReport : undefined;
     const supervisorArgs = [
@@ -101,6 +111,7 @@ export class ProcessRuntime implements TaskRuntime {
       ...(endReport ? ['--end-report'] : []),
       ...(plan.fenceExec ? ['--fence-exec', JSON.stringify(plan.fenceExec)] : []),
       ...(plan.dockerExit ? ['--docker-exit'] : []),
+      ...(cgroup ? ['--cgroup', cgroup] : []),
       '--',
       program,
       ...args,
@@ -130,6 +141,7 @@ export class ProcessRuntime implements TaskRuntime {
       pid = await control.started;
     } catch (err) {
       child.kill('SIGKILL');
+      if (cgroup) void this.removeAttemptCgroup(cgroup);
       throw new IrisError(
         ATTEMPT_START_FAILED,
         `task ${s.task_id} attempt ${s.attempt}: cannot start "${program}" in ${launch.workDir}: ${(err as Error).message}`,
@@ -140,6 +152,8 @@ export class ProcessRuntime implements TaskRuntime {
     }
     const pidFile = this.writePidFile(launch, pid);
     const signalGroup = (sig: NodeJS.Signals): void => {
+      // A SIGKILL reaches the whole cgroup too: what left the group with setsid included.
+      if (sig === 'SIGKILL' && cgroup) killCgroup(cgroup);
       try {
         process.kill(-pid, sig);
       } catch {
@@ -163,6 +177,8 @@ export class ProcessRuntime implements TaskRuntime {
         // Descendants still in the group (a backgrounded process) must not outlive the attempt.
         signalGroup('SIGKILL');
         if (pidFile) rmSync(pidFile, { force: true });
+        // The supervisor removes it too; this covers a supervisor that was killed.
+        if (cgroup) void this.removeAttemptCgroup(cgroup);
       },
       // The supervisor exits 0 once it has recorded the task's own status: report that one.
       mapExit: (code, sig) => {
@@ -178,6 +194,12 @@ export class ProcessRuntime implements TaskRuntime {
     };
     const exited = supervised.exited.then(fenced);
     return { ports, exited, kill: (reason, options) => supervised.kill(reason, options).then(() => exited) };
+  }
+
+  /** Removes an attempt's cgroup, then the worker's dir if that was its last (made again on demand). */
+  private async removeAttemptCgroup(cgroup: string): Promise<void> {
+    await removeCgroup(cgroup);
+    if (this.options.cgroupDir) removeEmptyDir(this.options.cgroupDir);
   }
 
   renewLeases(): void {

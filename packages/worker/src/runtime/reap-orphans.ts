@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { reapCgroups } from './cgroup.js';
 
 /**
  * Ends the process groups recorded in `pidDir` by a previous life of this worker (killed before it
@@ -9,8 +10,18 @@ import { join } from 'node:path';
  * A recorded id may have been reused by an unrelated process since: when the group leader still
  * exists, it is only killed if its environment names the attempt's task. When the leader is gone,
  * Linux does not hand its id out again while any member of its group lives, so the group is ours.
+ *
+ * With `cgroupDir` (the worker's cgroup dir, see `workerCgroups`), every attempt cgroup left under
+ * it is killed and removed as well: the dir is this worker's alone (named after its work dir).
  */
-export function reapOrphans(pidDir: string): number[] {
+export function reapOrphans(pidDir: string, cgroupDir?: string): number[] {
+  const reaped = reapGroups(pidDir);
+  // Then whatever is left in the attempts' cgroups (descendants that left their group with setsid).
+  if (cgroupDir) reapCgroups(cgroupDir);
+  return reaped;
+}
+
+function reapGroups(pidDir: string): number[] {
   let files: string[];
   try {
     files = readdirSync(pidDir).filter((f) => f.endsWith('.pid'));

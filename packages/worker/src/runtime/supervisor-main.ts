@@ -1,12 +1,16 @@
 // The tiny supervisor between the worker and one attempt:
-//   node supervisor-main.js EXIT_FILE LEASE_MS [--end-report] [--fence-exec JSON_ARGV] [--docker-exit] -- PROGRAM ARGS...
-// It starts the task as the leader of its own process group, and
+//   node supervisor-main.js EXIT_FILE LEASE_MS [--end-report] [--fence-exec JSON_ARGV] [--docker-exit] [--cgroup DIR] -- PROGRAM ARGS...
+// It starts the task as the leader of its own process group (with --cgroup, also inside that cgroup
+// v2 before it runs: a descendant that leaves the group with setsid stays in the cgroup; see
+// cgroup.ts; the supervisor itself stays outside), and
 // - when the worker dies (its stdin, the worker's lifeline pipe, reaches end of file) it kills the
 //   whole group at once: a task never outlives its worker (prctl PDEATHSIG is not reachable from
 //   Node; this is the portable equivalent);
 // - when the worker stops renewing its lease (a byte on stdin at least every LEASE_MS; 0: no lease)
 //   it kills the group too: a worker that lost the controller, or hangs, cannot keep its attempts
 //   alive past the moment the controller may start them elsewhere;
+// - every kill of the group (above, and descendants left when the task ends) also writes 1 to the
+//   cgroup's cgroup.kill; once the task has ended the cgroup is removed;
 // - with --fence-exec (a JSON array: program and arguments), in both cases it also runs that
 //   command (bounded, retried a little while it fails) and records the end only once it is done:
 //   for a container, the group holds only the docker CLI, and `docker kill` ends the task itself,
@@ -26,15 +30,18 @@
 import { spawn } from 'node:child_process';
 import { renameSync, writeFileSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inCgroupArgv, killCgroup, removeCgroup, removeEmptyDir } from './cgroup.js';
 import { dockerExitStatus } from './docker-args.js';
 
-const USAGE = 'usage: supervisor-main EXIT_FILE LEASE_MS [--end-report] [--fence-exec JSON_ARGV] [--docker-exit] -- PROGRAM [ARGS...]\n';
+const USAGE = 'usage: supervisor-main EXIT_FILE LEASE_MS [--end-report] [--fence-exec JSON_ARGV] [--docker-exit] [--cgroup DIR] -- PROGRAM [ARGS...]\n';
 const argv = process.argv.slice(2);
 const [exitFile, leaseArg] = argv;
 let endReporting = false;
 let dockerExit = false;
 let fenceExec: string[] | undefined;
+let cgroupDir: string | undefined;
 let badFlag = false;
 let at = 2;
 for (; at < argv.length && argv[at] !== '--'; at++) {
@@ -44,6 +51,9 @@ for (; at < argv.length && argv[at] !== '--'; at++) {
   else if (flag === '--fence-exec') {
     fenceExec = parseArgv(argv[++at]);
     if (!fenceExec) badFlag = true;
+  } else if (flag === '--cgroup') {
+    cgroupDir = argv[++at];
+    if (!cgroupDir) badFlag = true;
   } else badFlag = true;
 }
 const [separator, program, ...args] = argv.slice(at);
@@ -124,9 +134,15 @@ async function handOffEnd(startedAtMs: number, finishedAtMs: number): Promise<vo
 // Terminal signals reach the worker's whole foreground group; only the lifeline decides here.
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(sig, () => undefined);
 
-const child = spawn(program, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+// In the cgroup when there is one and the task's start does not depend on how (see inCgroupArgv).
+const wrapped = cgroupDir ? inCgroupArgv(cgroupDir, program, args, process.env, process.cwd()) : undefined;
+const child = wrapped
+  ? spawn(wrapped[0]!, wrapped.slice(1), { stdio: ['ignore', 'inherit', 'inherit'], detached: true, env: {} })
+  : spawn(program, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
 let lifelineLost = false;
 let leaseExpired = false;
+/** Settles once the attempt's cgroup is removed (or given up on): the supervisor exits after. */
+let removingCgroup: Promise<void> = Promise.resolve();
 let exited = false;
 let lease: NodeJS.Timeout | undefined;
 function renewLease(): void {
@@ -156,9 +172,21 @@ child.once('exit', (code, signal) => {
   if (lease) clearTimeout(lease);
   // Descendants left in the group (a backgrounded process) end with the attempt.
   killGroup();
+  // The cgroup goes once empty (bounded); the end is recorded meanwhile.
+  // So does the worker's dir if that was its last attempt (a worker killed cannot remove it; a
+  // live one makes it again for its next attempt).
+  const cgroup = cgroupDir;
+  if (cgroup)
+    removingCgroup = removeCgroup(cgroup).then((gone) => {
+      if (gone) removeEmptyDir(dirname(cgroup));
+    });
   // A fenced attempt's end is recorded once the fence command is done: only then is it over.
   void (fencing ?? Promise.resolve()).then(() => recordEnd(code, signal));
 });
+
+function exitWhenClean(): void {
+  void removingCgroup.finally(() => process.exit(0));
+}
 
 function recordEnd(code: number | null, signal: NodeJS.Signals | null): void {
   const status = dockerExit ? dockerExitStatus(code, signal) : { code, signal };
@@ -172,12 +200,14 @@ function recordEnd(code: number | null, signal: NodeJS.Signals | null): void {
   }
   tell({ exit });
   // A task that completed must not run again because its worker froze or died before telling.
-  if (status.code === 0 && status.signal === null && endReporting) void handOffEnd(startedAtMs, Date.now()).finally(() => process.exit(0));
-  else process.exit(0);
+  if (status.code === 0 && status.signal === null && endReporting) void handOffEnd(startedAtMs, Date.now()).finally(exitWhenClean);
+  else exitWhenClean();
 }
 
 function killGroup(): void {
   if (pid === undefined) return;
+  // Also what left the group (setsid) but not the cgroup.
+  if (cgroupDir) killCgroup(cgroupDir);
   try {
     process.kill(-pid, 'SIGKILL');
   } catch {
