@@ -187,6 +187,30 @@ describe.skipIf(unusable !== undefined)(`attempts in cgroups${unusable ? ` (SKIP
     );
   }, 150_000);
 
+  it("a lease that runs out, and the worker's own SIGKILL, also reach a setsid'ed descendant", async () => {
+    const dir = realpathSync(mkdtempSync(join(root, 'fence-')));
+    const workerDir = join(irisDir, `test-${basename(dir)}`);
+    const rt = new ProcessRuntime({ clock: new SystemClock(), killGraceMs: 1000, cgroupDir: workerDir });
+    const context = { workerId: 'w-fence', controllerUrl: 'http://127.0.0.1:9' };
+    // Not renewed: the supervisor fences the attempt once the lease is out.
+    const leased = join(dir, 'leased');
+    const a = await rt.start({ start: start(['sh', '-c', `${escapee(leased)} exec sleep 1000`]), workDir: dir, leaseMs: 3_000 }, context, () => {});
+    // Renewed until the descendant runs, however slow the machine.
+    const renewing = setInterval(() => rt.renewLeases(), 200);
+    await until('the descendant runs', () => pidIn(leased) !== undefined).finally(() => clearInterval(renewing));
+    strays.push(pidIn(leased)!);
+    expect(await a.exited).toMatchObject({ fenced: true, signal: 'SIGKILL' });
+    await until('the fenced descendant is killed', () => dead(pidIn(leased)!));
+    // Killed by the worker at once (a fence of its own, or the SIGKILL after a kill's grace).
+    const killed = join(dir, 'killed');
+    const b = await rt.start({ start: start(['sh', '-c', `${escapee(killed)} exec sleep 1000`], { attempt: 2 }), workDir: dir }, context, () => {});
+    await until('the descendant runs', () => pidIn(killed) !== undefined);
+    strays.push(pidIn(killed)!);
+    expect(await b.kill('stop', { immediate: true })).toMatchObject({ killed: true, signal: 'SIGKILL' });
+    await until('the killed descendant is killed', () => dead(pidIn(killed)!));
+    await until('the attempt cgroups and the worker dir are removed', () => !existsSync(workerDir));
+  }, 150_000);
+
   it(`with ${CGROUPS_ENV}=off runs as before: the task dies with its worker, a setsid descendant does not`, async () => {
     const dir = realpathSync(mkdtempSync(join(root, 'off-')));
     const escFile = join(dir, 'esc');
