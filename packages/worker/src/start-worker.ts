@@ -7,7 +7,7 @@ import { AttemptEnds } from './daemon/attempt-ends.js';
 import { BundleCache } from './bundle/bundle-cache.js';
 import { Backoff } from './daemon/backoff.js';
 import { stderrLogger } from './daemon/stderr-logger.js';
-import { DEFAULT_FENCE_FRACTION, WorkerDaemon, type WorkerStatus } from './daemon/worker-daemon.js';
+import { WorkerDaemon, type WorkerStatus } from './daemon/worker-daemon.js';
 import { probeEnvironment, type WorkerFacts } from './probe/env-probe.js';
 import { systemProbeSources, type ProbeSources } from './probe/probe-sources.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
@@ -155,9 +155,6 @@ async function startLocked(options: StartWorkerOptions, workDir: string, lock: D
     endReports: { credential: () => api.token },
     backoff: new Backoff(200, 10_000),
     logs: { flushMs: 100, maxBatch: 1_000, maxBuffered: 100_000 },
-    // Three quarters of the worker timeout: past any healthy silence, and a fenced attempt is
-    // SIGKILLed a quarter of the timeout before the controller may retry it.
-    fenceFraction: DEFAULT_FENCE_FRACTION,
   });
   started.daemon = daemon;
   daemon.start();

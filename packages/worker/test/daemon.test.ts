@@ -7,7 +7,7 @@ import { IrisClient, type AttemptStart } from '@iris/core/api';
 import { BundleCache } from '../src/bundle/bundle-cache.js';
 import { Backoff } from '../src/daemon/backoff.js';
 import { stderrLogger } from '../src/daemon/stderr-logger.js';
-import { DEFAULT_FENCE_FRACTION, WorkerDaemon } from '../src/daemon/worker-daemon.js';
+import { FENCE_FRACTION, WorkerDaemon } from '../src/daemon/worker-daemon.js';
 import type { WorkerFacts } from '../src/probe/env-probe.js';
 import { ProcessRuntime } from '../src/runtime/process-runtime.js';
 import { makeBundle } from './helpers/make-bundle.js';
@@ -63,7 +63,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(options: { clock?: Clock; random?: () => number; fenceFraction?: number } = {}) {
+async function setup(options: { clock?: Clock; random?: () => number } = {}) {
   const ctl = new ScriptedController();
   const url = await ctl.listen();
   const dir = mkdtempSync(join(tmpdir(), 'iris-daemon-'));
@@ -82,7 +82,6 @@ async function setup(options: { clock?: Clock; random?: () => number; fenceFract
     scratchDir: join(dir, 'scratch'),
     backoff: new Backoff(200, 10_000, options.random ?? (() => 1)),
     logs: { flushMs: 50, maxBatch: 1000, maxBuffered: 10_000 },
-    fenceFraction: options.fenceFraction ?? 0.8,
   });
   cleanups.push(async () => {
     ctl.failing = false;
@@ -96,7 +95,7 @@ describe('WorkerDaemon against a controller on loopback', () => {
   it('keeps an attempt that outlasts the fence alive while the controller holds its long polls', async () => {
     // The production fence against a controller that holds every reconcile as long as asked: an
     // idle worker is silent between answers, and that must never look like a lost controller.
-    const { ctl, daemon } = await setup({ fenceFraction: DEFAULT_FENCE_FRACTION });
+    const { ctl, daemon } = await setup();
     ctl.workerTimeoutMs = 8_000;
     daemon.start();
     await until(() => ctl.reconciles.length > 0);
@@ -269,9 +268,9 @@ describe('WorkerDaemon against a controller on loopback', () => {
     await clock.advance(1);
     await until(() => calls() === seen + 1);
     expect(daemon.heldAttempts()[0]?.state).toBe('RUNNING');
-    // 8 s (0.8 × the 10 s worker timeout) without contact: the attempt is stopped.
+    // FENCE_FRACTION of the 10 s worker timeout without contact: the attempt is stopped.
     await driveUntil(clock, () => daemon.heldAttempts()[0]?.state === 'WORKER_FAILED');
-    expect(clock.now() - fencedFrom).toBeGreaterThanOrEqual(8_000);
+    expect(clock.now() - fencedFrom).toBeGreaterThanOrEqual(10_000 * FENCE_FRACTION);
     expect(daemon.heldAttempts()[0]?.error).toMatch(/lost contact with the controller/);
     ctl.failing = false;
     await driveUntil(clock, () => ctl.lastReport('/o/0', 0)?.state === 'WORKER_FAILED');

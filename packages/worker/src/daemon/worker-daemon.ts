@@ -44,12 +44,6 @@ export interface WorkerDaemonOptions {
   backoff: Backoff;
   logs: { flushMs: number; maxBatch: number; maxBuffered: number };
   /**
-   * Without a successful reconcile for this fraction of the controller's worker timeout, the worker
-   * kills its attempts: the controller is about to (or did) declare it dead and retry them
-   * elsewhere, and two copies of one task must never run at once.
-   */
-  fenceFraction: number;
-  /**
    * Supervisors report a successful end straight to the controller, with the worker's own
    * credential, when the worker does not in time (needs `ends`): a task that completed on a worker
    * that then froze or died is not run a second time. Absent: only the worker reports.
@@ -58,7 +52,9 @@ export interface WorkerDaemonOptions {
 }
 
 /**
- * The fence, as a fraction of the worker timeout, counted from when the last answered reconcile was
+ * Without a successful reconcile for this fraction of the controller's worker timeout, the worker
+ * kills its attempts: the controller is about to (or did) declare it dead and retry them elsewhere,
+ * and two copies of one task must never run at once. It is counted from when the last answered reconcile was
  * sent (the latest moment the worker knows the controller saw it). A healthy worker is never
  * silent longer than two long polls (the answered one, then the one in flight), each held up to
  * POLL_FRACTION: 2 × 1/4 = 1/2 of the timeout, so a quarter of it is left for slow answers before
@@ -66,8 +62,8 @@ export interface WorkerDaemonOptions {
  * elsewhere. (The fence once sat at 1/2 with polls of 1/3: every attempt longer than about half the
  * timeout was killed on an idle cluster — with `iris start`'s 10 s, every task over ~5 s.)
  */
-export const DEFAULT_FENCE_FRACTION = 0.75;
-/** Longest a reconcile is held, as a fraction of the worker timeout (see DEFAULT_FENCE_FRACTION). */
+export const FENCE_FRACTION = 0.75;
+/** Longest a reconcile is held, as a fraction of the worker timeout (see FENCE_FRACTION). */
 const POLL_FRACTION = 0.25;
 
 /** How often the fence is checked, at most (a tenth of the worker timeout when that is shorter). */
@@ -219,7 +215,7 @@ export class WorkerDaemon {
 
   private pollWaitMs(): number {
     // Come back well within the worker timeout: the reconcile is also the heartbeat, and two of
-    // them in a row must fit before the fence (see DEFAULT_FENCE_FRACTION).
+    // them in a row must fit before the fence (see FENCE_FRACTION).
     return Math.max(0, Math.min(this.reconcileWaitMs, Math.floor(this.workerTimeoutMs * POLL_FRACTION)));
   }
 
@@ -431,7 +427,7 @@ export class WorkerDaemon {
    */
   private fenceIfCutOff(): boolean {
     const silentMs = this.o.clock.now() - this.lastContactMs;
-    if (silentMs < this.workerTimeoutMs * this.o.fenceFraction) return false;
+    if (silentMs < this.workerTimeoutMs * FENCE_FRACTION) return false;
     const live = [...this.attempts.values()].filter((a) => !a.terminal && a.killRequested?.state !== 'WORKER_FAILED');
     if (live.length === 0) return true;
     this.o.logger.warn('controller unreachable for too long; stopping attempts so they cannot run twice', { silentMs, attempts: live.length });

@@ -8,6 +8,7 @@
 // retrying with backoff until give_up_ms, and stays silent once either file says the worker did
 // it. The controller applies the end exactly as the worker's own report: a repeat is a no-op.
 import { existsSync } from 'node:fs';
+import { Backoff } from '../daemon/backoff.js';
 
 interface ReporterInput {
   url: string;
@@ -83,12 +84,12 @@ async function main(): Promise<void> {
     if (workerHasIt(input)) return;
     await sleep(POLL_MS);
   }
-  let delay = FIRST_RETRY_MS;
+  // Jittered like the worker's own retries: reporters of one controller outage do not come back at once.
+  const backoff = new Backoff(FIRST_RETRY_MS, MAX_RETRY_MS);
   while (Date.now() - began < input.give_up_ms) {
     if (workerHasIt(input)) return;
     if ((await post(input)) === 'done') return;
-    await sleep(delay);
-    delay = Math.min(delay * 2, MAX_RETRY_MS);
+    await sleep(backoff.next());
   }
 }
 
