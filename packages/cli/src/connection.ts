@@ -27,7 +27,7 @@ export function withConnection(cmd: Command): Command {
 export async function connect(options: ConnectionOptions, io: CliIo): Promise<IrisClient> {
   const { readFileSync } = await import('node:fs');
   const { join, resolve } = await import('node:path');
-  const { IrisError } = await import('@iris/core');
+  const { IrisError, parseTokenText } = await import('@iris/core');
   const { IrisClient } = await import('@iris/core/api');
   const { usageError } = await import('./exit-codes.js');
   const read = (file: string, what: string): string => {
@@ -39,11 +39,17 @@ export async function connect(options: ConnectionOptions, io: CliIo): Promise<Ir
   };
   let url = options.controller ?? (options.stateDir ? undefined : io.env['IRIS_CONTROLLER']);
   // Inside a task, the attempt's own token (IRIS_TASK_TOKEN) lets it start child jobs.
-  let token = options.tokenFile ? read(options.tokenFile, 'the token file') : (io.env['IRIS_TOKEN'] ?? io.env['IRIS_TASK_TOKEN']);
+  // A token with a space or binary bytes would fail every call as "wrong token": refused here, naming
+  // its source and never echoing it (the same check the controller and the worker make).
+  const envToken = (['IRIS_TOKEN', 'IRIS_TASK_TOKEN'] as const).find((name) => (io.env[name] ?? '') !== '');
+  let token = options.tokenFile
+    ? parseTokenText(read(options.tokenFile, 'the token file'), `the token file ${options.tokenFile}`)
+    : envToken && parseTokenText(io.env[envToken]!, envToken);
   if (options.stateDir) {
     const info = JSON.parse(read(join(options.stateDir, 'controller.json'), 'the controller info (is the controller running?)')) as { url: string };
     url ??= info.url;
-    token ??= read(join(options.stateDir, 'token'), 'the token');
+    const tokenFile = join(options.stateDir, 'token');
+    token ??= parseTokenText(read(tokenFile, 'the token'), `the token file ${tokenFile}`);
   }
   if (!url) {
     // Then the state of the cluster file (or of the built-in local cluster `iris start` runs).

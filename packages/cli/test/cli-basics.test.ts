@@ -58,3 +58,23 @@ describe('bad usage', () => {
     expect(run.stderr).toMatch(/Usage: iris /);
   });
 });
+
+describe('a malformed token', () => {
+  it('is refused before any call, naming where it came from and never echoing it', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'iris-badtoken-'));
+    const file = join(dir, 'token');
+    writeFileSync(file, 'secret-part other-part\n');
+    // Nothing listens at this address: the token is refused before the CLI tries to connect.
+    const fromFile = await runIris(['job', 'list', '--controller', 'http://127.0.0.1:9', '--token-file', file], { env: { HOME: dir } });
+    expect(fromFile.code).not.toBe(0);
+    expect(fromFile.stderr).toContain(`the token file ${file} holds whitespace or non-printable bytes`);
+    expect(fromFile.stderr).not.toContain('secret-part');
+    const fromEnv = await runIris(['job', 'list', '--controller', 'http://127.0.0.1:9'], { env: { HOME: dir, IRIS_TOKEN: 'secret-part\u0001' } });
+    expect(fromEnv.code).not.toBe(0);
+    expect(fromEnv.stderr).toContain('IRIS_TOKEN holds whitespace or non-printable bytes');
+    expect(fromEnv.stderr).not.toContain('secret-part');
+  });
+});
